@@ -1,0 +1,45 @@
+# restaurant-edge: `make run` starts the appliance in demo mode, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 3001
+# Debian packages the test suite drives for real: a browser, a PostgreSQL server, speech synthesis.
+TEST_DEBS := chromium postgresql espeak-ng sox shellcheck systemd
+
+.PHONY: run test bench dist venv dev-deps system-deps clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+
+run: venv
+	$(BIN)/edge serve --demo --port $(PORT)
+
+dev-deps: $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[dev,voice]'
+
+system-deps:
+	@missing=""; for pkg in $(TEST_DEBS); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: system-deps dev-deps
+	$(BIN)/python -m pytest
+
+bench: dev-deps
+	$(BIN)/python bench/api.py
+
+dist: $(BIN)/activate
+	$(BIN)/pip install --quiet build
+	$(BIN)/python -m build --wheel --outdir dist .
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info var .pytest_cache
