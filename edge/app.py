@@ -9,7 +9,7 @@ from typing import Callable
 
 from flask import Flask, g, request
 
-from edge import auth
+from edge import auth, security
 from edge.api import auth as auth_api, errors, menu as menu_api, orders as orders_api, system
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.settings import Settings
@@ -80,14 +80,17 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
         app.register_blueprint(blueprint)
     _register_health(services)
     _instrument(app, services)
+    security.init_app(app, services, start_workers=start_workers)
     services.on_close(store.close)
     return app
 
 
 def open_store(settings: Settings) -> Store:
-    return Store(settings.database_path, box_id=settings.box_id, restaurant_id=settings.restaurant_id,
-                 timezone=settings.restaurant.timezone,
-                 day_starts_at=settings.restaurant.day_starts_at).open()
+    store = Store(settings.database_path, box_id=settings.box_id, restaurant_id=settings.restaurant_id,
+                  timezone=settings.restaurant.timezone,
+                  day_starts_at=settings.restaurant.day_starts_at).open()
+    security.protect_data(settings, store)  # 0600 files, database labelled with its restaurant
+    return store
 
 
 def _register_health(services: Services) -> None:

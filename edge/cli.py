@@ -140,5 +140,15 @@ def _with_users(change, describe) -> None:
     click.echo(describe(result))
 
 
+def _add_operator_commands() -> None:
+    from edge.cli_ops import backup_command, restore_command, rotate_secret_command
+
+    for command in (backup_command, restore_command, rotate_secret_command):
+        main.add_command(command)
+
+
+_add_operator_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

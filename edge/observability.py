@@ -14,6 +14,8 @@ from typing import Callable, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from edge import redact
+
 Status = Literal["ok", "degraded", "down"]
 MS_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 _request_context = threading.local()
@@ -35,8 +37,8 @@ class JsonFormatter(logging.Formatter):
             entry["request_id"] = request_id
         for key, value in getattr(record, "fields", {}).items():
             entry[key] = value
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:  # exc_text: already formatted (and scrubbed)
+            entry["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
@@ -46,6 +48,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    redact.install(root)
 
 
 def set_request_id(request_id: str | None) -> None:

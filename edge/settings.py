@@ -59,8 +59,34 @@ class RestaurantSettings(Section):
 
 
 class AuthSettings(Section):
-    token_ttl_minutes: int = Field(12 * 60, ge=1, le=7 * 24 * 60)
+    token_ttl_minutes: int = Field(15, ge=1, le=7 * 24 * 60, description="people's access tokens")
+    refresh_ttl_hours: int = Field(16, ge=1, le=30 * 24, description="a refresh token's life (a shift)")
+    key_grace_minutes: int | None = Field(None, ge=0, le=7 * 24 * 60, description=(
+        "how long the previous signing key is still accepted after a rotation "
+        "(default: token_ttl_minutes, so nobody is logged out)"))
     device_token_ttl_days: int = Field(365, ge=1, le=3650)
+
+
+class SecuritySettings(Section):
+    lockout_after: int = Field(5, ge=1, le=100, description="wrong PINs (per device or user) before a lockout")
+    ip_lockout_after: int = Field(20, ge=1, le=1000, description="wrong PINs from one address, any device id")
+    failure_window_s: int = Field(600, ge=10, description="wrong PINs older than this are forgotten")
+    lockout_base_s: int = Field(30, ge=1, description="first lockout; each next one doubles")
+    lockout_max_s: int = Field(15 * 60, ge=1, description="the longest lockout")
+    user_lockout_max_s: int = Field(5 * 60, ge=1, description="cap for a named user (an attacker can "
+                                    "lock a named user out, so their lockout stays short)")
+    api_rate_limit: str = Field("1200 per minute;100 per second", description="per client (address + token)")
+    login_rate_limit: str = Field("30 per minute", description="login attempts per client address")
+    allowed_origins: list[str] = Field(default_factory=list, description=(
+        "origins besides the box's own that browsers may call the API from (CORS)"))
+
+
+class BackupSettings(Section):
+    enabled: bool = True
+    at: str = Field("03:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="local time of the nightly backup")
+    keep: int = Field(14, ge=1, le=365, description="nightly backups kept in each folder")
+    directory: Path | None = Field(None, description="default: <data_dir>/backups")
+    usb_path: Path | None = Field(None, description="also copy each nightly backup here when mounted")
 
 
 class StationTiming(Section):
@@ -151,6 +177,8 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     restaurant: RestaurantSettings = RestaurantSettings()
     auth: AuthSettings = AuthSettings()
+    security: SecuritySettings = SecuritySettings()
+    backup: BackupSettings = BackupSettings()
     kds: KdsSettings = KdsSettings()
     printers: list[PrinterSettings] = Field(default_factory=list)
     buttons: list[ButtonSettings] = Field(default_factory=list)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, current_app, g
 
-from edge import auth
+from edge import audit, auth, refresh
+from edge.api import sessions
 from edge.api.routing import PUBLIC, api_route
 from edge.api.schemas import LoginRequest, LoginResponse, UserCreate, UserList, UserOut
 
@@ -15,13 +14,10 @@ EVERYONE = ("admin", "staff", "customer")
 
 
 @api_route(bp, "/auth/login", methods=["POST"], body=LoginRequest, response=LoginResponse,
-           roles=PUBLIC, errors=(400, 401, 415, 422), summary="Log in with a PIN; returns a JWT")
+           roles=PUBLIC, errors=(400, 401, 415, 422, 429),
+           summary="Log in with a PIN; returns a short-lived JWT and a refresh token")
 def login(body: LoginRequest):
-    services = current_app.extensions["edge"]
-    user = auth.authenticate(services.store.read(), services.secret, body.pin)
-    now = datetime.now(timezone.utc)
-    return LoginResponse(token=services.tokens.issue(user, now=now),
-                         expires_at=now + services.tokens.ttl, user=UserOut(**user.as_dict()))
+    return sessions.login(body)  # lockouts, refresh token and audit entry
 
 
 @api_route(bp, "/auth/me", response=UserOut, roles=EVERYONE, summary="Who the token belongs to")
@@ -39,14 +35,20 @@ def list_users():
            roles=("admin",), errors=(400, 409, 415, 422), summary="Add a user with a PIN")
 def create_user(body: UserCreate):
     services = current_app.extensions["edge"]
-    user = services.store.write(lambda tx: auth.add_user(tx.conn, services.secret, body.name,
-                                                         body.role, body.pin))
-    return UserOut(**user.as_dict())
+    def job(tx):
+        user = auth.add_user(tx.conn, services.secret, body.name, body.role, body.pin)
+        audit.record(tx, "user.added", g.actor, target=user.id, details={"name": user.name, "role": user.role})
+        return user
+    return UserOut(**services.store.write(job).as_dict())
 
 
 @api_route(bp, "/users/<user_id>/disable", methods=["POST"], response=UserOut, roles=("admin",),
            errors=(404,), summary="Disable a user; their tokens stop working at once")
 def disable_user(user_id: str):
     services = current_app.extensions["edge"]
-    user = services.store.write(lambda tx: auth.disable_user(tx.conn, user_id))
-    return UserOut(**user.as_dict())
+    def job(tx):
+        user = auth.disable_user(tx.conn, user_id)
+        refresh.revoke_user(tx, user.id)
+        audit.record(tx, "user.disabled", g.actor, target=user.id, details={"name": user.name})
+        return user
+    return UserOut(**services.store.write(job).as_dict())

@@ -17,6 +17,9 @@ class Strict(BaseModel):
 
 class LoginRequest(Strict):
     pin: str = Field(pattern=r"^[0-9]{4,8}$", description="4 to 8 digits")
+    user: str | None = Field(None, min_length=1, max_length=40,
+                             description="name or id when the tablet lets people pick themselves: "
+                                         "the PIN is checked for that user only (and locks only them)")
 
 
 class UserOut(BaseModel):
@@ -30,6 +33,8 @@ class LoginResponse(BaseModel):
     token: str
     expires_at: datetime
     user: UserOut
+    refresh_token: str | None = None
+    refresh_expires_at: datetime | None = None
 
 
 class UserCreate(Strict):

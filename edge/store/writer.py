@@ -111,6 +111,10 @@ class Writer:
         try:
             result = job.fn(tx)
         except BaseException as error:
+            if not self._conn.in_transaction:
+                # SQLITE_FULL and I/O errors may roll the whole transaction back: then the group
+                # fails as one, with the real error (not "no such savepoint").
+                raise
             self._conn.execute("ROLLBACK TO job")
             self._conn.execute("RELEASE job")
             job.future.set_exception(error)

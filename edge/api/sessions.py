@@ -1,0 +1,131 @@
+"""Logging in, refreshing and logging out: lockouts, short access tokens, refresh tokens, audit.
+
+The login view in ``edge.api.auth`` calls ``login``; refresh and logout live here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, Response, current_app, g
+from pydantic import Field
+
+from edge import audit, auth, refresh
+from edge.api.limits import current_login_keys, device_label
+from edge.api.routing import PUBLIC, api_route
+from edge.api.schemas import LoginRequest, LoginResponse, Strict, UserOut
+from edge.api.security import authenticate_request
+from edge.auth import AuthError, User
+from edge.lockout import LoginLocked
+
+bp = Blueprint("sessions", __name__, url_prefix="/api/v1")
+EVERYONE = ("admin", "staff", "customer")
+# Checking a PIN for a name that does not exist still costs one scrypt, so timing tells nothing.
+_DUMMY_HASH = auth.hash_pin("00000000")
+
+
+class RefreshRequest(Strict):
+    refresh_token: str = Field(min_length=8, max_length=200)
+
+
+class LogoutRequest(Strict):
+    refresh_token: str | None = Field(None, min_length=8, max_length=200)
+
+
+def _services():
+    return current_app.extensions["edge"]
+
+
+def login(body: LoginRequest) -> LoginResponse:
+    services = _services()
+    conn = services.store.read()
+    named = _find_named_user(conn, body.user) if body.user else None
+    user_key = named["id"] if named else (f"name:{body.user.casefold()}" if body.user else None)
+    keys = current_login_keys(user_key)
+    services.login_guard.check(keys)
+    try:
+        user = _check_pin(conn, services.secret, body.pin, named, by_name=body.user is not None)
+    except AuthError:
+        _count_wrong_pin(services, keys)
+        raise
+    if user_key is None:  # a PIN-only login still respects the user's own lockout
+        keys = current_login_keys(user.id)
+        services.login_guard.check(keys)
+    services.login_guard.record_success(keys)
+    return _session(services, user, "login")
+
+
+def _find_named_user(conn, name: str):
+    return conn.execute("SELECT id, name, role, pin_hash FROM users WHERE (id = ? OR name = ? COLLATE NOCASE)"
+                        " AND active = 1", (name, name)).fetchone()
+
+
+def _check_pin(conn, secret: bytes, pin: str, named, *, by_name: bool) -> User:
+    if not by_name:
+        return auth.authenticate(conn, secret, pin)
+    if not auth.verify_pin(pin, named["pin_hash"] if named else _DUMMY_HASH) or named is None:
+        raise AuthError("wrong PIN", code="wrong_pin")
+    return User(id=named["id"], name=named["name"], role=named["role"])
+
+
+def _count_wrong_pin(services, keys) -> None:
+    device = device_label()
+
+    def audit_it(tx, lockout) -> None:
+        audit.record(tx, "login_failed", None, device=device, details={"reason": "wrong_pin"})
+        if lockout is not None:
+            audit.record(tx, "lockout", None, device=device, target=lockout.key.key,
+                         details={"scope": lockout.key.scope, "seconds": lockout.retry_after_s})
+
+    lockout = services.login_guard.record_failure(keys, then=audit_it)
+    if lockout is not None:
+        raise LoginLocked(lockout, just_locked=True)
+
+
+def _session(services, user: User, action: str, refresh_token: str | None = None,
+             refresh_expires: datetime | None = None) -> LoginResponse:
+    """Access token + refresh token; a new login starts a refresh family and is audited."""
+    now = datetime.now(timezone.utc)
+    if refresh_token is None:
+        device = device_label()
+        ttl = timedelta(hours=services.settings.auth.refresh_ttl_hours)
+
+        def job(tx):
+            audit.record(tx, action, user.actor(), device=device, target=user.id)
+            return refresh.start_family(tx, user.id, device, ttl)
+        refresh_token, refresh_expires = services.store.write(job)
+    return LoginResponse(token=services.tokens.issue(user, now=now), expires_at=now + services.tokens.ttl,
+                         user=UserOut(**user.as_dict()), refresh_token=refresh_token,
+                         refresh_expires_at=refresh_expires)
+
+
+@api_route(bp, "/auth/refresh", methods=["POST"], body=RefreshRequest, response=LoginResponse,
+           roles=PUBLIC, errors=(400, 401, 415, 422),
+           summary="Trade a refresh token for a new access token and a new refresh token")
+def refresh_session(body: RefreshRequest):
+    services = _services()
+    renewed = refresh.redeem(services.store, body.refresh_token, device_label(),
+                             timedelta(hours=services.settings.auth.refresh_ttl_hours))
+    return _session(services, renewed.user, "refresh", renewed.token, renewed.expires_at)
+
+
+@api_route(bp, "/auth/logout", methods=["POST"], body=LogoutRequest, status=204, roles=EVERYONE,
+           errors=(400, 415, 422), summary="End this session: the access token and its refresh tokens")
+def logout(body: LogoutRequest):
+    services = _services()
+    claims = authenticate_request()
+
+    def job(tx) -> None:
+        refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])
+        if body.refresh_token:
+            refresh.revoke_token(tx, body.refresh_token)
+        audit.record(tx, "logout", g.actor, target=claims["sub"])
+    services.store.write(job)
+    return Response(status=204)
+
+
+def check_access_not_revoked(services):
+    def check(claims: dict) -> None:
+        if refresh.access_revoked(services.store.read(), claims.get("jti")):
+            raise AuthError("this token was logged out", code="token_revoked")
+    return check

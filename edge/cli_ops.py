@@ -1,0 +1,108 @@
+"""Operator commands: `edge backup`, `edge restore FILE`, `edge rotate-secret`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+
+from edge import auth, backup, backup_job, keyring
+
+
+def _settings():
+    from edge.cli import build_settings
+
+    return build_settings()
+
+
+def _progress_bar(label: str):
+    """A click progress bar driven by SQLite's (copied, total) page reports."""
+    state = {"bar": None, "shown": 0}
+
+    def report(copied: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=max(total, 1), label=label, show_pos=True)
+            state["bar"].__enter__()
+        state["bar"].update(copied - state["shown"])
+        state["shown"] = copied
+
+    def finish() -> None:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+    return report, finish
+
+
+@click.command("backup")
+@click.option("--to", "destination", type=click.Path(path_type=Path),
+              help="File or folder to write to (default: <data_dir>/backups).")
+def backup_command(destination: Path | None) -> None:
+    """Back up the database while the box runs (integrity checked before and after)."""
+    settings = _settings()
+    if not settings.database_path.exists():
+        raise click.ClickException(f"no database at {settings.database_path}")
+    name = f"edge-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.sqlite"
+    target = destination or backup_job.backup_dir(settings)
+    if target.is_dir() or destination is None:
+        target = target / name
+    report, finish = _progress_bar("backing up")
+    try:
+        info = backup.create_backup(settings.database_path, target, progress=report)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        finish()
+    click.echo(f"backup {info.path} ({info.size_bytes} bytes, schema {info.schema_version}, "
+               f"last event {info.last_seq}) integrity ok")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(backup_file: Path, yes: bool) -> None:
+    """Replace the database with BACKUP_FILE (stop the box first); the old one is kept aside."""
+    settings = _settings()
+    try:
+        info = backup.inspect_backup(backup_file)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup of {info.restaurant_id!r}, schema {info.schema_version}, last event {info.last_seq}")
+    if not yes:
+        click.confirm(f"replace {settings.database_path} with it?", abort=True)
+    report, finish = _progress_bar("restoring")
+    try:
+        aside = backup.restore_backup(backup_file, settings.database_path,
+                                      restaurant_id=settings.restaurant_id, progress=report)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        finish()
+    _audit_restore(settings, backup_file, aside)
+    click.echo(f"restored; the replaced database is kept at {aside}")
+
+
+def _audit_restore(settings, backup_file: Path, aside: Path) -> None:
+    from edge import audit
+    from edge.cli import open_store_or_exit
+
+    store = open_store_or_exit(settings)
+    try:
+        store.write(lambda tx: audit.record(tx, "backup.restored", None, device="cli",
+                                            details={"file": str(backup_file), "replaced": str(aside)}))
+    finally:
+        store.close()
+
+
+@click.command("rotate-secret")
+@click.option("--grace-minutes", type=int, default=None,
+              help="How long tokens signed with the old key keep working "
+                   "(default: the access-token lifetime; 0 after a leak logs everyone out now).")
+def rotate_secret_command(grace_minutes: int | None) -> None:
+    """Make a new token-signing key; the running box picks it up by itself."""
+    settings = _settings()
+    grace = grace_minutes if grace_minutes is not None else (
+        settings.auth.key_grace_minutes if settings.auth.key_grace_minutes is not None
+        else settings.auth.token_ttl_minutes)
+    secret = auth.load_or_create_secret(settings.data_dir)
+    kid = keyring.rotate(settings.data_dir, secret, timedelta(minutes=grace))
+    click.echo(f"new signing key {kid}; the previous key is accepted for {grace} more minutes")

@@ -1,0 +1,133 @@
+"""JWT signing keys that can be rotated without logging everyone out.
+
+``signing-keys.json`` (mode 0600) holds the current key and the keys it replaced, each with the
+time until which it is still accepted. Tokens carry the key id (``kid``) in their header. After
+``edge rotate-secret`` new tokens are signed with the new key while tokens signed with the
+previous one keep working for the grace period (by default one access-token lifetime, after
+which they would have expired anyway). The running server notices the rotated file by itself.
+
+The first key is the box's original ``secret.key`` (kid ``k0``), so tokens issued before this
+file existed stay valid. ``secret.key`` itself is never rotated: it also keys the PIN lookup
+HMAC, and re-keying that would need every user's PIN.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import jwt
+
+from edge.auth import ALGORITHM, ROLES, AuthError, User
+from edge.domain.ids import uuid7
+from edge.secretfiles import write_private
+
+KEYRING_FILE = "signing-keys.json"
+LEGACY_KID = "k0"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    kid: str
+    secret: bytes
+    accept_until: float | None  # unix seconds; None for the current key
+
+    def as_dict(self) -> dict:
+        return {"kid": self.kid, "secret": self.secret.decode(), "accept_until": self.accept_until}
+
+
+def _load(path: Path, legacy_secret: bytes) -> list[SigningKey]:
+    if not path.exists():
+        return [SigningKey(LEGACY_KID, legacy_secret, None)]
+    entries = json.loads(path.read_text())["keys"]
+    return [SigningKey(e["kid"], e["secret"].encode(), e["accept_until"]) for e in entries]
+
+
+def rotate(data_dir: Path, legacy_secret: bytes, grace: timedelta, *, now: float | None = None) -> str:
+    """Make a new current key; the old one is accepted for ``grace``. Returns the new kid."""
+    now = now if now is not None else datetime.now(timezone.utc).timestamp()
+    path = data_dir / KEYRING_FILE
+    keys = [k for k in _load(path, legacy_secret) if k.accept_until is None or k.accept_until > now]
+    keys = [SigningKey(k.kid, k.secret, now + grace.total_seconds()) if k.accept_until is None else k
+            for k in keys]
+    new = SigningKey(f"k{uuid7().replace('-', '')[:16]}", secrets.token_hex(32).encode(), None)
+    keys.append(new)
+    write_private(path, json.dumps({"keys": [k.as_dict() for k in keys]}, indent=1).encode())
+    return new.kid
+
+
+class TokenService:
+    """Issues and checks people's (and devices') JWTs with the key ring. Drop-in for
+    ``edge.auth.TokenIssuer``: ``issue(user, now=)``, ``verify(token)``, ``.ttl``."""
+
+    def __init__(self, data_dir: Path, legacy_secret: bytes, restaurant_id: str, ttl: timedelta):
+        self.path = data_dir / KEYRING_FILE
+        self.legacy_secret = legacy_secret
+        self.restaurant_id = restaurant_id
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._mtime: float | None = None
+        self._keys: list[SigningKey] = []
+        self._reload_if_changed()
+
+    @property
+    def secret(self) -> bytes:
+        return self.current().secret
+
+    def current(self) -> SigningKey:
+        self._reload_if_changed()
+        return next(k for k in reversed(self._keys) if k.accept_until is None)
+
+    def issue(self, user: User, *, now: datetime | None = None) -> str:
+        return self.encode({"sub": user.id, "name": user.name, "role": user.role, "kind": "user"},
+                           self.ttl, now=now)
+
+    def encode(self, claims: dict, ttl: timedelta, *, now: datetime | None = None) -> str:
+        """Sign any claims (device tokens too) with the current key, stamped for this restaurant."""
+        now = now or datetime.now(timezone.utc)
+        key = self.current()
+        body = {"restaurant_id": self.restaurant_id, "jti": uuid7(), **claims, "iat": now, "exp": now + ttl}
+        return jwt.encode(body, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+    def verify(self, token: str) -> dict:
+        key = self._key_for(token)
+        try:
+            claims = jwt.decode(token, key.secret, algorithms=[ALGORITHM],
+                                options={"require": ["exp", "sub", "role", "restaurant_id"]})
+        except jwt.ExpiredSignatureError:
+            raise AuthError("the token has expired; refresh it or log in again", code="token_expired") from None
+        except jwt.InvalidTokenError as error:
+            raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
+        if claims["restaurant_id"] != self.restaurant_id:
+            raise AuthError("the token belongs to another restaurant", code="wrong_restaurant")
+        if claims["role"] not in ROLES and claims.get("kind") != "device":
+            raise AuthError("the token carries an unknown role", code="invalid_token")
+        return claims
+
+    def _key_for(self, token: str) -> SigningKey:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid", LEGACY_KID)
+        except jwt.InvalidTokenError as error:
+            raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
+        self._reload_if_changed()
+        key = next((k for k in self._keys if k.kid == kid), None)
+        now = datetime.now(timezone.utc).timestamp()
+        if key is None or (key.accept_until is not None and key.accept_until <= now):
+            raise AuthError("the token was signed with a retired key; log in again", code="key_retired")
+        return key
+
+    def _reload_if_changed(self) -> None:
+        try:
+            mtime = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            mtime = None
+        if self._keys and mtime == self._mtime:
+            return
+        with self._lock:
+            self._keys = _load(self.path, self.legacy_secret)
+            self._mtime = mtime
+

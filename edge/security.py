@@ -1,0 +1,75 @@
+"""Wires the hardening into the app: limits, lockouts, tokens, headers, audit, storage, backups.
+
+``init_app(app, services)`` is the one call ``create_app`` makes; each part lives in its own module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from flask import Flask, request
+
+from edge import audit, backup, backup_job
+from edge.api import audit as audit_api, sessions
+from edge.api.errors import error_response
+from edge.api.headers import init_headers
+from edge.api.limits import device_label, init_limits, register_lockout_errors
+from edge.keyring import TokenService
+from edge.lockout import LoginGuard
+from edge.secretfiles import restrict_mode
+from edge.storage import StorageMonitor, classify
+
+
+def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
+    settings = services.settings
+    protect_data(settings, services.store)
+    services.tokens = TokenService(settings.data_dir, services.secret, settings.restaurant_id,
+                                   timedelta(minutes=settings.auth.token_ttl_minutes))
+    services.login_guard = LoginGuard(services.store, settings.security)
+    services.revocation_checks.append(sessions.check_access_not_revoked(services))
+    services.limiter = init_limits(app, services)
+    register_lockout_errors(app)
+    init_headers(app, settings.security.allowed_origins)
+    _init_audit(app, services)
+    _init_storage(app, services)
+    for blueprint in (sessions.bp, audit_api.bp):
+        app.register_blueprint(blueprint)
+    services.on_close(backup.hold_in_use(settings.data_dir))
+    if start_workers:
+        backup_job.start_nightly(services)
+
+
+def protect_data(settings, store) -> None:
+    """The database holds PIN and token hashes: like the key files, it is the service's alone."""
+    for name in ("secret.key", "signing-keys.json", "edge.sqlite", "edge.sqlite-wal", "edge.sqlite-shm"):
+        restrict_mode(settings.data_dir / name)
+    backup_job.record_restaurant(store)
+
+
+def _init_audit(app: Flask, services) -> None:
+    audit.carry_device(services.store)
+    services.store.add_tx_hook(audit.audit_event_hook)
+
+    @app.before_request
+    def _remember_device():
+        audit.set_device(device_label())
+
+    @app.teardown_request
+    def _forget_device(_error):
+        audit.set_device(None)
+
+
+def _init_storage(app: Flask, services) -> None:
+    services.storage = StorageMonitor(services.store)
+    services.store.add_commit_listener(services.storage.on_commit)
+    services.health.register("storage", services.storage.check)
+
+    @app.errorhandler(sqlite3.Error)
+    def _storage_error(error: sqlite3.Error):
+        problem = classify(error)
+        if problem is None:
+            app.logger.exception("database error on %s %s", request.method, request.path)
+            return error_response(500, "internal_error", "something went wrong on the box; it was logged")
+        services.storage.record(problem)
+        return error_response(507, problem.code, problem.message)

@@ -1,0 +1,98 @@
+"""The general rate limit, security headers and CORS."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import login
+from edge.app import create_app
+from edge.api.headers import CONTENT_SECURITY_POLICY
+from edge.demo import seed_demo
+from edge.settings import Settings
+
+KITCHEN = {"REMOTE_ADDR": "10.0.0.21"}
+NOISY = {"REMOTE_ADDR": "10.0.0.66"}
+
+
+@pytest.fixture
+def tight_client(tmp_path, monkeypatch):
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    settings = Settings(data_dir=tmp_path / "tight", demo=True,
+                        security={"api_rate_limit": "10 per minute", "allowed_origins": ["https://owner.example"]})
+    app = create_app(settings, start_workers=False)
+    services = app.extensions["edge"]
+    seed_demo(services.store, services.secret)
+    yield app.test_client()
+    services.close()
+
+
+def test_a_noisy_client_gets_429_in_the_error_shape_and_the_kitchen_does_not(tight_client):
+    kitchen = login(tight_client, "1111")
+    statuses = [tight_client.get("/api/v1/menu", environ_base=NOISY).status_code for _ in range(12)]
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+    limited = tight_client.get("/api/v1/menu", environ_base=NOISY)
+    assert limited.get_json()["error"]["code"] == "too_many_requests"
+    assert set(limited.get_json()["error"]) == {"code", "message", "details"}
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    for _ in range(5):
+        assert tight_client.get("/api/v1/menu", headers=kitchen, environ_base=KITCHEN).status_code == 200
+
+
+def test_one_address_with_a_token_has_its_own_bucket(tight_client):
+    staff = login(tight_client, "1111")
+    for _ in range(11):
+        tight_client.get("/api/v1/menu", environ_base=NOISY)  # anonymous bucket on that address
+    assert tight_client.get("/api/v1/menu", headers=staff, environ_base=NOISY).status_code == 200
+
+
+def test_health_is_never_throttled(tight_client):
+    assert {tight_client.get("/health", environ_base=NOISY).status_code for _ in range(15)} == {200}
+
+
+def test_retry_after_only_on_429(client, staff):
+    assert "Retry-After" not in client.get("/api/v1/menu", headers=staff).headers
+
+
+@pytest.mark.parametrize("path", ["/api/v1/menu", "/api/v1/nope", "/health", "/api/v1/openapi.json"])
+def test_security_headers_on_every_response(client, staff, path):
+    response = client.get(path, headers=staff)
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self';" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_cors_allows_the_box_itself_and_configured_origins_only(tight_client):
+    staff = login(tight_client, "1111")
+    own = tight_client.get("/api/v1/menu", headers={**staff, "Origin": "http://localhost"})
+    assert own.headers["Access-Control-Allow-Origin"] == "http://localhost"
+    owner = tight_client.get("/api/v1/menu", headers={**staff, "Origin": "https://owner.example"})
+    assert owner.headers["Access-Control-Allow-Origin"] == "https://owner.example"
+    foreign = tight_client.get("/api/v1/menu", headers={**staff, "Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_foreign_preflights_and_websocket_upgrades_are_refused(client):
+    preflight = client.options("/api/v1/orders", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 403
+    assert preflight.get_json()["error"]["code"] == "origin_not_allowed"
+    upgrade = client.get("/api/v1/ws", headers={"Origin": "https://evil.example", "Upgrade": "websocket",
+                                                "Connection": "Upgrade"})
+    assert upgrade.status_code == 403
+    own = client.options("/api/v1/orders", headers={"Origin": "http://localhost",
+                                                    "Access-Control-Request-Method": "POST"})
+    assert own.status_code == 204
+    assert "Authorization" in own.headers["Access-Control-Allow-Headers"]
+
+
+def test_cookies_if_any_are_httponly_and_samesite(app, client):
+    @app.get("/_cookie_probe")
+    def probe():
+        response = app.response_class("x")
+        response.set_cookie("session", "abc")
+        return response
+    cookie = client.get("/_cookie_probe").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
