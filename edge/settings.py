@@ -158,6 +158,13 @@ class SyncSettings(Section):
     batch_max_events: int = Field(500, ge=1, le=500)
     batch_max_bytes: int = Field(256 * 1024, ge=1024, le=256 * 1024)
 
+    def resolved_box_token(self) -> str | None:
+        """The box's cloud credential: ``box_token``, else ``box_token_file``, else the systemd
+        credential ``edge-box-token`` (``LoadCredential=edge-box-token:/path`` in the unit)."""
+        from edge.secretfiles import read_secret
+
+        return read_secret(self.box_token, self.box_token_file, "edge-box-token")
+
 
 def _default_data_dir() -> Path:
     return PI_DATA_DIR if PI_DATA_DIR.is_dir() and os.access(PI_DATA_DIR, os.W_OK) else Path("var")

@@ -34,10 +34,11 @@ def list_users():
 @api_route(bp, "/users", methods=["POST"], body=UserCreate, response=UserOut, status=201,
            roles=("admin",), errors=(400, 409, 415, 422), summary="Add a user with a PIN")
 def create_user(body: UserCreate):
-    services = current_app.extensions["edge"]
+    services, actor = current_app.extensions["edge"], g.actor  # the writer thread has no request context
+
     def job(tx):
         user = auth.add_user(tx.conn, services.secret, body.name, body.role, body.pin)
-        audit.record(tx, "user.added", g.actor, target=user.id, details={"name": user.name, "role": user.role})
+        audit.record(tx, "user.added", actor, target=user.id, details={"name": user.name, "role": user.role})
         return user
     return UserOut(**services.store.write(job).as_dict())
 
@@ -45,10 +46,11 @@ def create_user(body: UserCreate):
 @api_route(bp, "/users/<user_id>/disable", methods=["POST"], response=UserOut, roles=("admin",),
            errors=(404,), summary="Disable a user; their tokens stop working at once")
 def disable_user(user_id: str):
-    services = current_app.extensions["edge"]
+    services, actor = current_app.extensions["edge"], g.actor
+
     def job(tx):
         user = auth.disable_user(tx.conn, user_id)
         refresh.revoke_user(tx, user.id)
-        audit.record(tx, "user.disabled", g.actor, target=user.id, details={"name": user.name})
+        audit.record(tx, "user.disabled", actor, target=user.id, details={"name": user.name})
         return user
     return UserOut(**services.store.write(job).as_dict())

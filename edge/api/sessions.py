@@ -113,13 +113,13 @@ def refresh_session(body: RefreshRequest):
            errors=(400, 415, 422), summary="End this session: the access token and its refresh tokens")
 def logout(body: LogoutRequest):
     services = _services()
-    claims = authenticate_request()
+    claims, actor = authenticate_request(), g.actor  # the writer thread has no request context
 
     def job(tx) -> None:
         refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])
         if body.refresh_token:
             refresh.revoke_token(tx, body.refresh_token)
-        audit.record(tx, "logout", g.actor, target=claims["sub"])
+        audit.record(tx, "logout", actor, target=claims["sub"])
     services.store.write(job)
     return Response(status=204)
 

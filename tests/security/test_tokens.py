@@ -1,0 +1,140 @@
+"""Short access tokens, single-use refresh tokens, logout, key rotation with grace."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from click.testing import CliRunner
+
+from edge import keyring
+from edge.auth import ALGORITHM, AuthError
+from edge.cli import main as cli
+
+
+def login_body(client, pin="1111") -> dict:
+    response = client.post("/api/v1/auth/login", json={"pin": pin})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_people_get_a_short_access_token_and_a_refresh_token(client, services):
+    body = login_body(client)
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert expires - datetime.now(timezone.utc) <= timedelta(minutes=services.settings.auth.token_ttl_minutes)
+    assert services.settings.auth.token_ttl_minutes <= 15
+    assert body["refresh_token"].startswith("rt_")
+    assert jwt.get_unverified_header(body["token"])["kid"] == "k0"
+
+
+def test_refresh_hands_out_new_tokens_and_spends_the_old_one(client):
+    first = login_body(client)
+    renewed = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert renewed.status_code == 200
+    second = renewed.get_json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert client.get("/api/v1/auth/me", headers=bearer(second["token"])).get_json()["name"] == "Sam"
+
+
+def test_reusing_a_spent_refresh_token_ends_the_whole_family(client):
+    first = login_body(client)
+    second = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).get_json()
+    replay = client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert replay.status_code == 401
+    assert replay.get_json()["error"]["code"] == "refresh_token_reused"
+    # the thief's replay also logged out the legitimate successor
+    after = client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert after.get_json()["error"]["code"] == "refresh_token_revoked"
+
+
+def test_logout_revokes_the_access_token_and_the_refresh_tokens(client):
+    body = login_body(client)
+    out = client.post("/api/v1/auth/logout", json={"refresh_token": body["refresh_token"]},
+                      headers=bearer(body["token"]))
+    assert out.status_code == 204
+    me = client.get("/api/v1/auth/me", headers=bearer(body["token"]))
+    assert me.status_code == 401 and me.get_json()["error"]["code"] == "token_revoked"
+    again = client.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert again.status_code == 401
+
+
+def test_disabling_a_user_ends_their_refresh_tokens(client, admin):
+    body = login_body(client)
+    user_id = body["user"]["id"]
+    assert client.post(f"/api/v1/users/{user_id}/disable", headers=admin).status_code == 200
+    refused = client.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert refused.status_code == 401
+
+
+def test_expired_refresh_token_is_refused(client, services):
+    body = login_body(client)
+    services.store.write(lambda tx: tx.conn.execute("UPDATE refresh_tokens SET expires_at = ?",
+                                                    ((tx.now - timedelta(seconds=1)).isoformat(),)))
+    refused = client.post("/api/v1/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert refused.get_json()["error"]["code"] == "refresh_token_expired"
+
+
+def test_refresh_tokens_are_stored_only_as_hashes(client, services):
+    body = login_body(client)
+    stored = [row[0] for row in services.store.read().execute("SELECT token_hash FROM refresh_tokens")]
+    assert body["refresh_token"] not in stored and all(len(h) == 64 for h in stored)
+
+
+def test_tokens_are_checked_for_restaurant_role_and_signature(client, services):
+    now = datetime.now(timezone.utc)
+    claims = {"sub": "x", "role": "admin", "restaurant_id": "another-restaurant", "iat": now,
+              "exp": now + timedelta(minutes=5)}
+    key = services.tokens.current()
+    foreign = jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
+    assert client.get("/api/v1/menu", headers=bearer(foreign)).get_json()["error"]["code"] == "wrong_restaurant"
+    wrong_role = jwt.encode({**claims, "restaurant_id": services.settings.restaurant_id, "role": "root"},
+                            key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
+    assert client.get("/api/v1/menu", headers=bearer(wrong_role)).get_json()["error"]["code"] == "invalid_token"
+    forged = jwt.encode({**claims, "restaurant_id": services.settings.restaurant_id}, b"x" * 64,
+                        algorithm=ALGORITHM, headers={"kid": key.kid})
+    assert client.get("/api/v1/menu", headers=bearer(forged)).status_code == 401
+
+
+def test_rotation_keeps_old_tokens_for_the_grace_period_then_refuses_them(client, services, monkeypatch):
+    old = login_body(client)["token"]
+    result = CliRunner().invoke(cli, ["rotate-secret"], env={"EDGE_DATA_DIR": str(services.settings.data_dir)})
+    assert result.exit_code == 0, result.output
+    new = login_body(client)["token"]
+    assert jwt.get_unverified_header(new)["kid"] != "k0"
+    for token in (old, new):  # the running app picked up the new key by itself
+        assert client.get("/api/v1/auth/me", headers=bearer(token)).status_code == 200
+    later = datetime.now(timezone.utc) + timedelta(minutes=services.settings.auth.token_ttl_minutes, seconds=5)
+    keyring.rotate(services.settings.data_dir, services.secret, timedelta(0),
+                   now=later.timestamp() - 1)  # another rotation, made after the first grace ran out
+    refused = client.get("/api/v1/auth/me", headers=bearer(old))
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "key_retired"
+
+
+def test_rotation_with_zero_grace_logs_everyone_out_at_once(client, services):
+    token = login_body(client)["token"]
+    keyring.rotate(services.settings.data_dir, services.secret, timedelta(0))
+    assert client.get("/api/v1/auth/me", headers=bearer(token)).get_json()["error"]["code"] == "key_retired"
+    assert client.get("/api/v1/auth/me", headers=bearer(login_body(client)["token"])).status_code == 200
+
+
+def test_device_tokens_can_be_signed_and_are_checked(client, services):
+    """The tablet pairing signs device tokens through the same key ring (claims kind=device)."""
+    token = services.tokens.encode({"sub": "tablet-7", "role": "staff", "kind": "device", "name": "Grill"},
+                                   timedelta(days=1))
+    assert services.tokens.verify(token)["kind"] == "device"
+    revoked_devices = {"tablet-7"}
+
+    def device_not_revoked(claims: dict) -> None:
+        if claims.get("kind") == "device" and claims["sub"] in revoked_devices:
+            raise AuthError("this tablet was unpaired", code="device_revoked")
+    services.revocation_checks.append(device_not_revoked)
+    assert client.get("/api/v1/menu", headers=bearer(token)).get_json()["error"]["code"] == "device_revoked"
+
+
+def test_signing_key_file_is_private(services):
+    keyring.rotate(services.settings.data_dir, services.secret, timedelta(minutes=1))
+    assert (services.settings.data_dir / keyring.KEYRING_FILE).stat().st_mode & 0o777 == 0o600
