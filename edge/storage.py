@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from edge.observability import Check
 
 log = logging.getLogger(__name__)
-PROBE_BYTES = 16 * 1024
+PROBE_BYTES = 256 * 1024  # well above one group of orders, so a probe that fits means orders fit
 PROBE_EVERY_S = 2.0
 
 
