@@ -10,15 +10,15 @@ from pydantic import BaseModel, Field
 
 from edge import audit
 from edge.api.routing import api_route
-from edge.api.schemas import Strict
+from edge.api.schemas import IsoDatetime, Strict
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1")
 
 
 class AuditQuery(Strict):
     action: str | None = Field(None, max_length=40, description="e.g. 'login', 'order.voided', 'user'")
-    since: datetime | None = None
-    before: datetime | None = None
+    since: IsoDatetime | None = None
+    before: IsoDatetime | None = None
     limit: int = Field(100, ge=1, le=1000)
 
 

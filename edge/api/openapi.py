@@ -16,7 +16,8 @@ ERROR_SCHEMA = {
 }
 STATUS_TEXT = {400: "Malformed request", 401: "Not logged in", 403: "Not allowed", 404: "Not found",
                409: "Conflicts with the current state", 413: "Body too large",
-               415: "Wrong content type", 422: "Invalid request", 503: "Unavailable"}
+               415: "Wrong content type", 422: "Invalid request", 429: "Too many requests (see Retry-After)",
+               503: "Unavailable", 507: "Storage full or read-only; nothing was saved"}
 
 
 def build_openapi(app: Flask) -> dict:
@@ -69,7 +70,12 @@ def _responses(spec: RouteSpec, components: dict) -> dict:
     else:
         content = {spec.response_content_type: {"schema": {}}}
     responses = {str(spec.status): {"description": "OK", "content": content}}
-    error_codes = set(spec.errors) | ({401, 403} if spec.roles else set())
+    error_codes = set(spec.errors) | ({401, 403} if spec.roles else set()) | {429}  # rate limits
+    # what api_route itself answers to a bad body or query, whatever the view declares
+    error_codes |= {400, 413, 415, 422} if spec.body is not None else set()
+    error_codes |= {422} if spec.query is not None else set()
+    if set(spec.methods) - {"GET", "HEAD"}:
+        error_codes.add(507)  # any write can meet a full or read-only disk
     for code in sorted(error_codes):
         responses[str(code)] = {"description": STATUS_TEXT.get(code, "Error"), "content": {
             "application/json": {"schema": {"$ref": REF.format(model="Error")}}}}

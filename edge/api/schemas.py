@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from edge.domain.menu import Category, MenuItem, Station
 from edge.domain.orders import OrderStatus, TicketItem
+
+
+def _iso_only(value: Any) -> Any:
+    """Query datetimes are RFC 3339 text, as the OpenAPI document says; pydantic alone would
+    also take '123' as a unix time, which the schema calls invalid."""
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}", value):
+        raise ValueError("expected an RFC 3339 date-time such as 2026-11-28T19:00:00Z")
+    return value
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 class Strict(BaseModel):
@@ -65,7 +77,7 @@ class StationList(BaseModel):
 class OrdersQuery(Strict):
     status: list[OrderStatus] | OrderStatus | None = None
     station: str | None = Field(None, max_length=32)
-    since: datetime | None = None
+    since: IsoDatetime | None = None
     limit: int = Field(100, ge=1, le=500)
 
 

@@ -1,0 +1,137 @@
+"""Power cuts under load: SIGKILL the real server at random moments, many rounds; after each
+restart every acknowledged order is there, the database is intact, no event that a tablet saw is
+lost or changed, and no order or event is duplicated by clients retrying."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+import time
+import uuid
+from collections import Counter
+
+import pytest
+import requests
+
+from boxserver import BoxServer
+
+pytestmark = pytest.mark.e2e
+ROUNDS = 5
+WRITERS = 4
+
+
+def order(client_order_id: str) -> dict:
+    return {"client_order_id": client_order_id, "type": "dine_in", "table": "7",
+            "items": [{"menu_item_id": "fries", "quantity": 1, "modifier_ids": ["small"]}]}
+
+
+class Load:
+    """Tablets taking orders and one KDS polling /events until the power goes."""
+
+    def __init__(self, server: BoxServer, headers: dict):
+        self.server, self.headers = server, headers
+        self.acknowledged: dict[str, str] = {}  # client_order_id -> order id
+        self.in_flight: set[str] = set()
+        self.seen_events: dict[int, str] = {}  # seq -> event id, as a tablet saw them
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+
+    def take_orders(self) -> None:
+        session = requests.Session()
+        while not self.stop.is_set():
+            key = str(uuid.uuid4())
+            with self.lock:
+                self.in_flight.add(key)
+            try:
+                response = session.post(f"{self.server.url}/api/v1/orders", json=order(key),
+                                        headers=self.headers, timeout=5)
+            except requests.RequestException:
+                return  # the power went; the key stays in flight, to be retried
+            if response.status_code in (200, 201):
+                with self.lock:
+                    self.acknowledged[key] = response.json()["id"]
+                    self.in_flight.discard(key)
+
+    def watch_events(self) -> None:
+        session, after = requests.Session(), 0
+        while not self.stop.is_set():
+            try:
+                body = session.get(f"{self.server.url}/api/v1/events", params={"after": after, "limit": 500},
+                                   headers=self.headers, timeout=5).json()
+            except (requests.RequestException, ValueError):
+                return
+            for event in body["events"]:
+                self.seen_events[event["seq"]] = event["id"]
+                after = event["seq"]
+            time.sleep(0.02)
+
+
+def run_until_power_cut(server: BoxServer, load: Load, rng: random.Random) -> None:
+    threads = [threading.Thread(target=load.take_orders) for _ in range(WRITERS)]
+    threads.append(threading.Thread(target=load.watch_events))
+    for thread in threads:
+        thread.start()
+    time.sleep(rng.uniform(0.3, 1.2))
+    server.kill()
+    load.stop.set()
+    for thread in threads:
+        thread.join(timeout=15)
+        assert not thread.is_alive()
+
+
+def check_database(path, load: Load) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = dict(conn.execute("SELECT client_order_id, id FROM orders"))
+        for key, order_id in load.acknowledged.items():
+            assert stored.get(key) == order_id, f"acknowledged order {key} lost"
+        events = dict(conn.execute("SELECT seq, id FROM events"))
+        for seq, event_id in load.seen_events.items():
+            assert events.get(seq) == event_id, f"event {seq} seen by a tablet is lost or changed"
+        created = Counter(row[0] for row in conn.execute("SELECT order_id FROM events WHERE type = 'order.created'"))
+        assert all(count == 1 for count in created.values()), "an order was created twice"
+        assert set(created) == set(stored.values())
+        check_print_jobs(conn, stored)
+    finally:
+        conn.close()
+
+
+def check_print_jobs(conn: sqlite3.Connection, orders: dict) -> None:
+    """TODO(printers): once print_jobs exists (devices branch), assert one kitchen job per fired
+    order and station, none lost and none doubled except rows marked REPRINT."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'print_jobs'").fetchone() is None:
+        return
+
+
+def retry_in_flight(server: BoxServer, load: Load, headers: dict) -> None:
+    """Clients retry what got no answer: exactly once in the end, whatever the cut did."""
+    for key in sorted(load.in_flight):
+        response = requests.post(f"{server.url}/api/v1/orders", json=order(key), headers=headers, timeout=10)
+        assert response.status_code in (200, 201), response.text
+        load.acknowledged[key] = response.json()["id"]
+    load.in_flight.clear()
+    for key, order_id in list(load.acknowledged.items())[:20]:  # a retry of a known order is a no-op
+        again = requests.post(f"{server.url}/api/v1/orders", json=order(key), headers=headers, timeout=10)
+        assert again.status_code == 200 and again.json()["id"] == order_id
+
+
+def test_power_cuts_under_load_lose_and_double_nothing(tmp_path):
+    rng = random.Random(7)
+    server = BoxServer(tmp_path / "data").start()
+    load = Load(server, server.login())
+    try:
+        for round_number in range(ROUNDS):
+            load.stop.clear()
+            run_until_power_cut(server, load, rng)
+            check_database(server.data_dir / "edge.sqlite", load)
+            server.start()
+            headers = server.login()
+            load.headers = headers
+            retry_in_flight(server, load, headers)
+        server.stop()
+        check_database(server.data_dir / "edge.sqlite", load)
+        assert len(load.acknowledged) > ROUNDS * 5, "the load never got going"
+    finally:
+        server.kill()

@@ -1,0 +1,27 @@
+"""Schemathesis against the box's own OpenAPI document, in-process (WSGI), logged in as admin:
+no 5xx, every error in the error shape, every response as the schema says. Bounded for CI; the
+long run is bench/fuzz.py."""
+
+from __future__ import annotations
+
+from conftest import login
+from edge.app import create_app
+from edge.demo import seed_demo
+from edge.settings import Settings
+from fuzzing import FUZZ_SECURITY, fuzz
+
+MAX_EXAMPLES = 15
+
+
+def test_the_api_survives_fuzzing(tmp_path, monkeypatch):
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    app = create_app(Settings(data_dir=tmp_path / "fuzz", demo=True, security=FUZZ_SECURITY),
+                     start_workers=False)
+    services = app.extensions["edge"]
+    try:
+        seed_demo(services.store, services.secret)
+        report = fuzz(app, login(app.test_client(), "1234"), max_examples=MAX_EXAMPLES)
+    finally:
+        services.close()
+    assert report.operations >= 15 and report.cases >= report.operations * 2
+    assert not report.failures, "\n\n".join(report.failures)
