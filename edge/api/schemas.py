@@ -145,7 +145,7 @@ class ExpoOut(BaseModel):
 
 
 class EventsQuery(Strict):
-    after: int = Field(0, ge=0)
+    after: int = Field(0, ge=0, le=2**63 - 1, description="a seq (SQLite integers are 64-bit)")
     limit: int = Field(100, ge=1, le=1000)
     station: str | None = Field(None, max_length=32)
 

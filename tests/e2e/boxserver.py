@@ -22,8 +22,10 @@ def free_port() -> int:
 
 
 class BoxServer:
-    def __init__(self, data_dir: Path, *, port: int | None = None, env: dict | None = None):
+    def __init__(self, data_dir: Path, *, port: int | None = None, env: dict | None = None,
+                 cpu: int | None = None):
         self.data_dir = data_dir
+        self.prefix = ["taskset", "-c", str(cpu)] if cpu is not None else []
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "EDGE_DATA_DIR": str(data_dir), "EDGE_LOG_LEVEL": "WARNING",
@@ -38,7 +40,7 @@ class BoxServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [str(EDGE), "serve", "--demo", "--host", "127.0.0.1", "--port", str(self.port)],
+                [*self.prefix, str(EDGE), "serve", "--demo", "--host", "127.0.0.1", "--port", str(self.port)],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -75,5 +77,16 @@ class BoxServer:
         response.raise_for_status()
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
+    def rss_kib(self) -> int:
+        """Resident memory of the server's processes (arbiter and worker), in KiB."""
+        if self.process is None:
+            return 0
+        total = 0
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+                if os.getpgid(int(status.parent.name)) == self.process.pid:
+                    total += int(fields.get("VmRSS", "0 kB").split()[0])
+            except (OSError, ValueError):
+                continue
+        return total
