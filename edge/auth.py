@@ -148,15 +148,20 @@ class TokenIssuer:
         return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> dict:
-        try:
-            claims = jwt.decode(token, self.secret, algorithms=[ALGORITHM],
-                                options={"require": ["exp", "sub", "role", "restaurant_id"]})
-        except jwt.ExpiredSignatureError:
-            raise AuthError("the token has expired; log in again", code="token_expired") from None
-        except jwt.InvalidTokenError as error:
-            raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
-        if claims["restaurant_id"] != self.restaurant_id:
-            raise AuthError("the token belongs to another restaurant", code="wrong_restaurant")
-        if claims["role"] not in ROLES:
-            raise AuthError("the token carries an unknown role", code="invalid_token")
-        return claims
+        return decode_token(token, self.secret, self.restaurant_id)
+
+
+def decode_token(token: str, secret: bytes, restaurant_id: str) -> dict:
+    """Check a token's signature, expiry, restaurant and role (device tokens carry kind=device)."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "sub", "role", "restaurant_id"]})
+    except jwt.ExpiredSignatureError:
+        raise AuthError("the token has expired; refresh it or log in again", code="token_expired") from None
+    except jwt.InvalidTokenError as error:
+        raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
+    if claims["restaurant_id"] != restaurant_id:
+        raise AuthError("the token belongs to another restaurant", code="wrong_restaurant")
+    if claims["role"] not in ROLES and claims.get("kind") != "device":
+        raise AuthError("the token carries an unknown role", code="invalid_token")
+    return claims

@@ -20,10 +20,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from edge.secretfiles import write_private
 from edge.store import db
 
 Progress = Callable[[int, int], None]  # (pages copied so far, total pages)
 PAGES_PER_STEP = 256
+# The PIN lookup key (secret.key) travels inside the backup: without it no PIN would work on a
+# new card. A backup already holds the PIN hashes, so it is as secret as the key (0600).
+PIN_KEY_FILE = "secret.key"
+PIN_KEY_ROW = "backup_pin_lookup_key"
 IN_USE_FILE = ".in-use.lock"
 
 
@@ -81,6 +86,7 @@ def create_backup(db_path: Path, destination: Path, *, progress: Progress | None
     finally:
         source.close()
     try:
+        _carry_pin_key(db_path.parent / PIN_KEY_FILE, partial)
         info = inspect_backup(partial)
         _fsync(partial)
     except BaseException:
@@ -130,6 +136,7 @@ def restore_backup(backup_path: Path, db_path: Path, *, restaurant_id: str,
     if info.schema_version > newest:
         raise BackupError(f"this backup has schema version {info.schema_version}, newer than this "
                           f"software knows ({newest}); install a newer version first")
+    db_path.parent.mkdir(parents=True, exist_ok=True)  # a fresh card, restored from the USB stick
     with exclusive_use(db_path.parent):
         incoming = db_path.with_name(db_path.name + ".restoring")
         incoming.unlink(missing_ok=True)
@@ -141,6 +148,7 @@ def restore_backup(backup_path: Path, db_path: Path, *, restaurant_id: str,
             source.close()
         inspect_backup(incoming)
         _never_reuse_seqs(incoming, _last_seq_or_zero(db_path))
+        _restore_pin_key(incoming, db_path.parent / PIN_KEY_FILE, now)
         _fsync(incoming)
         stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
         aside = db_path.with_name(f"{db_path.name}.replaced-{stamp}")
@@ -152,6 +160,36 @@ def restore_backup(backup_path: Path, db_path: Path, *, restaurant_id: str,
         _fsync(db_path)
     inspect_backup(db_path)
     return aside
+
+
+def _carry_pin_key(key_file: Path, backup_path: Path) -> None:
+    if not key_file.exists():
+        return
+    conn = sqlite3.connect(str(backup_path), isolation_level=None)
+    try:
+        conn.execute("INSERT OR REPLACE INTO box_state (key, value) VALUES (?, ?)",
+                     (PIN_KEY_ROW, key_file.read_bytes().strip().decode()))
+    finally:
+        conn.close()
+
+
+def _restore_pin_key(incoming: Path, key_file: Path, now: datetime | None) -> None:
+    """Put the backup's PIN key in place (keeping a different one aside) and out of the database."""
+    conn = sqlite3.connect(str(incoming), isolation_level=None)
+    try:
+        row = conn.execute("SELECT value FROM box_state WHERE key = ?", (PIN_KEY_ROW,)).fetchone()
+        conn.execute("DELETE FROM box_state WHERE key = ?", (PIN_KEY_ROW,))
+    finally:
+        conn.close()
+    if row is None:
+        return
+    key = row[0].encode()
+    if key_file.exists() and key_file.read_bytes().strip() == key:
+        return
+    if key_file.exists():
+        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+        os.replace(key_file, key_file.with_name(f"{key_file.name}.replaced-{stamp}"))
+    write_private(key_file, key)
 
 
 def _last_seq_or_zero(path: Path) -> int:

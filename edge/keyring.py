@@ -22,7 +22,7 @@ from pathlib import Path
 
 import jwt
 
-from edge.auth import ALGORITHM, ROLES, AuthError, User
+from edge.auth import ALGORITHM, AuthError, User, decode_token
 from edge.domain.ids import uuid7
 from edge.secretfiles import write_private
 
@@ -94,19 +94,7 @@ class TokenService:
         return jwt.encode(body, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     def verify(self, token: str) -> dict:
-        key = self._key_for(token)
-        try:
-            claims = jwt.decode(token, key.secret, algorithms=[ALGORITHM],
-                                options={"require": ["exp", "sub", "role", "restaurant_id"]})
-        except jwt.ExpiredSignatureError:
-            raise AuthError("the token has expired; refresh it or log in again", code="token_expired") from None
-        except jwt.InvalidTokenError as error:
-            raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
-        if claims["restaurant_id"] != self.restaurant_id:
-            raise AuthError("the token belongs to another restaurant", code="wrong_restaurant")
-        if claims["role"] not in ROLES and claims.get("kind") != "device":
-            raise AuthError("the token carries an unknown role", code="invalid_token")
-        return claims
+        return decode_token(token, self._key_for(token).secret, self.restaurant_id)
 
     def _key_for(self, token: str) -> SigningKey:
         try:

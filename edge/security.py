@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from datetime import timedelta
 
 from flask import Flask, request
 
-from edge import audit, backup, backup_job
+from edge import audit, backup, backup_job, redact
 from edge.api import audit as audit_api, sessions
 from edge.api.errors import error_response
 from edge.api.headers import init_headers
@@ -24,6 +25,8 @@ from edge.storage import StorageMonitor, classify
 def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
     settings = services.settings
     protect_data(settings, services.store)
+    for logger in ("gunicorn.error", "werkzeug"):  # loggers with handlers of their own
+        redact.install(logging.getLogger(logger))
     services.tokens = TokenService(settings.data_dir, services.secret, settings.restaurant_id,
                                    timedelta(minutes=settings.auth.token_ttl_minutes))
     services.login_guard = LoginGuard(services.store, settings.security)

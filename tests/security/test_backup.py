@@ -125,3 +125,23 @@ def test_cli_backup_and_restore(settings, app, tmp_path):
     conn = sqlite3.connect(settings.database_path)
     assert conn.execute("SELECT action FROM audit_log ORDER BY at DESC LIMIT 1").fetchone()[0] == "backup.restored"
     conn.close()
+
+
+def test_a_restore_onto_a_new_card_brings_the_pin_key_so_pins_still_work(settings, app, tmp_path, monkeypatch):
+    made = backup.create_backup(settings.database_path, tmp_path / "b.sqlite")
+    conn = sqlite3.connect(settings.database_path)
+    assert conn.execute("SELECT 1 FROM box_state WHERE key = ?", (backup.PIN_KEY_ROW,)).fetchone() is None
+    conn.close()
+    app.extensions["edge"].close()
+    new_card = settings.model_copy(update={"data_dir": tmp_path / "new-card"})
+    backup.restore_backup(made.path, new_card.database_path, restaurant_id=settings.restaurant_id)
+    assert (new_card.data_dir / "secret.key").read_bytes() == (settings.data_dir / "secret.key").read_bytes()
+    assert (new_card.data_dir / "secret.key").stat().st_mode & 0o777 == 0o600
+    restored = create_app(new_card, start_workers=False)
+    try:
+        login = restored.test_client().post("/api/v1/auth/login", json={"pin": "1111"})
+        assert login.status_code == 200
+        conn = restored.extensions["edge"].store.read()
+        assert conn.execute("SELECT 1 FROM box_state WHERE key = ?", (backup.PIN_KEY_ROW,)).fetchone() is None
+    finally:
+        restored.extensions["edge"].close()

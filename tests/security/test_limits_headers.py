@@ -45,6 +45,18 @@ def test_one_address_with_a_token_has_its_own_bucket(tight_client):
     assert tight_client.get("/api/v1/menu", headers=staff, environ_base=NOISY).status_code == 200
 
 
+def test_a_paired_device_keeps_working_beside_a_noisy_neighbour(tight_client):
+    from datetime import timedelta
+
+    services = tight_client.application.extensions["edge"]
+    device = services.tokens.encode({"sub": "kds-grill", "role": "staff", "kind": "device"}, timedelta(days=1))
+    for _ in range(11):
+        tight_client.get("/api/v1/menu", environ_base=NOISY)
+        tight_client.post("/api/v1/auth/login", json={"pin": "9876"}, environ_base=NOISY)
+    kds = tight_client.get("/api/v1/kds/grill", headers={"Authorization": f"Bearer {device}"}, environ_base=NOISY)
+    assert kds.status_code == 200
+
+
 def test_health_is_never_throttled(tight_client):
     assert {tight_client.get("/health", environ_base=NOISY).status_code for _ in range(15)} == {200}
 
