@@ -42,10 +42,15 @@ class LanguagePack:
     def spoken_forms(self, name: str) -> set[str]:
         """A name and its plural forms: "cheeseburger" -> {"cheeseburger", "cheeseburgers", ...}."""
         base = normalize(name)
+        forms = {base}
+        for ending, replacement in self.plural_rules:
+            if base and base.endswith(replacement):  # the name is plural: "onions" -> "onion"
+                forms.add(base[: len(base) - len(replacement)] + ending)
         for ending, replacement in self.plural_rules:
             if base and base.endswith(ending):
-                return {base, base[: len(base) - len(ending)] + replacement}
-        return {base}
+                forms.add(base[: len(base) - len(ending)] + replacement)
+                break
+        return forms
 
 
 PHRASE_KINDS = {

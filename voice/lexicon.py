@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from edge.domain.menu import Menu, MenuItem, Modifier
-
 from voice.language import MODIFIER_KEYWORDS, LanguagePack, normalize
 
 PLAIN = "plain"

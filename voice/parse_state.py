@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from edge.domain.menu import MenuItem, Modifier
-
 from voice.lexicon import PLAIN, Lexicon
 
 
@@ -25,6 +24,7 @@ class Line:
     quantity_said: bool
     start: int
     end: int
+    article: bool = False  # the quantity was "a"/"an": one, but not stressed
     modifiers: list[Modifier] = field(default_factory=list)
 
     def group_of(self, modifier: Modifier):
@@ -79,7 +79,7 @@ class OrderState:
         """"make that two cokes": same item -> new quantity and choices; else it replaces the last line."""
         same = next((old for old in reversed(self.lines) if old.item.id == line.item.id), None)
         if same is not None:
-            if line.quantity_said:
+            if line.quantity_said and not line.article:  # "make that a large coke" keeps the count
                 same.quantity, same.quantity_said = line.quantity, True
             for modifier in line.modifiers:
                 same.add(modifier, correcting=True)

@@ -7,70 +7,15 @@ A draft is only ever a proposal that a person confirms; a guess would be worse t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from edge.domain.menu import Menu, MenuItem, Modifier
-
-from voice.language import MAX_QUANTITY, LanguagePack, normalize
+from voice.drafts import Alternative, Draft, Rejection, Word
+from voice.language import MAX_QUANTITY, LanguagePack
 from voice.lexicon import Lexicon, Token
 from voice.parse_state import Line, OrderState, Rejected, resolve_modifier
 
 LOW_CONFIDENCE_BELOW = 0.6
 MODIFIER_KINDS = ("no", "extra", "add")
 CORRECTION_KINDS = ("make_that", "actually")
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    confidence: float | None = None
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """One hypothesis of the recogniser; ``words`` carry confidences when the engine gives them."""
-
-    text: str
-    words: tuple[Word, ...] = ()
-
-    def normalized_words(self) -> list[Word]:
-        source = self.words or tuple(Word(w) for w in self.text.split())
-        return [Word(part, w.confidence) for w in source for part in normalize(w.text).split()]
-
-
-@dataclass
-class Draft:
-    items: list[dict]
-    heard: str
-    table: str | None = None
-    type: str = "dine_in"
-    alternative: int = 0
-    confidence: float | None = None
-    low_confidence_words: list[dict] = field(default_factory=list)
-    confirm: bool = False
-
-    @property
-    def complete(self) -> bool:
-        return all(not item["missing"] for item in self.items)
-
-    def to_dict(self) -> dict:
-        """The body of POST /api/v1/orders (without client_order_id) plus what was heard."""
-        return {
-            "source": "voice", "type": self.type, "table": self.table, "items": self.items,
-            "heard": self.heard, "alternative": self.alternative, "confidence": self.confidence,
-            "low_confidence_words": self.low_confidence_words, "complete": self.complete,
-            "confirm": self.confirm,
-        }
-
-
-@dataclass
-class Rejection:
-    reason: str
-    message: str
-    heard: str
-
-    def to_dict(self) -> dict:
-        return {"reason": self.reason, "message": self.message, "heard": self.heard}
 
 
 class OrderParser:
@@ -204,7 +149,7 @@ class _Reader:
             said = token.text if token else "the end"
             raise Rejected("incomplete", f"expected a menu item before {said!r}")
         item = self.item(self.take())
-        line = Line(item, quantity or 1, quantity is not None and not article, start, token.end)
+        line = Line(item, quantity or 1, quantity is not None, start, token.end, article=article)
         for modifier_token in before:
             line.add(self.modifier(line.item, None, modifier_token, carried=False), correcting=False)
         self.modifiers(line, correcting=False)
@@ -236,22 +181,22 @@ class _Reader:
             if kinds:
                 self.take()
                 keyword, fresh = kinds[0], True
-                if self.peek() is None or not (self.peek().has("mod") or self.peek().has("item")
-                                               or any(self.peek().has(k) for k in MODIFIER_KINDS)):
+                following = self.peek()
+                if following is None:
                     raise Rejected("incomplete", f"{token.text!r} needs a modifier after it")
+                if keyword != "add" and not following.has("mod") and not any(following.has(k) for k in MODIFIER_KINDS):
+                    raise Rejected("unknown_modifier", f"{following.text!r} is not a choice for {line.item.name}")
                 continue
             if self.pack.quantity_position == "after" and token.has("number") and not line.quantity_said:
                 line.quantity, _ = self.quantity(self.take())
                 line.quantity_said = True
                 line.end = token.end
                 continue
-            if fresh and keyword != "add" and not token.has("mod"):
-                raise Rejected("unknown_modifier", f"{token.text!r} is not a choice for {line.item.name}")
             if not token.has("mod") or (token.has("item") and not fresh):
                 return
             modifier = resolve_modifier(self.lexicon, line.item, keyword, token.values("mod"), carried=not fresh)
             if modifier is None:
-                if keyword is None and self._starts_next_item():
+                if keyword in (None, "add") and self._starts_next_item():  # "with a large fries"
                     return
                 raise Rejected("unknown_modifier", f"{token.text!r} is not a choice for {line.item.name}")
             self.take()
