@@ -84,8 +84,12 @@ class Recognizer:
         return self
 
     def wait_ready(self, timeout_s: float) -> None:
-        if not self._ready.wait(timeout_s):
-            raise RecognizerUnavailable(f"recogniser not ready after {timeout_s:.0f} s: {self.status.detail}")
+        deadline = time.monotonic() + timeout_s
+        while not self.ready:  # "ready" also needs the process alive: a dead one is not ready yet
+            if time.monotonic() > deadline:
+                raise RecognizerUnavailable(f"recogniser not ready after {timeout_s:.0f} s: {self.status.detail}")
+            if self._ready.wait(0.05):
+                time.sleep(0.02)  # set, but the process just died: the watchdog is about to clear it
 
     def close(self) -> None:
         self._stopping.set()

@@ -94,7 +94,7 @@ class VoiceService:
 
     # utterances --------------------------------------------------------------------------------
 
-    def transcribe(self, pcm: bytes, sample_rate: int, *, requested_by: str | None = None) -> dict:
+    def transcribe(self, pcm: bytes, sample_rate: int, *, requested_by: dict | None = None) -> dict:
         """A whole recording (the HTTP endpoint): transcript -> draft or rejection, published."""
         started = time.monotonic()
         grammar, _ = self.compiled()
@@ -104,7 +104,7 @@ class VoiceService:
             raise VoiceOff(str(error)) from None
         return self.conclude(transcript, started, requested_by=requested_by)
 
-    def on_capture(self, capture: Capture, *, requested_by: str | None = None) -> dict | None:
+    def on_capture(self, capture: Capture, *, requested_by: dict | None = None) -> dict | None:
         """Push-to-talk result; latency is counted from the button's release."""
         if capture.transcript is None:
             log.warning("voice capture failed: %s", capture.error)
@@ -114,7 +114,7 @@ class VoiceService:
     def grammar_json(self) -> str | None:
         return self.compiled()[0].to_json()
 
-    def conclude(self, transcript: Transcript, started: float, *, requested_by: str | None) -> dict:
+    def conclude(self, transcript: Transcript, started: float, *, requested_by: dict | None) -> dict:
         _, parser = self.compiled()
         result = parser.parse(transcript.alternatives)
         latency_ms = (time.monotonic() - started) * 1000

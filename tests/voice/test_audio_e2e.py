@@ -37,7 +37,7 @@ def items_of(draft):
 @pytest.mark.parametrize(("spoken", "expected"), ORDERS, ids=[o[0] for o in ORDERS])
 def test_spoken_order_becomes_a_draft(spoken, expected, korean_service, published, speech_tools, tmp_path):
     pcm, rate = pcm_of(speak(spoken, tmp_path / "order.wav"))
-    answer = korean_service.transcribe(pcm, rate, requested_by="tablet-1")
+    answer = korean_service.transcribe(pcm, rate, requested_by={"kind": "device", "id": "tablet-1"})
     assert answer["rejected"] is None, (answer["text"], answer["rejected"])
     assert items_of(answer["draft"]) == expected
     assert answer["draft"]["source"] == "voice"

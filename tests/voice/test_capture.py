@@ -39,10 +39,10 @@ def test_held_button_streams_and_release_gives_the_draft(korean_service, publish
         talk.close()
     assert capture.error is None and capture.overflows == 0
     assert capture.audio_s == pytest.approx(stream_seconds(order_wav), abs=0.2)
-    answer = korean_service.on_capture(capture, requested_by="talk-button")
+    answer = korean_service.on_capture(capture, requested_by={"kind": "device", "id": "talk-button"})
     assert [(i["menu_item_id"], i["quantity"]) for i in answer["draft"]["items"]] == [("kimchi-stew", 2)]
     assert answer["latency_ms"] < 2000  # release -> draft (the benchmark measures it properly)
-    assert published[0][0] == "voice.draft" and published[0][1]["requested_by"] == "talk-button"
+    assert published[0][0] == "voice.draft" and published[0][1]["requested_by"]["id"] == "talk-button"
 
 
 def stream_seconds(path) -> float:
