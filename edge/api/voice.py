@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from edge.api.errors import ApiError
 from edge.api.routing import api_route
 from edge.observability import Check
+from voice.listener import MicrophoneListener
 from voice.service import VoiceOff, VoiceService
 
 bp = Blueprint("voice", __name__, url_prefix="/api/v1")
@@ -52,18 +53,23 @@ def init_app(app: Flask, services, *, start: bool) -> VoiceService:
 
     voice = VoiceService(settings.model_path, settings.language, menu=services.store.menu, publish=publish,
                          observe_latency_ms=services.metrics.transcription_latency.observe)
-    services.voice = voice
+    services.voice, services.microphone = voice, None
     app.register_blueprint(bp)
-    services.health.register("voice", lambda: Check(*_health(voice)))
+    services.health.register("voice", lambda: _health(services))
     if start:
         voice.start()
+        if voice.enabled and settings.device:
+            services.microphone = MicrophoneListener(voice, settings.device).start()
+            services.on_close(services.microphone.close)
     services.on_close(voice.close)
     return voice
 
 
-def _health(voice: VoiceService) -> tuple[str, str]:
-    health = voice.health()
-    return health.status, health.detail
+def _health(services) -> Check:
+    """The recogniser's state, and the microphone's when one is configured: the worse of the two."""
+    checks = [services.voice.health()] + ([services.microphone.health()] if services.microphone else [])
+    worst = max(checks, key=lambda c: ("ok", "degraded", "down").index(c.status))
+    return Check(worst.status, "; ".join(c.detail for c in checks))
 
 
 @api_route(bp, "/voice/transcriptions", methods=["POST"], response=TranscriptionOut,

@@ -112,3 +112,43 @@ def test_the_audio_callback_never_blocks_even_when_the_worker_is_stuck(korean_se
         results.get(timeout=RESULT_TIMEOUT_S)
         talk.close()
     korean_service.recognizer.wait_ready(MODEL_LOAD_TIMEOUT_S)
+
+
+def test_the_box_microphone_listener_publishes_the_draft(korean_service, published, order_wav):
+    from voice.capture import Device
+    from voice.listener import MicrophoneListener
+
+    streams = []
+
+    def open_stream(device, callback):
+        streams.append(WavFileStream(order_wav, callback=callback, blocksize=device.samplerate // 10, speed=4.0))
+        return streams[-1]
+
+    listener = MicrophoneListener(korean_service, "USB", open_stream=open_stream,
+                                  find_device=lambda name: Device(3, "USB PnP Sound Device", 48000))
+    listener.start()
+    try:
+        assert listener.health().status == "ok" and "48000 Hz" in listener.health().detail
+        listener.press({"kind": "device", "id": "talk-button"})
+        assert streams[0].finished.wait(RESULT_TIMEOUT_S)
+        listener.release()
+        deadline = time.monotonic() + RESULT_TIMEOUT_S
+        while not published:
+            assert time.monotonic() < deadline, "no draft published"
+            time.sleep(0.02)
+    finally:
+        listener.close()
+    kind, data = published[0]
+    assert kind == "voice.draft" and data["requested_by"]["id"] == "talk-button"
+    assert [i["menu_item_id"] for i in data["draft"]["items"]] == ["kimchi-stew"]
+
+
+def test_a_missing_microphone_degrades_voice_and_says_which(korean_service):
+    from voice.listener import MicrophoneListener
+
+    listener = MicrophoneListener(korean_service, "no-such-microphone-xyz").start()
+    assert listener.health().status == "degraded"
+    assert "microphone" in listener.health().detail
+    listener.press()  # a talk button without a microphone does nothing, and does not crash
+    listener.release()
+    listener.close()
