@@ -55,6 +55,9 @@ class _Session:
                 return
             getattr(self, f"on_{kind}")(*message[1:])
 
+    def on_stats(self) -> None:
+        self.conn.send(("stats", {"peak_rss_mb": peak_rss_mb()}))
+
     def on_vocabulary(self, words: list[str]) -> None:
         """Which words the model knows; vosk would silently drop the others from a grammar."""
         find = getattr(self.model, "find_word", None) or self.model.vosk_model_find_word

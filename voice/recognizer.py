@@ -192,6 +192,13 @@ class Recognizer:
             _, known = self._receive(timeout_s)
         return known
 
+    def peak_rss_mb(self, *, timeout_s: float = 10.0) -> float:
+        """The recogniser process's peak memory so far (the model plus decoding)."""
+        with self._lock:
+            self._send(("stats",))
+            _, stats = self._receive(timeout_s)
+        return stats["peak_rss_mb"]
+
     def _send(self, message: tuple) -> None:
         if not self.ready:
             raise RecognizerUnavailable(self.status.detail)

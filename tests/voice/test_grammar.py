@@ -54,3 +54,19 @@ def test_grammar_words_are_what_the_parser_reads():
     lexicon = Lexicon(english_menu(), load_pack("en"))
     words = set(grammar_words(lexicon))
     assert {"cheeseburger", "cheeseburgers", "no", "onions", "table", "twelve", "make", "cancel", "[unk]"} <= words
+
+
+def test_grammar_and_parser_are_rebuilt_when_the_menu_changes(recognizer):
+    from voice.service import VoiceService
+
+    menus = [korean_menu()]
+    service = VoiceService(None, "ko", menu=lambda: menus[-1], recognizer=recognizer)
+    grammar, parser = service.compiled()
+    assert service.compiled() == (grammar, parser)  # same menu: nothing rebuilt
+    changed = korean_menu()
+    changed.version = 2
+    changed.items.append(item("dumplings", "만두", "food", "grill", 700))
+    menus.append(changed)
+    grammar, parser = service.compiled()
+    assert "만두" in grammar.phrases
+    assert parser.parse_text("만두 두 개").items[0]["menu_item_id"] == "dumplings"

@@ -39,6 +39,7 @@ def test_alternatives_carry_word_confidences(recognizer, speech_tools, tmp_path)
 
 
 def test_vocabulary_lookup_runs_in_the_recogniser_process(recognizer):
+    assert recognizer.peak_rss_mb() > 50  # the model lives in that process, not in the server
     assert recognizer.known_words(["김치찌개", "zzqxv"]) == {"김치찌개": True, "zzqxv": False}
 
 
