@@ -33,6 +33,8 @@ class OrderParser:
             if isinstance(result, Draft):
                 result.alternative = index
                 return result
+            if result.reason == "cancelled":  # a cancel that parsed fully is an answer, not a miss
+                return result
             first_rejection = first_rejection or result
         return first_rejection or Rejection("nothing_heard", "nothing was heard", "")
 

@@ -96,3 +96,8 @@ def test_a_pack_with_a_bad_word_order_is_refused():
 def test_unknown_pack_names_the_known_ones():
     with pytest.raises(LanguagePackError, match="en, ko"):
         load_pack("xx")
+
+
+def test_a_cancel_heard_first_is_not_overruled_by_a_less_likely_order():
+    result = EN.parse([Alternative("a burger cancel"), Alternative("a burger and a coke")])
+    assert isinstance(result, Rejection) and result.reason == "cancelled"
