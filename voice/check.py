@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 from edge.domain.menu import Menu
-
 from voice.grammar import build_grammar, grammar_words
 from voice.language import load_pack
 from voice.lexicon import Lexicon

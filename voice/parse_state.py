@@ -109,6 +109,7 @@ def resolve_modifier(lexicon: Lexicon, item: MenuItem, keyword: str | None, spok
         return exact[0]
     if len(found) != 1:
         if len(found) > 1:
-            raise Rejected("ambiguous_modifier", f"{' / '.join(sorted(spoken))!r} matches several choices for {item.name}")
+            said = " / ".join(sorted(spoken))
+            raise Rejected("ambiguous_modifier", f"{said!r} matches several choices for {item.name}")
         return None
     return found[0]

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from edge.domain.ids import uuid7
 from edge.domain.menu import Menu
-
 from voice.capture import Capture
 from voice.drafts import Draft
 from voice.grammar import Grammar, build_grammar, grammar_words

@@ -136,3 +136,9 @@ def test_without_a_model_voice_is_off(client, staff):
     assert check["status"] == "ok" and check["detail"].startswith("off")
     response = post_wav(client, staff, silent_wav())
     assert response.status_code == 503 and response.get_json()["error"]["code"] == "voice_unavailable"
+
+
+def test_the_endpoint_is_in_the_openapi_document(client):
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"][TRANSCRIBE]["post"]
+    assert operation["requestBody"]["content"]["audio/wav"]["schema"]["format"] == "binary"
+    assert {"413", "415", "422", "503"} <= set(operation["responses"])

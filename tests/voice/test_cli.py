@@ -6,8 +6,8 @@ from click.testing import CliRunner
 
 from edge.app import open_store
 from edge.auth import load_or_create_secret
-from edge.demo import seed_demo
 from edge.cli import main
+from edge.demo import seed_demo
 from edge.settings import Settings
 from edge.store import commands
 from tests.voice.menus import item, korean_menu
