@@ -20,7 +20,6 @@ from voice.capture import Capture
 from voice.drafts import Draft
 from voice.grammar import Grammar, build_grammar, grammar_words
 from voice.language import load_pack
-from voice.lexicon import Lexicon
 from voice.parser import OrderParser
 from voice.recognizer import Recognizer, RecognizerUnavailable, State, Transcript
 
@@ -41,12 +40,14 @@ class VoiceService:
     def __init__(self, model_path: Path | str | None, language: str, *, menu: Callable[[], Menu],
                  publish: Callable[[str, dict], None] | None = None,
                  observe_latency_ms: Callable[[float], None] | None = None,
-                 recognizer: Recognizer | None = None):
+                 recognizer: Recognizer | None = None, spoken_confirm: bool = False):
         self.pack = load_pack(language)
         self.menu, self.publish = menu, publish
         self.observe_latency_ms = observe_latency_ms
+        self.spoken_confirm = spoken_confirm
         self.recognizer = recognizer or (Recognizer(model_path) if model_path else None)
-        self._compiled: tuple[tuple, Grammar, OrderParser] | None = None
+        self._parser: tuple[tuple, OrderParser] | None = None
+        self._grammar: tuple[OrderParser, Grammar] | None = None
         self._compile_lock = threading.Lock()
 
     @property
@@ -75,14 +76,21 @@ class VoiceService:
     # grammar and parser, rebuilt when the menu changes ---------------------------------------
 
     def compiled(self) -> tuple[Grammar, OrderParser]:
+        """The grammar (needs the recogniser: its model's vocabulary) and the parser, per menu."""
+        parser = self.parser()
+        with self._compile_lock:
+            if self._grammar is None or self._grammar[0] is not parser:
+                known = self._require().known_words(grammar_words(parser.lexicon))
+                self._grammar = (parser, build_grammar(parser.lexicon, known.__getitem__))
+            return self._grammar[1], parser
+
+    def parser(self) -> OrderParser:
         menu = self.menu()
         key = (menu.version, id(menu))
         with self._compile_lock:
-            if self._compiled is None or self._compiled[0] != key:
-                lexicon = Lexicon(menu, self.pack)
-                known = self._require().known_words(grammar_words(lexicon))
-                self._compiled = (key, build_grammar(lexicon, known.__getitem__), OrderParser(menu, self.pack))
-            return self._compiled[1], self._compiled[2]
+            if self._parser is None or self._parser[0] != key:
+                self._parser = (key, OrderParser(menu, self.pack))
+            return self._parser[1]
 
     def _require(self) -> Recognizer:
         if self.recognizer is None:
@@ -114,15 +122,16 @@ class VoiceService:
         return self.compiled()[0].to_json()
 
     def conclude(self, transcript: Transcript, started: float, *, requested_by: dict | None) -> dict:
-        _, parser = self.compiled()
-        result = parser.parse(transcript.alternatives)
+        result = self.parser().parse(transcript.alternatives)
         latency_ms = (time.monotonic() - started) * 1000
+        draft = result.to_dict() if isinstance(result, Draft) else None
+        if draft is not None:  # the tablet may skip the tap only when the box allows it
+            draft["auto_confirm"] = self.spoken_confirm and draft["confirm"] and draft["complete"]
         answer = {
             "id": str(uuid7()), "text": transcript.text,
             "alternatives": [{"text": a.text, "words": [{"word": w.text, "confidence": w.confidence} for w in a.words]}
                              for a in transcript.alternatives],
-            "draft": result.to_dict() if isinstance(result, Draft) else None,
-            "rejected": None if isinstance(result, Draft) else result.to_dict(),
+            "draft": draft, "rejected": None if draft else result.to_dict(),
             "latency_ms": round(latency_ms, 1), "requested_by": requested_by,
         }
         if self.observe_latency_ms is not None:

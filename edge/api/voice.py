@@ -52,7 +52,8 @@ def init_app(app: Flask, services, *, start: bool) -> VoiceService:
         services.store.write(lambda tx: tx.append_event(kind, data))
 
     voice = VoiceService(settings.model_path, settings.language, menu=services.store.menu, publish=publish,
-                         observe_latency_ms=services.metrics.transcription_latency.observe)
+                         observe_latency_ms=services.metrics.transcription_latency.observe,
+                         spoken_confirm=settings.spoken_confirm)
     services.voice, services.microphone = voice, None
     app.register_blueprint(bp)
     services.health.register("voice", lambda: _health(services))

@@ -101,3 +101,17 @@ def test_unknown_pack_names_the_known_ones():
 def test_a_cancel_heard_first_is_not_overruled_by_a_less_likely_order():
     result = EN.parse([Alternative("a burger cancel"), Alternative("a burger and a coke")])
     assert isinstance(result, Rejection) and result.reason == "cancelled"
+
+
+def test_spoken_confirm_auto_confirms_only_when_allowed_and_complete():
+    from voice.recognizer import Transcript
+    from voice.service import VoiceService
+
+    def draft_of(text, allowed):
+        service = VoiceService(None, "en", menu=english_menu, spoken_confirm=allowed)
+        return service.conclude(Transcript([Alternative(text)], 1.0), 0.0, requested_by=None)["draft"]
+
+    assert draft_of("two cokes that's it", allowed=True)["auto_confirm"] is True
+    assert draft_of("two cokes that's it", allowed=False)["auto_confirm"] is False
+    assert draft_of("two fries that's it", allowed=True)["auto_confirm"] is False  # size not said
+    assert draft_of("two cokes", allowed=True)["auto_confirm"] is False
