@@ -93,6 +93,29 @@ def transcribe():
     return TranscriptionOut(**answer)
 
 
+class VoiceStatusOut(BaseModel):
+    enabled: bool
+    language: str
+    status: str
+    detail: str
+    coverage: dict | None
+
+
+@api_route(bp, "/voice/status", response=VoiceStatusOut, roles=("admin",),
+           summary="Voice state and the menu items the model cannot hear (for Manage: add a spoken alias)")
+def voice_status():
+    services = current_app.extensions["edge"]
+    health = _health(services)
+    coverage = None
+    if services.voice.enabled:
+        try:
+            coverage = services.voice.compiled()[0].report()
+        except VoiceOff:
+            pass  # not ready yet: the status says why
+    return VoiceStatusOut(enabled=services.voice.enabled, language=services.settings.voice.language,
+                          status=health.status, detail=health.detail, coverage=coverage)
+
+
 def read_wav(data: bytes) -> tuple[bytes, int]:
     """16-bit PCM frames (mono; the first channel of a stereo file) and the sample rate."""
     try:

@@ -142,3 +142,22 @@ def test_the_endpoint_is_in_the_openapi_document(client):
     operation = client.get("/api/v1/openapi.json").get_json()["paths"][TRANSCRIBE]["post"]
     assert operation["requestBody"]["content"]["audio/wav"]["schema"]["format"] == "binary"
     assert {"413", "415", "422", "503"} <= set(operation["responses"])
+
+
+def test_manage_sees_which_items_cannot_be_heard(voice_app, voice_client):
+    from edge.store import commands as store_commands
+    from tests.voice.menus import item
+
+    menu = korean_menu()
+    menu.items.append(item("mystery", "쿠쿠루삥뽕", "food", "grill", 100))
+    store_commands.replace_menu(voice_app.extensions["edge"].store, menu, 5)
+    try:
+        body = voice_client.get("/api/v1/voice/status", headers=login(voice_client, "1234")).get_json()
+        assert body["enabled"] and body["status"] == "ok" and body["language"] == "ko"
+        assert [i["menu_item_id"] for i in body["coverage"]["unrecognisable_items"]] == ["mystery"]
+    finally:
+        store_commands.replace_menu(voice_app.extensions["edge"].store, korean_menu(), 6)
+
+
+def test_voice_status_is_for_admins(voice_client, staff_headers):
+    assert voice_client.get("/api/v1/voice/status", headers=staff_headers).status_code == 403
