@@ -109,6 +109,8 @@ class Recognizer:
 
     def _spawn(self, state: State) -> None:
         with self._state_lock:
+            if self._stopping.is_set():  # closed while the watchdog was about to restart it
+                return
             self._ready.clear()
             parent, child = self._context.Pipe()
             process = self._context.Process(target=serve, args=(child, self.model_path, self.alternatives),
@@ -230,7 +232,8 @@ class Utterance:
     def __init__(self, recognizer: Recognizer, sample_rate: int, grammar: str | None, timeout_s: float):
         self.recognizer, self.timeout_s = recognizer, timeout_s
         self._held = False
-        recognizer._lock.acquire()
+        if not recognizer._lock.acquire(timeout=timeout_s):  # someone is holding the talk button
+            raise RecognizerUnavailable(f"recogniser busy with another utterance for {timeout_s:.0f} s")
         self._held = True
         try:
             recognizer._send(("begin", sample_rate, grammar))

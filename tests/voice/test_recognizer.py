@@ -82,3 +82,12 @@ def test_voice_without_a_model_is_simply_off():
     service = VoiceService(None, "en", menu=korean_menu)
     assert not service.enabled
     assert service.health().status == "ok" and service.health().detail.startswith("off")
+
+
+def test_a_second_utterance_waits_for_the_first_then_gives_up(recognizer):
+    with recognizer.utterance(16000):
+        started = time.monotonic()
+        with pytest.raises(RecognizerUnavailable, match="busy"):
+            recognizer.utterance(16000, timeout_s=0.2)
+        assert 0.15 < time.monotonic() - started < 2
+    assert recognizer.transcribe(bytes(3200), 16000).text == ""  # free again after the first ended
