@@ -180,6 +180,8 @@ class _Reader:
         keyword, fresh = None, False
         while (token := self.peek()) is not None:
             kinds = [kind for kind in MODIFIER_KINDS if token.has(kind)]
+            if kinds and self._names_a_choice(line, token):
+                kinds = []  # "an espresso double": the keyword word is itself one of the item's choices
             if kinds:
                 self.take()
                 keyword, fresh = kinds[0], True
@@ -204,6 +206,10 @@ class _Reader:
             self.take()
             line.add(modifier, correcting=correcting)
             line.end, fresh = token.end, False
+
+    def _names_a_choice(self, line: Line, token: Token) -> bool:
+        return token.has("mod") and resolve_modifier(self.lexicon, line.item, None, token.values("mod"),
+                                                     carried=False) is not None
 
     def _starts_next_item(self) -> bool:
         """A plain modifier that belongs to the next item: "a burger large fries"."""

@@ -115,3 +115,16 @@ def test_spoken_confirm_auto_confirms_only_when_allowed_and_complete():
     assert draft_of("two cokes that's it", allowed=False)["auto_confirm"] is False
     assert draft_of("two fries that's it", allowed=True)["auto_confirm"] is False  # size not said
     assert draft_of("two cokes", allowed=True)["auto_confirm"] is False
+
+
+def test_a_choice_named_like_a_keyword_is_a_choice():
+    from edge.domain.menu import Menu
+    from tests.voice.menus import group, item
+
+    shots = group("shots", "Shots", ["Single", "Double"])
+    menu = Menu(items=[item("espresso", "Espresso", "drinks", "bar", 250, shots),
+                       item("burger", "Burger", "food", "grill", 900, group("hold", "Hold", ["No onions"]))])
+    parser = OrderParser(menu, load_pack("en"))
+    assert parser.parse_text("an espresso double").items[0]["modifier_ids"] == ["shots-double"]
+    assert parser.parse_text("a double espresso").items[0]["modifier_ids"] == ["shots-double"]
+    assert parser.parse_text("a burger double").reason == "incomplete"  # "double" is only a keyword here
