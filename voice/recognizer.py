@@ -161,8 +161,10 @@ class Recognizer:
                 if self._ready.is_set():
                     failures = 0
                 continue
-            log.error("voice recogniser process died (exit code %s); restarting", process.exitcode)
             with self._state_lock:
+                if self._stopping.is_set() or process is not self._process:
+                    continue  # closed (or already replaced) meanwhile: nothing died
+                log.error("voice recogniser process died (exit code %s); restarting", process.exitcode)
                 self._ready.clear()
                 self.status = Status(State.RESTARTING, f"recogniser exited with code {process.exitcode}",
                                      self.status.restarts + 1, last_error=f"exit code {process.exitcode}")
