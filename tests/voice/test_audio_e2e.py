@@ -64,3 +64,9 @@ def test_any_common_sample_rate_is_heard(korean_service, speech_tools, tmp_path)
     pcm, rate = pcm_of(speak("김치찌개 두 개", tmp_path / "order44k.wav", rate=44100))
     assert rate == 44100
     assert items_of(korean_service.transcribe(pcm, rate)["draft"]) == [("kimchi-stew", 2, [])]
+
+
+def test_spoken_takeout_order(korean_service, speech_tools, tmp_path):
+    pcm, rate = pcm_of(speak("김치찌개 두 개 포장", tmp_path / "takeout.wav"))
+    draft = korean_service.transcribe(pcm, rate)["draft"]
+    assert items_of(draft) == [("kimchi-stew", 2, [])] and draft["type"] == "takeout"
