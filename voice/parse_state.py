@@ -58,6 +58,7 @@ class OrderState:
     order_type: str | None = None
     confirm: bool = False
     cancelled: bool = False
+    split_from: Line | None = None  # the line "one with no onions" takes its one from
 
     def last_line(self) -> Line | None:
         return self.lines[-1] if self.lines else None
@@ -72,8 +73,24 @@ class OrderState:
         for index in range(len(self.lines) - 1, -1, -1):
             if self.lines[index].item.id == item_id:
                 del self.lines[index]
+                self.cancelled = not self.lines  # removing the last item cancels the order
                 return
         raise Rejected("nothing_to_remove", f"{item_id} is not in the order")
+
+    def split(self, count: int, start: int) -> Line:
+        """Take ``count`` of the last line's quantity into a new line with the same choices."""
+        source = self.split_from if self.split_from in self.lines else self.lines[-1]
+        if count > source.quantity:
+            raise Rejected("ambiguous_quantity", f"{count} of {source.quantity} {source.item.name}")
+        if count == source.quantity and source is not self.split_from:
+            return source  # "two cokes, two large": all of them
+        part = Line(source.item, count, True, start, start + 1, modifiers=list(source.modifiers))
+        self.lines.append(part)
+        source.quantity -= count
+        if source.quantity == 0:  # "two burgers, one medium, one well done": the last one taken
+            self.lines.remove(source)
+        self.split_from = source if source.quantity else None
+        return part
 
     def correct_with(self, line: Line) -> None:
         """"make that two cokes": same item -> new quantity and choices; else it replaces the last line."""

@@ -131,6 +131,8 @@ class _Reader:
         elif token.has("confirm"):
             self.take()
             self.state.confirm = True
+        elif token.has("number") and not self._item_follows() and self.state.lines:
+            self.some_of_them()
         elif token.has("number") or token.has("item") or token.has("mod"):
             self.state.lines.append(self.item_phrase())
         elif any(token.has(kind) for kind in MODIFIER_KINDS):
@@ -156,6 +158,15 @@ class _Reader:
             line.add(self.modifier(line.item, None, modifier_token, carried=False), correcting=False)
         self.modifiers(line, correcting=False)
         return line
+
+    def some_of_them(self) -> None:
+        """"three cheeseburgers, one with no onions": split the line the speaker is still on."""
+        token = self.take()
+        count, _ = self.quantity(token)
+        if self.peek() is None:
+            raise Rejected("incomplete", f"{token.text!r} needs what is different about them")
+        line = self.state.split(count, token.start)
+        self.modifiers(line, correcting=True)
 
     def quantity(self, token: Token) -> tuple[int, bool]:
         meaning = token.meaning("number")
