@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import sys
 import threading
 import time
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import requests
 
-from boxserver import BoxServer
+sys.path.insert(0, str(Path(__file__).parent))  # whether or not tests/e2e becomes a package
+from boxserver import BoxServer  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 ROUNDS = 5
