@@ -57,19 +57,29 @@ def paper_from_byte(byte: int) -> Paper:
 
 
 def _ask(printer: Escpos, command: bytes) -> int | None:
-    """One status byte, or None when the printer does not answer in time (or cannot answer)."""
+    """One status byte, or None when the printer does not answer in time.
+
+    A broken connection (reset, closed) is not silence: it raises ``ConnectionError``, so a caller
+    asking right after a job learns that the job may not have arrived whole.
+    """
     try:
         answer = printer.query_status(command)
     except (NotImplementedError, socket.timeout, TimeoutError):
         return None
-    except OSError:
-        return None
-    return answer[-1] if answer else None
+    if not answer:  # an orderly close from the far end
+        raise ConnectionError("the printer closed the connection")
+    return answer[-1]
+
+
+def has_status_channel(printer: Escpos) -> bool:
+    return type(printer)._read is not Escpos._read
 
 
 def query(printer: Escpos) -> PrinterStatus:
-    """Status of an open printer. Shortens a network socket's timeout so silence costs ~1 s."""
-    if type(printer)._read is Escpos._read:  # file and dummy printers have no way back
+    """Status of an open printer; raises ConnectionError if the connection is broken.
+
+    Shortens a network socket's timeout so that a printer that never answers costs ~1 s."""
+    if not has_status_channel(printer):  # file and dummy printers have no way back
         return PrinterStatus("online", "unknown", "no status channel")
     device = printer._device
     if isinstance(device, socket.socket):
