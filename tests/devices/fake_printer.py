@@ -37,7 +37,11 @@ class Job:
 
     @property
     def status_only(self) -> bool:
-        return bytes(self.data).replace(DLE_EOT + b"\x01", b"").replace(DLE_EOT + b"\x04", b"") == b""
+        return _only_status_queries(bytes(self.data))
+
+
+def _only_status_queries(data: bytes) -> bool:
+    return data.replace(DLE_EOT + b"\x01", b"").replace(DLE_EOT + b"\x04", b"") == b""
 
 
 class FakePrinter:
@@ -48,7 +52,7 @@ class FakePrinter:
         self.answers_status = answers_status
         self.drop_after_bytes: int | None = None  # drop the next job after this many bytes
         self.jobs: list[Job] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # wait_for predicates call printed()
         self._changed = threading.Condition(self._lock)
         self._server: socket.socket | None = None
         self._port = port
@@ -114,13 +118,16 @@ class FakePrinter:
         job = Job()
         with self._lock:
             self.jobs.append(job)
-            drop_after, self.drop_after_bytes = self.drop_after_bytes, None
+        drop_after = None
         conn.settimeout(10)
         try:
             while True:
                 chunk = conn.recv(65536)
                 if not chunk:
                     break
+                if drop_after is None and not _only_status_queries(chunk):
+                    with self._lock:  # the drop is meant for a print job, not a status poll
+                        drop_after, self.drop_after_bytes = self.drop_after_bytes, None
                 if drop_after is not None and len(job.data) + len(chunk) >= drop_after:
                     job.data += chunk[: max(drop_after - len(job.data), 0)]
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")

@@ -1,0 +1,157 @@
+"""The durable print queue against python-escpos' real Network backend and loopback printers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from devices.printer import jobs
+from tests.devices.conftest import network_printer, place_order
+
+
+def job_rows(store, **filters):
+    return jobs.list_jobs(store.read(), limit=10_000, **filters)
+
+
+def events_of(store, type_):
+    return [e for e in store.events_after(0, limit=10_000) if e.type == type_]
+
+
+def test_firing_an_order_queues_one_ticket_per_station_printer_in_the_same_transaction(store, fakes, print_service):
+    grill, fry = fakes(), fakes()
+    print_service([network_printer("grill", grill, ["grill"]),
+                   network_printer("hot-line", fry, ["fry", "grill"])])
+    order = place_order(store, "cheeseburger", "fries", "cola")
+    rows = job_rows(store, order_id=order.id)
+    # grill ticket -> both printers, fry ticket -> hot-line, bar ticket -> nobody
+    by_printer = sorted((j.printer, order.ticket(j.ticket_id).station) for j in rows)
+    assert by_printer == [("grill", "grill"), ("hot-line", "fry"), ("hot-line", "grill")]
+
+
+def test_a_rolled_back_fire_leaves_no_print_job(store, fakes, print_service):
+    print_service([network_printer("grill", fakes(), ["grill"])])
+    order = place_order(store, "cheeseburger", fire=False)
+
+    def fire_then_fail(tx):
+        tx.append_event("order.fired", {"order": order.model_dump(mode="json")},
+                        stations=["grill"], order_id=order.id)
+        raise RuntimeError("something later in the transaction failed")
+
+    with pytest.raises(RuntimeError):
+        store.write(fire_then_fail)
+    assert job_rows(store) == []
+
+
+def test_a_fired_order_prints_at_the_station_printer_with_emphasis_and_cut(store, fakes, print_service):
+    grill = fakes()
+    print_service([network_printer("grill", grill, ["grill"])])
+    order = place_order(store, "cheeseburger", table="7")
+    assert grill.wait_for(lambda f: len(f.printed()) == 1, timeout=10)
+    data = bytes(grill.printed()[0].data)
+    assert data.startswith(b"\x10\x04\x01\x10\x04\x04")  # status asked before the ticket
+    assert b"\x1b@" in data                               # ESC @ initialise
+    assert b"\x1bE\x01" in data                           # ESC E 1: emphasis on
+    assert b"\x1b!0GRILL\n" in data or b"GRILL\n" in data
+    assert f"#{order.number}\n".encode() in data
+    assert b"Table 7" in data
+    assert data.rstrip(b"\x10\x04\x01").endswith(b"\x1dV\x00")  # GS V 0: full cut, then the confirm query
+    assert grill.printed()[0].reprint is False
+    assert _wait_status(store, order.tickets[0].id, "done")
+
+
+def test_a_job_whose_connection_drops_mid_send_is_printed_again_marked_reprint(store, fakes, print_service):
+    grill = fakes()
+    grill.drop_after_bytes = 120  # the power goes during the first ticket
+    print_service([network_printer("grill", grill, ["grill"])])
+    order = place_order(store, "cheeseburger")
+    assert grill.wait_for(lambda f: len(f.printed()) == 1, timeout=10)
+    reprinted = grill.printed()[0]
+    assert reprinted.reprint and reprinted.numbers == [order.number]
+    job = job_rows(store, order_id=order.id)[0]
+    assert _wait_status(store, order.tickets[0].id, "done")
+    assert jobs.get_job(store.read(), job.id).reprint is True
+    assert jobs.get_job(store.read(), job.id).attempts == 2
+
+
+def test_a_printer_down_for_a_while_prints_every_queued_ticket_in_order_when_back(store, fakes, print_service):
+    grill = fakes()
+    grill.stop()
+    service = print_service([network_printer("grill", grill, ["grill"])])
+    numbers = [place_order(store, "hamburger").number for _ in range(8)]
+    time.sleep(0.5)  # several refused attempts
+    assert grill.printed() == []
+    assert service.workers["grill"].status.online == "offline"
+    grill.start()
+    assert grill.wait_for(lambda f: len(f.printed()) == 8, timeout=15)
+    assert grill.printed_numbers() == numbers
+    assert not any(job.reprint for job in grill.printed())  # nothing left before the outage
+    statuses = [(e.data["online"], e.data["paper"]) for e in events_of(store, "printer.status")]
+    assert ("offline", "unknown") in statuses and statuses[-1] == ("online", "ok")
+
+
+def test_paper_out_holds_the_tickets_and_tells_the_kitchen(store, fakes, print_service):
+    grill = fakes(paper="out")
+    print_service([network_printer("grill", grill, ["grill"])])
+    first = place_order(store, "hamburger")
+    assert _wait_for(lambda: any(e.data["paper"] == "out" for e in events_of(store, "printer.status")))
+    event = [e for e in events_of(store, "printer.status") if e.data["paper"] == "out"][0]
+    assert event.stations == ["grill"] and event.data["problem"] == "out of paper"
+    second = place_order(store, "hamburger")
+    time.sleep(0.3)
+    assert grill.printed() == []  # nothing sent to a printer with no paper
+    grill.paper = "ok"
+    assert grill.wait_for(lambda f: len(f.printed()) == 2, timeout=10)
+    assert grill.printed_numbers() == [first.number, second.number]
+
+
+def test_a_printer_that_never_answers_status_still_prints_and_is_online_with_paper_unknown(
+        store, fakes, print_service):
+    grill = fakes(answers_status=False)
+    service = print_service([network_printer("grill", grill, ["grill"])])
+    place_order(store, "hamburger")
+    place_order(store, "hamburger")
+    assert grill.wait_for(lambda f: len(f.printed()) == 2, timeout=10)
+    status = service.workers["grill"].status
+    assert (status.online, status.paper) == ("online", "unknown")
+
+
+def test_a_dead_printer_blocks_neither_order_taking_nor_the_other_printers(store, fakes, print_service):
+    grill, fry = fakes(), fakes()
+    grill.stop()
+    print_service([network_printer("grill", grill, ["grill"]), network_printer("fry", fry, ["fry"])])
+    started = time.monotonic()
+    orders = [place_order(store, "hamburger", "onion-rings") for _ in range(5)]
+    assert time.monotonic() - started < 2.0
+    assert fry.wait_for(lambda f: len(f.printed()) == 5, timeout=10)
+    assert fry.printed_numbers() == [o.number for o in orders]
+    assert len(job_rows(store, printer="grill", status="queued")) == 5
+
+
+def test_a_job_left_printing_by_a_crash_is_printed_again_as_reprint(store, fakes, print_service):
+    grill = fakes()
+    order = place_order(store, "hamburger")  # no service yet: nothing queued
+    from devices.printer.service import PrintService
+
+    setup = PrintService(store, [network_printer("grill", grill, ["grill"])])
+    job_id = store.write(lambda tx: jobs.insert_job(tx.conn, printer="grill", kind="ticket", order=order,
+                                                    now=tx.now, ticket_id=order.tickets[0].id))
+    store.write(lambda tx: jobs.mark_printing(tx.conn, job_id, reprint=False))  # then the box died
+    del setup
+    print_service([network_printer("grill", grill, ["grill"])])
+    assert grill.wait_for(lambda f: len(f.printed()) == 1, timeout=10)
+    assert grill.printed()[0].reprint
+
+
+def _wait_for(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _wait_status(store, ticket_id: str, status: str) -> bool:
+    return _wait_for(lambda: all(j.status == status for j in jobs.list_jobs(store.read())
+                                 if j.ticket_id == ticket_id))
