@@ -7,6 +7,8 @@ absence is reported when such a printer is used, never at import.
 
 from __future__ import annotations
 
+import socket
+
 from escpos.escpos import Escpos
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
@@ -67,6 +69,10 @@ def open_printer(settings: PrinterSettings) -> Escpos:
         raise PrinterUnavailable(f"{settings.name}: {error}".strip()) from error
     if printer._device in (None, False) and settings.backend != "dummy":
         raise PrinterUnavailable(f"{settings.name}: not connected")
+    if isinstance(printer._device, socket.socket):
+        # A 2-byte status query right after a ticket would otherwise wait for the delayed ACK
+        # of the ticket (Nagle): 40 ms per query, which halves the drain rate.
+        printer._device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return printer
 
 

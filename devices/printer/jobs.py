@@ -65,11 +65,12 @@ def get_job(conn: sqlite3.Connection, job_id: str) -> PrintJob | None:
     return PrintJob.from_row(row) if row else None
 
 
-def next_job(conn: sqlite3.Connection, printer: str) -> PrintJob | None:
-    row = conn.execute(
+def next_jobs(conn: sqlite3.Connection, printer: str, limit: int = 1) -> list[PrintJob]:
+    """The printer's oldest unfinished jobs, in the order they were queued."""
+    rows = conn.execute(
         "SELECT * FROM print_jobs WHERE printer = ? AND status IN ('queued', 'printing')"
-        " ORDER BY seq LIMIT 1", (printer,)).fetchone()
-    return PrintJob.from_row(row) if row else None
+        " ORDER BY seq LIMIT ?", (printer, limit))
+    return [PrintJob.from_row(row) for row in rows]
 
 
 def pending_count(conn: sqlite3.Connection, printer: str) -> int:

@@ -6,6 +6,8 @@ order taking or the other printers. The connection is opened per job with the pr
 
 Delivery: a job is marked ``printing`` before its bytes leave and ``done`` after the printer
 confirmed it (a status answer after the job's bytes proves they all arrived, TCP keeping order).
+A printer that never answers status gets one job per connection and is trusted once the bytes
+are sent, which is all such a printer allows anyone to know.
 If the connection breaks once bytes may have left, the job goes back to the queue marked REPRINT;
 if the box dies meanwhile, a job found in ``printing`` at start is printed again as REPRINT.
 """
@@ -27,6 +29,10 @@ from devices.printer.status import PrinterStatus
 from edge.settings import PrinterSettings
 
 log = logging.getLogger(__name__)
+
+# Jobs sent on one connection when a backlog has built up. Only for printers that answer status
+# queries: each job is confirmed before the next, so a break loses track of one job at most.
+MAX_BATCH = 16
 
 Render = Callable[[PrintJob, bool], bytes]
 StatusListener = Callable[[str, PrinterStatus], None]
@@ -76,6 +82,7 @@ class PrintWorker:
         self.answers_status: bool | None = None  # learnt from the printer; None = not asked yet
         self.printed = 0
         self.retries = 0
+        self.failures_in_row = 0
         self.last_error: str | None = None
         self._last_status_at = 0.0
         self._wake = threading.Event()
@@ -113,60 +120,88 @@ class PrintWorker:
 
     def _cycle(self) -> None:
         self._wake.clear()
-        job = jobs.next_job(self.store.read(), self.name)
-        if job is None:
+        limit = MAX_BATCH if self.answers_status else 1
+        batch = jobs.next_jobs(self.store.read(), self.name, limit)
+        if not batch:
             self.state = State.IDLE
             if time.monotonic() - self._last_status_at >= self.status_every_s:
                 self.refresh_status()
             self._wake.wait(timeout=self.status_every_s)
             return
-        if self._print(job):
+        if self._print(batch):
             self.backoff.reset()
+            self.failures_in_row = 0
         else:
             self.state = State.BACKOFF
             self._stopping.wait(self.backoff.take())
 
-    def _print(self, job: PrintJob) -> bool:
+    def _print(self, batch: list[PrintJob]) -> bool:
+        """Print a run of queued jobs on one connection; True when all of them printed."""
         self.state = State.PRINTING
-        reprint = job.reprint or job.status == "printing"  # "printing" here: the box died mid-job
+        ready = [(job, reprint, data) for job in batch
+                 for reprint in [job.reprint or job.status == "printing"]  # "printing": box died mid-job
+                 for data in [self._render(job, reprint)] if data is not None]
+        if not ready:
+            return True
+        self.store.write(lambda tx: [jobs.mark_printing(tx.conn, job.id, reprint=reprint)
+                                     for job, reprint, _ in ready])
+        confirmed, failure = self._send(ready)
+        self.store.write(lambda tx: self._settle(tx, ready, confirmed, failure))
+        self.printed += len(confirmed)
+        if failure is None:
+            self.last_error = None
+            return True
+        self.retries += 1
+        self.failures_in_row += 1
+        self.last_error = str(failure)
+        # A printer that is off for an hour should not fill the log: say it once, then quietly.
+        log.log(logging.WARNING if self.failures_in_row == 1 else logging.DEBUG,
+                "printer %s: %d job(s) waiting (%s); will retry", self.name,
+                len(ready) - len(confirmed), failure)
+        return False
+
+    def _render(self, job: PrintJob, reprint: bool) -> bytes | None:
         try:
-            data = self.render(job, reprint)
+            return self.render(job, reprint)
         except Exception as error:  # a layout bug must not block every later ticket
             log.exception("print job %s cannot be rendered", job.id)
             self.store.write(lambda tx: jobs.mark_failed(tx.conn, job.id, f"cannot render: {error}"))
-            return True
-        self.store.write(lambda tx: jobs.mark_printing(tx.conn, job.id, reprint=reprint))
-        try:
-            self._send(data)
-        except SendFailed as failure:
-            self.retries += 1
-            self.last_error = str(failure)
-            log.warning("printer %s: job %s not printed (%s); will retry", self.name, job.id, failure)
-            self.store.write(lambda tx: jobs.mark_retry(
-                tx.conn, job.id, str(failure), bytes_may_have_left=failure.bytes_may_have_left))
-            return False
-        self.store.write(lambda tx: jobs.mark_done(tx.conn, job.id, tx.now))
-        self.printed += 1
-        self.last_error = None
-        return True
+            return None
 
-    def _send(self, data: bytes) -> None:
+    @staticmethod
+    def _settle(tx, ready, confirmed: list[str], failure: "SendFailed | None") -> None:
+        for job_id in confirmed:
+            jobs.mark_done(tx.conn, job_id, tx.now)
+        if failure is None:
+            return
+        unsent = [job for job, _, _ in ready if job.id not in set(confirmed)]
+        for index, job in enumerate(unsent):
+            jobs.mark_retry(tx.conn, job.id, str(failure),
+                            bytes_may_have_left=failure.bytes_may_have_left and index == 0)
+
+    def _send(self, ready) -> tuple[list[str], "SendFailed | None"]:
+        """Send each job and confirm it arrived; returns the confirmed ids and what went wrong."""
         printer: Escpos | None = None
+        confirmed: list[str] = []
         sending = False
         try:
             printer = open_printer(self.settings)
             self._check_ready(printer)
-            sending = True
-            printer._raw(data)
-            self._confirm_received(printer)
+            for job, _, data in ready:
+                sending = True
+                printer._raw(data)
+                self._confirm_received(printer)
+                confirmed.append(job.id)
+                sending = False
+            return confirmed, None
         except PrinterUnavailable as error:
             self._set_status(status.unreachable(str(error)))
-            raise SendFailed(str(error), bytes_may_have_left=False) from None
-        except SendFailed:
-            raise
+            return confirmed, SendFailed(str(error), bytes_may_have_left=False)
+        except SendFailed as failure:
+            return confirmed, failure
         except Exception as error:  # reset, broken pipe, timeout mid-send
             self._set_status(status.unreachable(f"connection lost: {error}"))
-            raise SendFailed(f"connection lost: {error}", bytes_may_have_left=sending) from None
+            return confirmed, SendFailed(f"connection lost: {error}", bytes_may_have_left=sending)
         finally:
             close_quietly(printer)
 

@@ -1,6 +1,6 @@
 """A loopback TCP "printer" that simulates the world for python-escpos' real Network backend.
 
-It records every connection's bytes (one connection = one job), answers ESC/POS real-time status
+It records every connection's bytes (a connection carries one or more cut tickets), answers ESC/POS real-time status
 queries (DLE EOT 1 / DLE EOT 4) the way a printer in the given state would (or not at all), can
 be switched off and on again on the same port, and can drop a connection after N bytes of a job.
 """
@@ -20,20 +20,36 @@ PAPER_BYTE = {"ok": 0x12, "low": 0x1E, "out": 0x72}
 TICKET_NUMBER = re.compile(rb"#(\d+)\n")
 
 
+CUT = b"\x1dV\x00"  # GS V 0: a full cut ends every ticket and receipt
+
+
+@dataclass(frozen=True)
+class Printout:
+    """One cut piece of paper."""
+
+    data: bytes
+    at: float  # time.monotonic() when its cut arrived
+
+    @property
+    def numbers(self) -> list[int]:
+        """Order numbers printed on it (``#42`` lines of kitchen tickets)."""
+        return [int(n) for n in TICKET_NUMBER.findall(self.data)]
+
+    @property
+    def reprint(self) -> bool:
+        return b"REPRINT" in self.data
+
+
 @dataclass
 class Job:
     data: bytearray = field(default_factory=bytearray)
     complete: bool = False
     received_at: float = 0.0
+    cut_times: list[float] = field(default_factory=list)
 
-    @property
-    def numbers(self) -> list[int]:
-        """Order numbers printed on this job (``#42`` lines of kitchen tickets)."""
-        return [int(n) for n in TICKET_NUMBER.findall(bytes(self.data))]
-
-    @property
-    def reprint(self) -> bool:
-        return b"REPRINT" in self.data
+    def printouts(self) -> list[Printout]:
+        pieces = bytes(self.data).split(CUT)
+        return [Printout(piece + CUT, at) for piece, at in zip(pieces[:-1], self.cut_times)]
 
     @property
     def status_only(self) -> bool:
@@ -91,8 +107,14 @@ class FakePrinter:
         with self._lock:
             return [job for job in self.jobs if job.complete and not job.status_only]
 
+    def printouts(self) -> list[Printout]:
+        """Every ticket or receipt that came out whole (cut), in arrival order. A connection that
+        broke still printed what it received before the break, as a real printer does."""
+        with self._lock:
+            return [piece for job in self.jobs for piece in job.printouts()]
+
     def printed_numbers(self) -> list[int]:
-        return [number for job in self.printed() for number in job.numbers]
+        return [number for piece in self.printouts() for number in piece.numbers]
 
     def wait_for(self, predicate, timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -132,7 +154,11 @@ class FakePrinter:
                     job.data += chunk[: max(drop_after - len(job.data), 0)]
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                     return  # a reset, as when the printer's power is cut mid-ticket
-                job.data += chunk
+                with self._changed:
+                    job.data += chunk
+                    now = time.monotonic()
+                    job.cut_times += [now] * (job.data.count(CUT) - len(job.cut_times))
+                    self._changed.notify_all()
                 self._answer_status(conn, chunk)
             with self._changed:
                 job.complete = True

@@ -47,16 +47,17 @@ def test_a_fired_order_prints_at_the_station_printer_with_emphasis_and_cut(store
     grill = fakes()
     print_service([network_printer("grill", grill, ["grill"])])
     order = place_order(store, "cheeseburger", table="7")
-    assert grill.wait_for(lambda f: len(f.printed()) == 1, timeout=10)
-    data = bytes(grill.printed()[0].data)
-    assert data.startswith(b"\x10\x04\x01\x10\x04\x04")  # status asked before the ticket
+    assert grill.wait_for(lambda f: len(f.printouts()) == 1, timeout=10)
+    assert grill.wait_for(lambda f: len(f.printed()) == 1, timeout=10)  # the connection ended
+    assert bytes(grill.printed()[0].data).startswith(b"\x10\x04\x01\x10\x04\x04")  # status first
+    data = grill.printouts()[0].data
     assert b"\x1b@" in data                               # ESC @ initialise
     assert b"\x1bE\x01" in data                           # ESC E 1: emphasis on
     assert b"\x1b!0GRILL\n" in data or b"GRILL\n" in data
     assert f"#{order.number}\n".encode() in data
     assert b"Table 7" in data
-    assert data.rstrip(b"\x10\x04\x01").endswith(b"\x1dV\x00")  # GS V 0: full cut, then the confirm query
-    assert grill.printed()[0].reprint is False
+    assert data.endswith(b"\x1bd\x06\x1dV\x00")  # feed 6 lines, GS V 0: full cut
+    assert grill.printouts()[0].reprint is False
     assert _wait_status(store, order.tickets[0].id, "done")
 
 
@@ -65,8 +66,8 @@ def test_a_job_whose_connection_drops_mid_send_is_printed_again_marked_reprint(s
     grill.drop_after_bytes = 120  # the power goes during the first ticket
     print_service([network_printer("grill", grill, ["grill"])])
     order = place_order(store, "cheeseburger")
-    assert grill.wait_for(lambda f: len(f.printed()) == 1, timeout=10)
-    reprinted = grill.printed()[0]
+    assert grill.wait_for(lambda f: len(f.printouts()) == 1, timeout=10)
+    reprinted = grill.printouts()[0]
     assert reprinted.reprint and reprinted.numbers == [order.number]
     job = job_rows(store, order_id=order.id)[0]
     assert _wait_status(store, order.tickets[0].id, "done")
@@ -83,9 +84,9 @@ def test_a_printer_down_for_a_while_prints_every_queued_ticket_in_order_when_bac
     assert grill.printed() == []
     assert service.workers["grill"].status.online == "offline"
     grill.start()
-    assert grill.wait_for(lambda f: len(f.printed()) == 8, timeout=15)
+    assert grill.wait_for(lambda f: len(f.printouts()) == 8, timeout=15)
     assert grill.printed_numbers() == numbers
-    assert not any(job.reprint for job in grill.printed())  # nothing left before the outage
+    assert not any(piece.reprint for piece in grill.printouts())  # nothing left before the outage
     statuses = [(e.data["online"], e.data["paper"]) for e in events_of(store, "printer.status")]
     assert ("offline", "unknown") in statuses and statuses[-1] == ("online", "ok")
 
@@ -101,7 +102,7 @@ def test_paper_out_holds_the_tickets_and_tells_the_kitchen(store, fakes, print_s
     time.sleep(0.3)
     assert grill.printed() == []  # nothing sent to a printer with no paper
     grill.paper = "ok"
-    assert grill.wait_for(lambda f: len(f.printed()) == 2, timeout=10)
+    assert grill.wait_for(lambda f: len(f.printouts()) == 2, timeout=10)
     assert grill.printed_numbers() == [first.number, second.number]
 
 
@@ -111,7 +112,7 @@ def test_a_printer_that_never_answers_status_still_prints_and_is_online_with_pap
     service = print_service([network_printer("grill", grill, ["grill"])])
     place_order(store, "hamburger")
     place_order(store, "hamburger")
-    assert grill.wait_for(lambda f: len(f.printed()) == 2, timeout=10)
+    assert grill.wait_for(lambda f: len(f.printouts()) == 2, timeout=10)
     status = service.workers["grill"].status
     assert (status.online, status.paper) == ("online", "unknown")
 
@@ -123,7 +124,7 @@ def test_a_dead_printer_blocks_neither_order_taking_nor_the_other_printers(store
     started = time.monotonic()
     orders = [place_order(store, "hamburger", "onion-rings") for _ in range(5)]
     assert time.monotonic() - started < 2.0
-    assert fry.wait_for(lambda f: len(f.printed()) == 5, timeout=10)
+    assert fry.wait_for(lambda f: len(f.printouts()) == 5, timeout=10)
     assert fry.printed_numbers() == [o.number for o in orders]
     assert len(job_rows(store, printer="grill", status="queued")) == 5
 
@@ -139,8 +140,8 @@ def test_a_job_left_printing_by_a_crash_is_printed_again_as_reprint(store, fakes
     store.write(lambda tx: jobs.mark_printing(tx.conn, job_id, reprint=False))  # then the box died
     del setup
     print_service([network_printer("grill", grill, ["grill"])])
-    assert grill.wait_for(lambda f: len(f.printed()) == 1, timeout=10)
-    assert grill.printed()[0].reprint
+    assert grill.wait_for(lambda f: len(f.printouts()) == 1, timeout=10)
+    assert grill.printouts()[0].reprint
 
 
 def _wait_for(predicate, timeout: float = 10.0) -> bool:

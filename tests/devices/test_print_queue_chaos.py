@@ -56,11 +56,11 @@ def test_a_thousand_tickets_with_random_failures(store, fakes, print_service):
     assert len(all_jobs) == 3 * 334 and {j.status for j in all_jobs} == {"done"}
     retried = 0
     for station, printer in fake.items():
-        printed = printer.printed()
-        sequence = [n for job in printed for n in job.numbers]
+        printed = printer.printouts()
+        sequence = [n for piece in printed for n in piece.numbers]
         assert set(sequence) == set(numbers), f"{station} lost tickets"
         assert sequence == sorted(sequence), f"{station} printed out of order"
-        plain = Counter(n for job in printed if not job.reprint for n in job.numbers)
+        plain = Counter(n for piece in printed if not piece.reprint for n in piece.numbers)
         assert max(plain.values()) == 1, f"{station} printed a ticket twice without REPRINT"
-        retried += sum(1 for job in printed if job.reprint)
+        retried += sum(1 for piece in printed if piece.reprint)
     assert retried > 0  # the chaos really did break jobs mid-send
