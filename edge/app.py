@@ -11,6 +11,7 @@ from flask import Flask, g, request
 
 from edge import auth
 from edge.api import auth as auth_api, errors, menu as menu_api, orders as orders_api, system
+from edge.api import printers as printers_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.settings import Settings
 from edge.store import Store
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     _register_health(services)
     _instrument(app, services)
     services.on_close(store.close)
+    printers_api.init_app(app, services, start_workers=start_workers)
     return app
 
 
