@@ -9,6 +9,7 @@ from typing import Callable
 
 from flask import Flask, g, request
 
+from devices.kitchen import KitchenDevices
 from edge import auth
 from edge.api import auth as auth_api, errors, menu as menu_api, orders as orders_api, system
 from edge.api import printers as printers_api
@@ -83,7 +84,16 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     _instrument(app, services)
     services.on_close(store.close)
     printers_api.init_app(app, services, start_workers=start_workers)
+    if start_workers:
+        _start_kitchen_devices(services)
     return app
+
+
+def _start_kitchen_devices(services: Services) -> None:
+    """GPIO bump buttons, alerts and USB bump bars: the same commands as a tablet tap."""
+    kitchen = KitchenDevices(services.store, services.settings).start()
+    services.on_close(kitchen.close)
+    services.health.register("kitchen_devices", lambda: Check(*kitchen.health()))
 
 
 def open_store(settings: Settings) -> Store:

@@ -120,3 +120,34 @@ def test_a_new_ticket_blinks_the_station_led(store, factory, devices):
     place_order(store, "hamburger")
     assert wait_for(lambda: factory.pin(12).state == 1)
     assert alert.signalled == 1
+
+
+def test_the_app_wires_buttons_and_reports_them_in_health(tmp_path, monkeypatch):
+    from edge.app import create_app
+    from edge.demo import seed_demo
+    from edge.settings import Settings
+    from tests.conftest import login, order_body
+
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    settings = Settings(data_dir=tmp_path / "data", demo=True,
+                        buttons=[ButtonSettings(pin=17, station="grill", bounce_time_s=0)])
+    app = create_app(settings)
+    services = app.extensions["edge"]
+    try:
+        seed_demo(services.store, services.secret)
+        client = app.test_client()
+        staff = login(client, "1111")
+        order = client.post("/api/v1/orders", headers=staff, json=order_body(("hamburger", 1, ["rare"])))
+        assert order.status_code == 201
+        from gpiozero import Device
+
+        press(Device.pin_factory.pin(17))
+        assert wait_for(lambda: events(services.store, "ticket.bumped"))
+        health = client.get("/health").get_json()
+        assert health["checks"]["kitchen_devices"] == {"status": "ok", "detail": "1 station devices"}
+    finally:
+        services.close()
+        from gpiozero import Device
+
+        Device.pin_factory.reset()
