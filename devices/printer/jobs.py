@@ -7,9 +7,10 @@ in ``printing`` (the box died while sending it) is picked up again first and pri
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from edge.domain.ids import uuid7
 from edge.domain.orders import Order
@@ -18,16 +19,19 @@ JobKind = Literal["ticket", "receipt"]
 PENDING = ("queued", "printing")
 
 
-@dataclass(frozen=True)
-class PrintJob:
+class PrintJob(BaseModel):
+    """A row of ``print_jobs``; also the API's shape (the order document is left out of it)."""
+
+    model_config = ConfigDict(frozen=True)
+
     seq: int
     id: str
     printer: str
     kind: JobKind
     order_id: str
     ticket_id: str | None
-    order_doc: str
-    status: str
+    order_doc: str = Field(exclude=True, description="the order as printed (JSON)")
+    status: Literal["queued", "printing", "done", "failed"]
     reprint: bool
     reprint_of: str | None
     attempts: int
@@ -41,10 +45,6 @@ class PrintJob:
 
     def order(self) -> Order:
         return Order.model_validate_json(self.order_doc)
-
-    def public(self) -> dict:
-        """The API shape (the order document is left out: GET the order for that)."""
-        return {key: value for key, value in self.__dict__.items() if key != "order_doc"}
 
 
 def insert_job(conn: sqlite3.Connection, *, printer: str, kind: JobKind, order: Order, now: datetime,

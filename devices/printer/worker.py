@@ -165,8 +165,9 @@ class PrintWorker:
             return self.render(job, reprint)
         except Exception as error:  # a layout bug must not block every later ticket
             log.exception("print job %s cannot be rendered", job.id)
-            self.store.write(lambda tx: jobs.mark_failed(tx.conn, job.id, f"cannot render: {error}"))
-            return None
+            reason = f"cannot render: {error}"
+        self.store.write(lambda tx: jobs.mark_failed(tx.conn, job.id, reason))
+        return None
 
     @staticmethod
     def _settle(tx, ready, confirmed: list[str], failure: "SendFailed | None") -> None:

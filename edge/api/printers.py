@@ -45,24 +45,8 @@ class PrinterList(BaseModel):
     printers: list[PrinterOut]
 
 
-class PrintJobOut(BaseModel):
-    seq: int
-    id: str
-    printer: str
-    kind: Literal["ticket", "receipt"]
-    order_id: str
-    ticket_id: str | None
-    status: Literal["queued", "printing", "done", "failed"]
-    reprint: bool
-    reprint_of: str | None
-    attempts: int
-    last_error: str | None
-    created_at: str
-    printed_at: str | None
-
-
 class PrintJobList(BaseModel):
-    jobs: list[PrintJobOut]
+    jobs: list[jobs.PrintJob]
 
 
 class PrintJobsQuery(BaseModel):
@@ -110,12 +94,12 @@ def list_printers():
 def list_print_jobs(query: PrintJobsQuery):
     found = jobs.list_jobs(_printing().store.read(), printer=query.printer, status=query.status,
                            order_id=query.order_id, limit=query.limit)
-    return {"jobs": [job.public() for job in found]}
+    return PrintJobList(jobs=found)
 
 
-@api_route(bp, "/print-jobs/<job_id>", response=PrintJobOut, errors=(404,), summary="One print job")
+@api_route(bp, "/print-jobs/<job_id>", response=jobs.PrintJob, errors=(404,), summary="One print job")
 def get_print_job(job_id: str):
-    return _job_or_404(job_id).public()
+    return _job_or_404(job_id)
 
 
 @api_route(bp, "/print-jobs/<job_id>/preview", errors=(404,), response_content_type="image/png",

@@ -3,6 +3,7 @@ loopback fake printers, and a print service over them that is always stopped."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -37,6 +38,16 @@ def fakes():
     yield make
     for printer in printers:
         printer.stop()
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; every wait has a limit."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def network_printer(name: str, fake: FakePrinter, stations, **fields) -> PrinterSettings:

@@ -12,16 +12,8 @@ from evdev import InputEvent, ecodes
 from devices.bumpbar import BarState, BumpBar, build_keymap
 from devices.stations import Action, ActionRunner, StationControl
 from edge.settings import BumpBarSettings
-from tests.devices.conftest import place_order
+from tests.devices.conftest import place_order, wait_for
 
-
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def bumped(store) -> list[str]:

@@ -9,16 +9,8 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from devices.buttons import StationDevices
 from edge.settings import AlertSettings, ButtonSettings
-from tests.devices.conftest import place_order
+from tests.devices.conftest import place_order, wait_for
 
-
-def wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def events(store, type_):

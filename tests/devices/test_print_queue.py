@@ -7,7 +7,7 @@ import time
 import pytest
 
 from devices.printer import jobs
-from tests.devices.conftest import network_printer, place_order
+from tests.devices.conftest import network_printer, place_order, wait_for
 
 
 def job_rows(store, **filters):
@@ -95,7 +95,7 @@ def test_paper_out_holds_the_tickets_and_tells_the_kitchen(store, fakes, print_s
     grill = fakes(paper="out")
     print_service([network_printer("grill", grill, ["grill"])])
     first = place_order(store, "hamburger")
-    assert _wait_for(lambda: any(e.data["paper"] == "out" for e in events_of(store, "printer.status")))
+    assert wait_for(lambda: any(e.data["paper"] == "out" for e in events_of(store, "printer.status")))
     event = [e for e in events_of(store, "printer.status") if e.data["paper"] == "out"][0]
     assert event.stations == ["grill"] and event.data["problem"] == "out of paper"
     second = place_order(store, "hamburger")
@@ -132,27 +132,27 @@ def test_a_dead_printer_blocks_neither_order_taking_nor_the_other_printers(store
 def test_a_job_left_printing_by_a_crash_is_printed_again_as_reprint(store, fakes, print_service):
     grill = fakes()
     order = place_order(store, "hamburger")  # no service yet: nothing queued
-    from devices.printer.service import PrintService
-
-    setup = PrintService(store, [network_printer("grill", grill, ["grill"])])
     job_id = store.write(lambda tx: jobs.insert_job(tx.conn, printer="grill", kind="ticket", order=order,
                                                     now=tx.now, ticket_id=order.tickets[0].id))
     store.write(lambda tx: jobs.mark_printing(tx.conn, job_id, reprint=False))  # then the box died
-    del setup
     print_service([network_printer("grill", grill, ["grill"])])
     assert grill.wait_for(lambda f: len(f.printouts()) == 1, timeout=10)
     assert grill.printouts()[0].reprint
 
 
-def _wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
 
 def _wait_status(store, ticket_id: str, status: str) -> bool:
-    return _wait_for(lambda: all(j.status == status for j in jobs.list_jobs(store.read())
+    return wait_for(lambda: all(j.status == status for j in jobs.list_jobs(store.read())
                                  if j.ticket_id == ticket_id))
+
+
+def test_a_job_that_cannot_be_rendered_is_failed_and_does_not_block_the_next(store, fakes, print_service):
+    grill = fakes()
+    first = place_order(store, "hamburger")  # fired before the service exists: no job of its own
+    store.write(lambda tx: jobs.insert_job(tx.conn, printer="grill", kind="ticket", order=first,
+                                           now=tx.now, ticket_id="no-such-ticket"))
+    print_service([network_printer("grill", grill, ["grill"])])
+    second = place_order(store, "hamburger")
+    assert grill.wait_for(lambda f: f.printed_numbers() == [second.number])
+    failed = job_rows(store, status="failed")
+    assert len(failed) == 1 and failed[0].last_error.startswith("cannot render")

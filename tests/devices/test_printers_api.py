@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from PIL import Image
@@ -12,16 +11,8 @@ from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import PrinterSettings, Settings
 from tests.conftest import login, order_body
-from tests.devices.conftest import network_printer
+from tests.devices.conftest import network_printer, wait_for
 
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture
