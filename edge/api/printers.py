@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import Blueprint, Flask, Response, current_app, g
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from pydantic import BaseModel, Field
 
 from devices.printer import jobs
@@ -140,11 +141,31 @@ def preview_receipt(order_id: str):
     return _png(preview_png(customer_receipt(_order_or_404(order_id), service.receipt_style, width=width)))
 
 
+class PrinterMetrics:
+    """Prometheus collector: read at scrape time from the workers and the queue."""
+
+    def __init__(self, service: PrintService):
+        self.service = service
+
+    def collect(self):
+        queued = GaugeMetricFamily("print_jobs_queued", "Print jobs waiting for a printer", labels=["printer"])
+        printed = CounterMetricFamily("print_jobs_printed", "Print jobs confirmed printed since start",
+                                      labels=["printer"])
+        up = GaugeMetricFamily("printer_up", "1 online, 0 offline, -1 unknown", labels=["printer"])
+        for printer in self.service.snapshot():
+            name = printer["name"]
+            queued.add_metric([name], printer["queued"])
+            printed.add_metric([name], printer["printed"])
+            up.add_metric([name], {"online": 1, "offline": 0}.get(printer["online"], -1))
+        return [queued, printed, up]
+
+
 def init_app(app: Flask, services, *, start_workers: bool = True) -> PrintService:
     service = PrintService.from_settings(services.store, services.settings).install()
     app.extensions["printing"] = service
     app.register_blueprint(bp)
     services.health.register("printers", lambda: _health(service))
+    services.metrics.registry.register(PrinterMetrics(service))
     if start_workers:
         service.start()
         services.on_close(service.stop)

@@ -156,3 +156,22 @@ def test_a_job_that_cannot_be_rendered_is_failed_and_does_not_block_the_next(sto
     assert grill.wait_for(lambda f: f.printed_numbers() == [second.number])
     failed = job_rows(store, status="failed")
     assert len(failed) == 1 and failed[0].last_error.startswith("cannot render")
+
+
+def test_a_worker_that_hits_an_unexpected_error_restarts_itself(store, fakes, print_service, monkeypatch):
+    grill = fakes()
+    real_mark_printing = jobs.mark_printing
+    failures = []
+
+    def flaky_mark_printing(conn, job_id, *, reprint):
+        if not failures:
+            failures.append(job_id)
+            raise RuntimeError("disk hiccup")
+        real_mark_printing(conn, job_id, reprint=reprint)
+
+    monkeypatch.setattr(jobs, "mark_printing", flaky_mark_printing)
+    service = print_service([network_printer("grill", grill, ["grill"])])
+    order = place_order(store, "hamburger")
+    assert wait_for(lambda: failures)
+    assert grill.wait_for(lambda f: f.printed_numbers() == [order.number])
+    assert service.workers["grill"].alive

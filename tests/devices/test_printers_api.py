@@ -61,6 +61,9 @@ def test_printers_endpoint_and_health_show_status(kitchen):
     assert "front: paper low" in health["checks"]["printers"]["detail"]
     events = client.get("/api/v1/events?after=0", headers=staff).get_json()["events"]
     assert any(e["type"] == "printer.status" and e["data"]["paper"] == "low" for e in events)
+    metrics = client.get("/api/v1/metrics", headers=staff).get_data(as_text=True)
+    assert 'print_jobs_printed_total{printer="front"} 1.0' in metrics
+    assert 'print_jobs_queued{printer="grill"} 0.0' in metrics and 'printer_up{printer="front"} 1.0' in metrics
 
 
 def test_preview_is_a_png_of_the_ticket(kitchen):
