@@ -218,7 +218,13 @@ class PrintWorker:
 
     def _confirm_received(self, printer: Escpos) -> None:
         if self.answers_status and status.has_status_channel(printer):
-            self._set_status(status.query(printer))
+            after = status.query(printer)
+            self._set_status(after)
+            if after.online == "offline" or after.paper == "out":
+                # The roll ran out (or the cover opened) during this ticket: part of it may be
+                # missing. Printing it again, marked, beats a cook missing half a ticket.
+                raise SendFailed(f"printer reports {after.problem} after the ticket",
+                                 bytes_may_have_left=True)
         elif self.status.online != "online":
             self._set_status(status.PrinterStatus("online", self.status.paper, "takes jobs"))
 

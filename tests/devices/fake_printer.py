@@ -67,6 +67,7 @@ class FakePrinter:
         self.paper = paper
         self.answers_status = answers_status
         self.drop_after_bytes: int | None = None  # drop the next job after this many bytes
+        self.paper_runs_out_after: int | None = None  # cut printouts until the roll ends
         self.jobs: list[Job] = []
         self._lock = threading.RLock()  # wait_for predicates call printed()
         self._changed = threading.Condition(self._lock)
@@ -157,7 +158,9 @@ class FakePrinter:
                 with self._changed:
                     job.data += chunk
                     now = time.monotonic()
-                    job.cut_times += [now] * (job.data.count(CUT) - len(job.cut_times))
+                    new_cuts = job.data.count(CUT) - len(job.cut_times)
+                    job.cut_times += [now] * new_cuts
+                    self._use_paper(new_cuts)
                     self._changed.notify_all()
                 self._answer_status(conn, chunk)
             with self._changed:
@@ -170,6 +173,12 @@ class FakePrinter:
             conn.close()
             with self._changed:
                 self._changed.notify_all()
+
+    def _use_paper(self, printouts: int) -> None:
+        if self.paper_runs_out_after is not None and printouts:
+            self.paper_runs_out_after -= printouts
+            if self.paper_runs_out_after <= 0:
+                self.paper, self.paper_runs_out_after = "out", None
 
     def _answer_status(self, conn: socket.socket, chunk: bytes) -> None:
         if not self.answers_status:

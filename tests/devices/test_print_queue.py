@@ -175,3 +175,16 @@ def test_a_worker_that_hits_an_unexpected_error_restarts_itself(store, fakes, pr
     assert wait_for(lambda: failures)
     assert grill.wait_for(lambda f: f.printed_numbers() == [order.number])
     assert service.workers["grill"].alive
+
+
+def test_paper_running_out_during_a_ticket_prints_it_again_marked_reprint(store, fakes, print_service):
+    grill = fakes()
+    grill.paper_runs_out_after = 1
+    print_service([network_printer("grill", grill, ["grill"])])
+    order = place_order(store, "hamburger")
+    assert grill.wait_for(lambda f: f.paper == "out" and len(f.printouts()) == 1)
+    assert wait_for(lambda: job_rows(store)[0].status == "queued" and job_rows(store)[0].reprint)
+    grill.paper = "ok"  # a new roll
+    assert grill.wait_for(lambda f: len(f.printouts()) == 2)
+    assert [p.reprint for p in grill.printouts()] == [False, True]
+    assert grill.printed_numbers() == [order.number, order.number]
