@@ -31,7 +31,7 @@ class PrintJob(BaseModel):
     order_id: str
     ticket_id: str | None
     order_doc: str = Field(exclude=True, description="the order as printed (JSON)")
-    status: Literal["queued", "printing", "done", "failed"]
+    status: Literal["queued", "printing", "done", "failed", "cancelled"]
     reprint: bool
     reprint_of: str | None
     attempts: int
@@ -111,6 +111,26 @@ def mark_retry(conn: sqlite3.Connection, job_id: str, error: str, *, bytes_may_h
     """Back to the queue. If any of it may have reached paper, the next print says REPRINT."""
     conn.execute("UPDATE print_jobs SET status = 'queued', last_error = ?,"
                  " reprint = reprint OR ? WHERE id = ?", (error[:500], int(bytes_may_have_left), job_id))
+
+
+def cancel_queued_tickets(conn: sqlite3.Connection, order_id: str, reason: str) -> int:
+    """Kitchen tickets of a voided order that have not started printing are not printed at all."""
+    cursor = conn.execute("UPDATE print_jobs SET status = 'cancelled', last_error = ? WHERE order_id = ?"
+                          " AND kind = 'ticket' AND status = 'queued'", (reason, order_id))
+    return cursor.rowcount
+
+
+def voided_ticket_jobs(conn: sqlite3.Connection, job_ids: list[str]) -> list[str]:
+    """Which of these kitchen-ticket jobs belong to an order voided since (not to be printed)."""
+    marks = ",".join("?" * len(job_ids))
+    rows = conn.execute(f"SELECT j.id FROM print_jobs j JOIN orders o ON o.id = j.order_id WHERE j.id IN"
+                        f" ({marks}) AND j.kind = 'ticket' AND o.status = 'voided'", job_ids)
+    return [row[0] for row in rows]
+
+
+def mark_cancelled(conn: sqlite3.Connection, job_ids: list[str], reason: str) -> None:
+    conn.executemany("UPDATE print_jobs SET status = 'cancelled', last_error = ? WHERE id = ?",
+                     [(reason, job_id) for job_id in job_ids])
 
 
 def mark_failed(conn: sqlite3.Connection, job_id: str, error: str) -> None:

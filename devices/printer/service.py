@@ -16,7 +16,7 @@ from devices.printer.escpos_render import render_bytes
 from devices.printer.jobs import PrintJob
 from devices.printer.layout import Document, ReceiptStyle, customer_receipt, kitchen_ticket
 from devices.printer.status import PrinterStatus
-from devices.printer.worker import Backoff, PrintWorker, State
+from devices.printer.worker import VOIDED, Backoff, PrintWorker, State
 from edge.domain.errors import Conflict, NotFound
 from edge.domain.orders import Order
 from edge.settings import PrinterSettings, Settings
@@ -62,9 +62,8 @@ class PrintService:
         return self
 
     def stop(self) -> None:
-        for worker in self.workers.values():
-            worker._stopping.set()
-            worker.wake()
+        for worker in self.workers.values():  # all at once: a worker mid-send may take its timeout
+            worker.request_stop()
         for worker in self.workers.values():
             worker.stop()
 
@@ -74,6 +73,9 @@ class PrintService:
 
     def _on_event(self, tx, event) -> None:
         """Inside the transaction that appends ``event``: queue the tickets it needs printed."""
+        if event.type == "order.voided":
+            jobs.cancel_queued_tickets(tx.conn, event.data["order"]["id"], VOIDED)
+            return
         if event.type != "order.fired":
             return
         order = Order.model_validate(event.data["order"])

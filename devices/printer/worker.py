@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # Jobs sent on one connection when a backlog has built up. Only for printers that answer status
 # queries: each job is confirmed before the next, so a break loses track of one job at most.
 MAX_BATCH = 16
+VOIDED = "order voided before it printed"
 
 Render = Callable[[PrintJob, bool], bytes]
 StatusListener = Callable[[str, PrinterStatus], None]
@@ -98,9 +99,12 @@ class PrintWorker:
         """New work was committed for this printer (called from the writer thread: no blocking)."""
         self._wake.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def request_stop(self) -> None:
         self._stopping.set()
         self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.request_stop()
         self._thread.join(timeout)
 
     @property
@@ -138,6 +142,10 @@ class PrintWorker:
     def _print(self, batch: list[PrintJob]) -> bool:
         """Print a run of queued jobs on one connection; True when all of them printed."""
         self.state = State.PRINTING
+        voided = jobs.voided_ticket_jobs(self.store.read(), [job.id for job in batch])
+        if voided:  # voided while it waited (the printer was off): the kitchen must not cook it
+            self.store.write(lambda tx: jobs.mark_cancelled(tx.conn, voided, VOIDED))
+            batch = [job for job in batch if job.id not in voided]
         ready = [(job, reprint, data) for job in batch
                  for reprint in [job.reprint or job.status == "printing"]  # "printing": box died mid-job
                  for data in [self._render(job, reprint)] if data is not None]

@@ -53,7 +53,7 @@ class PrintJobList(BaseModel):
 class PrintJobsQuery(BaseModel):
     model_config = {"extra": "forbid"}
     printer: str | None = None
-    status: Literal["queued", "printing", "done", "failed"] | None = None
+    status: Literal["queued", "printing", "done", "failed", "cancelled"] | None = None
     order_id: str | None = None
     limit: int = Field(100, ge=1, le=1000)
 

@@ -188,3 +188,21 @@ def test_paper_running_out_during_a_ticket_prints_it_again_marked_reprint(store,
     assert grill.wait_for(lambda f: len(f.printouts()) == 2)
     assert [p.reprint for p in grill.printouts()] == [False, True]
     assert grill.printed_numbers() == [order.number, order.number]
+
+
+def test_tickets_of_an_order_voided_before_they_printed_are_cancelled(store, fakes, print_service):
+    from edge.store import commands
+    from tests.devices.conftest import SERVER
+
+    grill = fakes()
+    grill.stop()
+    print_service([network_printer("grill", grill, ["grill"])])
+    voided = place_order(store, "hamburger")
+    kept = place_order(store, "hamburger")
+    commands.void_order(store, voided.id, "customer left", SERVER)
+    # at once if it was waiting, or at the next attempt if the worker was mid-attempt
+    assert wait_for(lambda: [j.status for j in job_rows(store, order_id=voided.id)] == ["cancelled"])
+    grill.start()
+    assert grill.wait_for(lambda f: f.printed_numbers() == [kept.number])
+    time.sleep(0.2)
+    assert grill.printed_numbers() == [kept.number]

@@ -52,7 +52,12 @@ def test_printers_endpoint_and_health_show_status(kitchen):
     front.paper = "low"
     client.post("/api/v1/orders", headers=staff, json=order_body(("onion-rings", 1)))
     assert front.wait_for(lambda f: len(f.printouts()) == 1)
-    printers = {p["name"]: p for p in client.get("/api/v1/printers", headers=staff).get_json()["printers"]}
+
+    def printers_now():
+        return {p["name"]: p for p in client.get("/api/v1/printers", headers=staff).get_json()["printers"]}
+
+    assert wait_for(lambda: printers_now()["front"]["printed"] == 1)  # confirmed, then marked done
+    printers = printers_now()
     assert printers["front"]["online"] == "online" and printers["front"]["paper"] == "low"
     assert printers["front"]["problem"] == "paper low" and printers["front"]["receipt"] is True
     assert printers["grill"]["paper"] == "unknown"  # a file cannot say

@@ -10,7 +10,7 @@ CREATE TABLE print_jobs (
     ticket_id  TEXT,                               -- kitchen tickets only
     order_doc  TEXT NOT NULL,                      -- the order as printed (JSON, edge.domain.orders.Order)
     status     TEXT NOT NULL DEFAULT 'queued'
-               CHECK (status IN ('queued', 'printing', 'done', 'failed')),
+               CHECK (status IN ('queued', 'printing', 'done', 'failed', 'cancelled')),
     reprint    INTEGER NOT NULL DEFAULT 0,         -- print with the REPRINT banner
     reprint_of TEXT,                               -- the job this one repeats, when asked for
     attempts   INTEGER NOT NULL DEFAULT 0,
