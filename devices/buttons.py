@@ -20,8 +20,7 @@ from edge.settings import AlertSettings, ButtonSettings
 
 log = logging.getLogger(__name__)
 
-# Settings spell the selection actions the way a cook would; the station control knows them too.
-TALK = "talk"
+TALK = "talk"  # push-to-talk: held while speaking an order (the voice feature's microphone)
 
 
 def button_actor(settings: ButtonSettings) -> Actor:
@@ -33,18 +32,21 @@ class BumpButton:
     """One physical button on a station."""
 
     def __init__(self, settings: ButtonSettings, control: StationControl, runner: ActionRunner, *,
-                 pin_factory=None, on_talk=None):
+                 pin_factory=None, talk=None):
         self.settings = settings
         self.control = control
         self.runner = runner
         self.actor = button_actor(settings)
-        self.on_talk = on_talk  # push-to-talk belongs to the voice feature; it passes a callback
+        self.talk = talk  # anything with press(requested_by) and release(): voice's microphone
         self._held = False
         self._ignore_release = False
         self._last_press = float("-inf")
         self.button = Button(settings.pin, pull_up=True, bounce_time=settings.bounce_time_s or None,
                              hold_time=settings.hold_time_s, pin_factory=pin_factory)
-        if settings.long_press_action:
+        if settings.action == TALK:
+            self.button.when_pressed = self._talk_pressed
+            self.button.when_released = self._talk_released
+        elif settings.long_press_action:
             self.button.when_pressed = self._pressed
             self.button.when_held = self._long_press
             self.button.when_released = self._released
@@ -77,10 +79,18 @@ class BumpButton:
         if not self._held and not self._ignore_release:
             self._act(self.settings.action)
 
+    def _talk_pressed(self) -> None:
+        self._ignore_release = self._bounced()
+        if self.talk is not None and not self._ignore_release:
+            self.talk.press(self.actor.as_dict())
+
+    def _talk_released(self) -> None:
+        if self.talk is not None and not self._ignore_release:
+            self.talk.release()
+
     def _act(self, name: str) -> None:
-        if name == TALK:
-            if self.on_talk is not None:
-                self.on_talk(self.settings.station)
+        if name == TALK:  # a long press mapped to talk has no release of its own to end speech
+            log.warning("button %s: 'talk' works as a button's main action only", self.settings.pin)
             return
         self.runner.submit(self.control, Action.parse(name), self.actor)
 
@@ -120,12 +130,12 @@ class StationDevices:
 
     def __init__(self, store, buttons: list[ButtonSettings], alerts: list[AlertSettings], *,
                  controls: dict[str, StationControl] | None = None, runner: ActionRunner | None = None,
-                 pin_factory=None, on_talk=None):
+                 pin_factory=None, talk=None):
         self.store = store
         self.controls = controls if controls is not None else {}
         self.runner = runner or ActionRunner().start()
         self.buttons = [BumpButton(b, self.control(b.station), self.runner, pin_factory=pin_factory,
-                                   on_talk=on_talk) for b in buttons]
+                                   talk=talk) for b in buttons]
         self.alerts = [TicketAlert(a, pin_factory=pin_factory) for a in alerts]
         for alert in self.alerts:
             store.add_commit_listener(alert.on_commit)

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class KitchenDevices:
-    def __init__(self, store, settings: Settings, *, pin_factory=None, open_device=None):
+    def __init__(self, store, settings: Settings, *, pin_factory=None, open_device=None, talk=None):
         for bar in settings.bumpbars:
             try:
                 build_keymap(bar.keymap)
@@ -31,6 +31,7 @@ class KitchenDevices:
         self.gpio: StationDevices | None = None
         self.gpio_error: str | None = None
         self._pin_factory = pin_factory
+        self._talk = talk
         self.bars = [BumpBar(bar, self._control(bar.station), self.runner, open_device=open_device)
                      for bar in settings.bumpbars]
 
@@ -43,7 +44,7 @@ class KitchenDevices:
             try:
                 self.gpio = StationDevices(self.store, self.settings.buttons, self.settings.alerts,
                                            controls=self.controls, runner=self.runner,
-                                           pin_factory=self._pin_factory)
+                                           pin_factory=self._pin_factory, talk=self._talk)
             except Exception as error:  # gpiozero: BadPinFactory, PinInvalidPin, no permission...
                 self.gpio_error = f"{type(error).__name__}: {error}"
                 log.error("GPIO buttons/alerts unavailable: %s", self.gpio_error)

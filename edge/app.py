@@ -13,6 +13,7 @@ from devices.kitchen import KitchenDevices
 from edge import auth
 from edge.api import auth as auth_api, errors, menu as menu_api, orders as orders_api, system
 from edge.api import printers as printers_api
+from edge.api import voice as voice_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.settings import Settings
 from edge.store import Store
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     for blueprint in (system.bp, system.root, auth_api.bp, menu_api.bp, orders_api.bp):
         app.register_blueprint(blueprint)
     _register_health(services)
+    voice_api.init_app(app, services, start=start_workers)
     _instrument(app, services)
     services.on_close(store.close)
     printers_api.init_app(app, services, start_workers=start_workers)
@@ -91,7 +93,8 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
 
 def _start_kitchen_devices(services: Services) -> None:
     """GPIO bump buttons, alerts and USB bump bars: the same commands as a tablet tap."""
-    kitchen = KitchenDevices(services.store, services.settings).start()
+    kitchen = KitchenDevices(services.store, services.settings,
+                             talk=getattr(services, "microphone", None)).start()
     services.on_close(kitchen.close)
     services.health.register("kitchen_devices", lambda: Check(*kitchen.health()))
 

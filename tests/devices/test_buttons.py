@@ -143,3 +143,30 @@ def test_the_app_wires_buttons_and_reports_them_in_health(tmp_path, monkeypatch)
         from gpiozero import Device
 
         Device.pin_factory.reset()
+
+
+class Microphone:
+    """What voice's MicrophoneListener offers a talk button: press(requested_by), release()."""
+
+    def __init__(self):
+        self.calls = []
+
+    def press(self, requested_by=None):
+        self.calls.append(("press", requested_by["id"]))
+
+    def release(self):
+        self.calls.append(("release",))
+
+
+def test_a_talk_button_holds_the_microphone_open_while_pressed(store, factory):
+    microphone = Microphone()
+    station_devices = StationDevices(store, [ButtonSettings(pin=4, station="grill", action="talk",
+                                                            bounce_time_s=0)], [],
+                                     pin_factory=factory, talk=microphone)
+    try:
+        factory.pin(4).drive_low()
+        assert microphone.calls == [("press", "gpio:4")]
+        factory.pin(4).drive_high()
+        assert microphone.calls == [("press", "gpio:4"), ("release",)]
+    finally:
+        station_devices.close()
