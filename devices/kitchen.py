@@ -69,4 +69,4 @@ class KitchenDevices:
         if problems:
             return "degraded", "; ".join(problems)
         count = len(self.settings.buttons) + len(self.settings.alerts) + len(self.bars)
-        return "ok", f"{count} station devices" if count else "no station devices configured"
+        return "ok", f"{count} station device{'s' * (count != 1)}" if count else "no station devices configured"

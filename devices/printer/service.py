@@ -178,4 +178,5 @@ class PrintService:
         dead = [f"{w.name}: worker {w.state.value}" for w in self.workers.values()
                 if w.state in (State.RESTARTING, State.STOPPED)]
         issues = problems + dead
-        return ("degraded" if issues else "ok"), ("; ".join(issues) or f"{len(self.workers)} printers ok")
+        count = len(self.workers)
+        return ("degraded" if issues else "ok"), ("; ".join(issues) or f"{count} printer{'s' * (count != 1)} ok")

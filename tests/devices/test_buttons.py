@@ -137,7 +137,7 @@ def test_the_app_wires_buttons_and_reports_them_in_health(tmp_path, monkeypatch)
         press(Device.pin_factory.pin(17))
         assert wait_for(lambda: events(services.store, "ticket.bumped"))
         health = client.get("/health").get_json()
-        assert health["checks"]["kitchen_devices"] == {"status": "ok", "detail": "1 station devices"}
+        assert health["checks"]["kitchen_devices"] == {"status": "ok", "detail": "1 station device"}
     finally:
         services.close()
         from gpiozero import Device
