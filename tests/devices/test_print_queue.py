@@ -7,6 +7,7 @@ import time
 import pytest
 
 from devices.printer import jobs
+from edge.settings import PrinterSettings
 from tests.devices.conftest import network_printer, place_order, wait_for
 
 
@@ -206,3 +207,33 @@ def test_tickets_of_an_order_voided_before_they_printed_are_cancelled(store, fak
     assert grill.wait_for(lambda f: f.printed_numbers() == [kept.number])
     time.sleep(0.2)
     assert grill.printed_numbers() == [kept.number]
+
+
+def test_a_hung_printer_times_out_without_holding_up_orders_or_other_printers(store, fakes, print_service):
+    import socket
+
+    hung = socket.socket()  # listens but never accepts: once its queue is full, connects hang
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(0)
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(hung.getsockname())
+        fillers.append(filler)
+    fry = fakes()
+    try:
+        service = print_service([
+            PrinterSettings(name="grill", backend="network", host="127.0.0.1", port=hung.getsockname()[1],
+                            stations=["grill"], timeout_s=1.0),
+            network_printer("fry", fry, ["fry"]),
+        ])
+        started = time.monotonic()
+        orders = [place_order(store, "hamburger", "onion-rings") for _ in range(3)]
+        assert time.monotonic() - started < 1.0  # order taking never waits on a printer
+        assert fry.wait_for(lambda f: f.printed_numbers() == [o.number for o in orders], timeout=5)
+        assert wait_for(lambda: service.workers["grill"].status.online == "offline", timeout=5)
+        assert jobs.pending_count(store.read(), "grill") == 3  # waiting (one may be mid-attempt)
+    finally:
+        for sock in [hung, *fillers]:
+            sock.close()

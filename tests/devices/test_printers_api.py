@@ -80,6 +80,9 @@ def test_preview_is_a_png_of_the_ticket(kitchen):
     image = Image.open(io.BytesIO(response.data))
     assert image.width >= 576 and image.height > 300
     assert client.get("/api/v1/print-jobs/nope/preview", headers=staff).status_code == 404
+    receipt = client.get(f"/api/v1/orders/{order['id']}/receipt/preview", headers=staff)
+    assert receipt.status_code == 200 and receipt.mimetype == "image/png"
+    assert Image.open(io.BytesIO(receipt.data)).height > image.height  # a receipt is longer
 
 
 def test_receipt_and_reprints(kitchen):
