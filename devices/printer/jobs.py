@@ -133,6 +133,13 @@ def mark_cancelled(conn: sqlite3.Connection, job_ids: list[str], reason: str) ->
                      [(reason, job_id) for job_id in job_ids])
 
 
+def prune(conn: sqlite3.Connection, *, keep: int) -> int:
+    """Forget finished jobs beyond the newest ``keep`` (by seq, not by the Pi's unreliable clock)."""
+    cursor = conn.execute("DELETE FROM print_jobs WHERE status IN ('done', 'cancelled')"
+                          " AND seq <= (SELECT MAX(seq) FROM print_jobs) - ?", (keep,))
+    return cursor.rowcount
+
+
 def mark_failed(conn: sqlite3.Connection, job_id: str, error: str) -> None:
     """Only for a job that can never print (its layout cannot be rendered): it must not block."""
     conn.execute("UPDATE print_jobs SET status = 'failed', last_error = ? WHERE id = ?",

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 ALL_STATIONS = "*"
 STATUS_EVENT = "printer.status"
 JOB_REQUESTED_EVENT = "printer.job_requested"
+KEEP_FINISHED_JOBS = 20_000  # a few busy weeks of tickets to look back at or reprint
 
 
 class PrintService:
@@ -57,6 +58,7 @@ class PrintService:
         return self
 
     def start(self) -> "PrintService":
+        self.store.write(lambda tx: jobs.prune(tx.conn, keep=KEEP_FINISHED_JOBS))
         for worker in self.workers.values():
             worker.start()
         return self
@@ -106,6 +108,9 @@ class PrintService:
         if job.kind == "receipt":
             return customer_receipt(order, self.receipt_style, width=width, reprint=reprint)
         ticket = order.ticket(job.ticket_id)
+        if ticket is None:
+            raise NotFound(f"print job {job.id}: ticket {job.ticket_id} is not on its order",
+                           code="ticket_not_found")
         return kitchen_ticket(order, ticket, width=width, reprint=reprint,
                               timezone=self.receipt_style.timezone)
 

@@ -237,3 +237,18 @@ def test_a_hung_printer_times_out_without_holding_up_orders_or_other_printers(st
     finally:
         for sock in [hung, *fillers]:
             sock.close()
+
+
+def test_pruning_forgets_old_finished_jobs_only(store):
+    order = place_order(store, "hamburger")
+
+    def make_jobs(tx):
+        ids = [jobs.insert_job(tx.conn, printer="grill", kind="ticket", order=order, now=tx.now,
+                               ticket_id=order.tickets[0].id) for _ in range(6)]
+        for job_id in ids[:4]:
+            jobs.mark_done(tx.conn, job_id, tx.now)
+        return ids
+
+    ids = store.write(make_jobs)  # 4 done, then 2 still queued
+    assert store.write(lambda tx: jobs.prune(tx.conn, keep=3)) == 3
+    assert [j.id for j in jobs.list_jobs(store.read())][::-1] == [ids[3], ids[4], ids[5]]
