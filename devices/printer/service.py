@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Iterable
 
+from escpos.capabilities import CAPABILITIES, get_profile
+
 from devices.printer import jobs
 from devices.printer.escpos_render import render_bytes
 from devices.printer.jobs import PrintJob
@@ -29,12 +31,26 @@ JOB_REQUESTED_EVENT = "printer.job_requested"
 KEEP_FINISHED_JOBS = 20_000  # a few busy weeks of tickets to look back at or reprint
 
 
+def check_profile(settings: PrinterSettings) -> None:
+    """An unknown capability profile would fail every job: refuse it at start instead."""
+    if settings.profile == "default":
+        return
+    try:
+        get_profile(settings.profile)
+    except KeyError:
+        known = ", ".join(sorted(name for name in CAPABILITIES["profiles"] if name != "default"))
+        raise ValueError(f"printers[{settings.name}].profile: unknown profile {settings.profile!r}; "
+                         f"python-escpos knows: default, {known}") from None
+
+
 class PrintService:
     def __init__(self, store, printers: Iterable[PrinterSettings], *,
                  receipt_style: ReceiptStyle = ReceiptStyle(), status_every_s: float = 30.0,
                  backoff_first_s: float = 0.5, backoff_max_s: float = 15.0):
         self.store = store
         self.printers = {p.name: p for p in printers}
+        for settings in self.printers.values():
+            check_profile(settings)
         self.receipt_style = receipt_style
         self.workers: dict[str, PrintWorker] = {
             name: PrintWorker(store, settings, render=self.render_job, on_status=self._status_changed,

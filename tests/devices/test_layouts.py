@@ -149,3 +149,18 @@ def test_preview_is_a_png_as_wide_as_the_paper():
 
 def test_text_block_defaults_are_plain():
     assert Text("x") == Text("x", align="left", bold=False, size="normal", invert=False, underline=False)
+
+
+def test_an_unknown_printer_profile_is_refused_at_start_not_at_every_job():
+    from devices.printer.service import PrintService
+
+    with pytest.raises(ValueError, match="unknown profile 'TM-T88X'.*TM-T88V"):
+        PrintService(None, [PrinterSettings(name="grill", backend="dummy", profile="TM-T88X")])
+    PrintService(None, [PrinterSettings(name="grill", backend="dummy", profile="TM-T88V")])
+
+
+def test_a_profile_with_its_own_paper_width_draws_pictures_that_wide():
+    order = fired_order([OrderItemRequest(menu_item_id="ramen")])
+    data = render_bytes(kitchen_ticket(order, order.tickets[0]), profile="TM-T88V")  # 512 dots
+    start = data.index(RASTER)
+    assert int.from_bytes(data[start + 4:start + 6], "little") == 512 // 8
