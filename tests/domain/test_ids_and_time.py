@@ -10,6 +10,7 @@ import pytest
 
 from edge.domain.calendar import business_date
 from edge.domain.hlc import HybridLogicalClock, Stamp
+from edge.domain import ids
 from edge.domain.ids import uuid7
 
 DAY_MS = 24 * 3600 * 1000
@@ -17,6 +18,14 @@ NOW_MS = 1_764_356_531_123  # 2025-11-28
 
 
 # -- uuid7 -------------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def fresh_uuid7_state(monkeypatch):
+    """uuid7 keeps the last millisecond it used; these tests feed it made-up times, so each
+    starts from a clean state and leaves the real one untouched for the rest of the suite."""
+    monkeypatch.setattr(ids, "_last_ms", 0)
+    monkeypatch.setattr(ids, "_counter", 0)
+
+
 def test_uuid7_has_version_7_and_rfc_variant_and_the_time():
     value = uuid.UUID(uuid7(NOW_MS + 10 * DAY_MS))
     assert value.version == 7
