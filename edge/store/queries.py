@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from edge.domain.orders import Order
 
@@ -30,7 +30,7 @@ def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, st
         params.append(station)
     if since:
         clauses.append("o.created_at >= ?")
-        params.append(since.isoformat(timespec="milliseconds"))
+        params.append(_iso(_as_utc(since)))
     if created_by:
         clauses.append("o.created_by = ?")
         params.append(created_by)
@@ -93,6 +93,11 @@ def _expo_order(order: Order) -> dict:
         "items": [{"name": i.name, "quantity": i.quantity, "station": i.station,
                    "done": i.done_at is not None} for i in order.items],
     }
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """created_at is stored as UTC text and compared as text, so the bound must be UTC too."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _iso(moment: datetime | None) -> str | None:
