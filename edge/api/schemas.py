@@ -136,6 +136,7 @@ class EventOut(BaseModel):
     data: dict[str, Any]
     at: str
     hlc: str
+    box_id: str
     stations: list[str]
 
 

@@ -23,7 +23,7 @@ class Event(BaseModel):
     def public(self) -> dict[str, Any]:
         """The shape tablets and integrations see (GET /events, the WebSocket)."""
         return {"seq": self.seq, "id": self.id, "type": self.type, "data": self.data, "at": self.at,
-                "hlc": self.hlc, "stations": self.stations}
+                "hlc": self.hlc, "box_id": self.box_id, "stations": self.stations}
 
     def concerns(self, station: str | None) -> bool:
         return station is None or not self.stations or station in self.stations

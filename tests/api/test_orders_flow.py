@@ -157,7 +157,9 @@ def test_events_after_and_limit(client, staff):
     assert everything["last_seq"] == seqs[-1]
     page = client.get("/api/v1/events", query_string={"after": 2, "limit": 3}, headers=staff).get_json()
     assert [e["seq"] for e in page["events"]] == [3, 4, 5]
-    assert set(page["events"][0]) >= {"seq", "type", "data", "at"}
+    # the shape docs/events.md promises
+    assert set(page["events"][0]) == {"seq", "id", "type", "data", "at", "hlc", "box_id", "stations"}
+    assert page["events"][0]["box_id"] == "box-1"
     assert client.get("/api/v1/events", query_string={"after": seqs[-1]}, headers=staff).get_json()["events"] == []
     fry = client.get("/api/v1/events", query_string={"station": "fry"}, headers=staff).get_json()["events"]
     assert all(not e["stations"] or "fry" in e["stations"] for e in fry)
