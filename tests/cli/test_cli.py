@@ -168,3 +168,17 @@ def test_environment_overrides_the_file(env, tmp_path):
             os.environ.pop(key, None)
     assert settings.server.port == 5000
     assert settings.restaurant.name == "Chez Test"
+
+
+def test_serve_refuses_a_corrupt_database_before_listening(env, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "edge.sqlite").write_bytes(b"garbage, not SQLite " * 500)
+    result = run(env, "serve", "--port", "3999")
+    assert result.exit_code == 1
+    assert "not a usable SQLite database" in result.output and "Traceback" not in result.output
+
+
+def test_serve_refuses_a_bad_port(env):
+    result = run(env, "serve", "--port", "70000")
+    assert result.exit_code != 0 and "server.port" in result.output
