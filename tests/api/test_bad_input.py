@@ -238,6 +238,12 @@ def test_missing_token_is_401(client, unchanged, headers):
     assert_error(post_order(client, headers, order_body()), 401, "missing_token")
 
 
+def test_the_bearer_scheme_is_case_insensitive(client, staff):
+    token = staff["Authorization"].split(" ", 1)[1]
+    for scheme in ("bearer", "BEARER"):
+        assert client.get("/api/v1/auth/me", headers={"Authorization": f"{scheme} {token}"}).status_code == 200
+
+
 def test_a_disabled_users_token_stops_working(client, admin, staff, services):
     sam = next(u for u in client.get("/api/v1/users", headers=admin).get_json()["users"] if u["name"] == "Sam")
     assert client.post(f"/api/v1/users/{sam['id']}/disable", headers=admin).status_code == 200
