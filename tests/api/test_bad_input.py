@@ -51,7 +51,8 @@ def test_json_with_charset_is_accepted(client, staff):
 def test_body_over_the_size_limit_is_413(client, staff, services, unchanged):
     limit = services.settings.server.max_body_bytes
     body = order_body(notes="n" * (limit + 10))
-    assert_error(raw_post(client, staff, json.dumps(body)), 413)
+    error = assert_error(raw_post(client, staff, json.dumps(body)), 413, "body_too_large")
+    assert str(limit) in error["message"] and error["details"] == [{"limit_bytes": limit}]
 
 
 @pytest.mark.parametrize("change", [
