@@ -1,6 +1,9 @@
 """API benchmark: the real `edge serve` pinned to core 0, 50 concurrent clients pinned to core 1.
 
-    python bench/api.py [--duration 20] [--clients 50]
+    python bench/api.py [--duration 20] [--clients 50] [--rate 150] [--only-create]
+
+Closed loop (the default) finds the ceiling; with 50 clients and no think time, Little's law makes
+the latency about 50 / throughput, so latency targets are judged with --rate (open loop).
 
 A mix of order creation (writes), KDS and order reads, and bumps (writes) on keep-alive
 connections. The kitchen is kept at a realistic size: when a station's backlog passes
@@ -83,10 +86,14 @@ async def timed(stats: Stats, kind: str, request) -> tuple[int, dict | None]:
 
 
 async def client(http: aiohttp.ClientSession, api: str, headers: dict, stats: Stats, kitchen: Kitchen,
-                 stop: float, backlog_cap: int, seed: int, only_create: bool) -> None:
+                 stop: float, backlog_cap: int, seed: int, only_create: bool, interval: float) -> None:
     rng = random.Random(seed)
     order_ids: list[str] = []
+    next_at = time.perf_counter() + rng.uniform(0, interval)
     while time.perf_counter() < stop:
+        if interval:  # open loop: a tablet sends at its own pace, not as fast as the box answers
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            next_at += interval
         roll = 0.5 if only_create else rng.random()
         if not only_create and kitchen.backlog() > backlog_cap or (roll < 0.20 and kitchen.backlog() > 0):
             found = kitchen.oldest()
@@ -129,7 +136,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def run_load(url: str, clients: int, duration: float, warmup: float, backlog_cap: int,
-                   worker_pid: int, only_create: bool) -> Stats:
+                   worker_pid: int, only_create: bool, rate: float) -> Stats:
     stats, kitchen = Stats(), Kitchen()
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
@@ -138,7 +145,7 @@ async def run_load(url: str, clients: int, duration: float, warmup: float, backl
         start = time.perf_counter()
         stop = start + warmup + duration
         tasks = [asyncio.create_task(client(http, f"{url}/api/v1", headers, stats, kitchen, stop, backlog_cap, n,
-                                             only_create))
+                                             only_create, clients / rate if rate else 0.0))
                  for n in range(clients)]
         await asyncio.sleep(warmup)
         stats.recording = True
@@ -187,6 +194,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--backlog", type=int, default=25, help="open tickets per station before clients bump")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--rate", type=float, default=0,
+                        help="total requests/s the clients aim at (open loop); 0 = as fast as answered")
     parser.add_argument("--only-create", action="store_true", help="POST orders only: the creation ceiling")
     parser.add_argument("--threads", type=int, default=None, help="gunicorn threads (default: the setting's)")
     args = parser.parse_args()
@@ -199,7 +208,7 @@ def main() -> None:
     try:
         worker = int(Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()[0])
         stats = asyncio.run(run_load(server.url, args.clients, args.duration, args.warmup, args.backlog, worker,
-                                     args.only_create))
+                                     args.only_create, args.rate))
         import requests
 
         metrics = requests.get(f"{server.url}/api/v1/metrics", headers=server.login("1111"), timeout=10).text
@@ -209,6 +218,8 @@ def main() -> None:
     conn = sqlite3.connect(data_dir / "edge.sqlite")
     durable = conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     conn.close()
+    pace = f"open loop at {args.rate:.0f} requests/s" if args.rate else "closed loop (each client sends as soon as answered)"
+    print(f"load: {pace}{', orders only' if args.only_create else ''}")
     print(f"server: edge serve pinned to CPU {SERVER_CPU}; {args.clients} clients (asyncio + aiohttp) pinned to "
           f"CPU {CLIENT_CPU}; data in {data_dir}")
     report(stats, args.duration, durable, writer_stats(metrics))
