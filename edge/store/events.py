@@ -45,8 +45,9 @@ def events_after(conn: sqlite3.Connection, seq: int, *, box_id: str, limit: int 
         rows = conn.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
     else:
         rows = conn.execute(
-            "SELECT * FROM events WHERE seq > ? AND (stations = '' OR stations LIKE ?) "
-            "ORDER BY seq LIMIT ?", (seq, f"%,{station},%", limit))
+            # instr, not LIKE: '_' and '%' are legal in station ids and would act as wildcards
+            "SELECT * FROM events WHERE seq > ? AND (stations = '' OR instr(stations, ?) > 0) "
+            "ORDER BY seq LIMIT ?", (seq, f",{station},", limit))
     return [row_to_event(row, box_id) for row in rows]
 
 

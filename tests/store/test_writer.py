@@ -185,6 +185,9 @@ def test_events_after_filters_by_station_and_limit(store):
     assert [e.type for e in store.events_after(0, station="grill")] == ["a", "c"]
     assert [e.type for e in store.events_after(0, station="fry")] == ["b", "c"]
     assert [e.type for e in store.events_after(0, limit=2)] == ["a", "b"]
+    # station ids may hold '_' (and the query any text): no LIKE wildcards
+    assert [e.type for e in store.events_after(0, station="gr_ll")] == ["c"]
+    assert [e.type for e in store.events_after(0, station="%")] == ["c"]
 
 
 def test_writes_after_close_are_refused(store):
