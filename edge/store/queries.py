@@ -43,9 +43,9 @@ def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, st
 
 def kds_view(conn: sqlite3.Connection, station: str, now: datetime) -> dict:
     """A station's screen: active tickets oldest first, recently bumped ones, all-day counts."""
-    active = _tickets(conn, station, "t.status IN ('fired', 'in_progress')", "t.fired_at, t.id")
+    active = _tickets(conn, station, "t.status IN ('fired', 'in_progress')", "t.fired_seq, t.id")
     recent = _tickets(conn, station, "t.status = 'ready' AND t.bumped_at >= ?",
-                      "t.bumped_at DESC, t.id DESC", (_iso(now - RECALL_WINDOW),), RECALL_LIMIT)
+                      "t.bumped_seq DESC, t.id DESC", (_iso(now - RECALL_WINDOW),), RECALL_LIMIT)
     all_day: Counter[str] = Counter()
     for ticket in active:
         for item in ticket["items"]:

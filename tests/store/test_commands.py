@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -125,3 +126,43 @@ def test_a_menu_change_is_visible_as_soon_as_the_write_returns(store):
         commands.update_menu_item(store, "coffee", {"price_cents": price}, SYSTEM)
         assert store.menu().item("coffee").price_cents == price
         assert store.last_seq == store.events_after(store.last_seq - 1)[0].seq
+
+
+def test_kitchen_order_survives_the_wall_clock_going_back(store, clock):
+    """A Pi without a real-time clock can boot in 1970: the ticket fired first is still the
+    oldest on the screen, and the bump button still takes it (DESIGN: ordering never trusts
+    the wall clock)."""
+    first = place(store, clock, ("steak", 1, ["rare"]))
+    clock.now = datetime(1970, 1, 1, 0, 5, tzinfo=timezone.utc)
+    second = place(store, clock, ("steak", 1, ["medium"]))
+    view = queries.kds_view(store.read(), "grill", clock.now)
+    assert [t["order_id"] for t in view["tickets"]] == [first.id, second.id]
+    assert commands.bump_oldest(store, "grill", SYSTEM).id == first.id
+    clock.now = datetime(1970, 1, 1, 0, 1, tzinfo=timezone.utc)  # and back again, before the bump
+    assert commands.bump_oldest(store, "grill", SYSTEM).id == second.id
+    assert commands.recall_last(store, "grill", SYSTEM).id == second.id
+
+
+def test_migration_0002_backfills_ticket_seqs_from_the_event_log(store, clock, tmp_path):
+    first = place(store, clock, ("steak", 1, ["rare"]), ("cola", 1))
+    second = place(store, clock, ("steak", 1, ["medium"]))
+    commands.bump_oldest(store, "grill", SYSTEM)
+    commands.bump_oldest(store, "grill", SYSTEM)
+    commands.recall_ticket(store, grill_ticket(second).id, SYSTEM)
+    before = store.read().execute("SELECT id, fired_seq, bumped_seq FROM tickets ORDER BY id").fetchall()
+    path = store.path
+    store.close()
+    conn = sqlite3.connect(path)  # back to a schema-1 database, as a box updated in the field has
+    conn.executescript("DROP INDEX tickets_station_status_seq; ALTER TABLE tickets DROP COLUMN fired_seq;"
+                       "ALTER TABLE tickets DROP COLUMN bumped_seq; DELETE FROM schema_migrations WHERE version = 2;")
+    conn.close()
+    reopened = Store(path, box_id="box-1", restaurant_id="r1", wall_clock=clock).open()
+    try:
+        after = reopened.read().execute("SELECT id, fired_seq, bumped_seq FROM tickets ORDER BY id").fetchall()
+        assert [tuple(r) for r in after] == [tuple(r) for r in before]
+        assert all(r[1] is not None for r in after)
+        assert grill_ticket(first).id in {r[0] for r in after if r[2] is not None}
+        assert grill_ticket(second).id in {r[0] for r in after if r[2] is None}  # recalled
+    finally:
+        reopened.close()
+    store.open()  # the fixture closes it again
