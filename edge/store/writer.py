@@ -45,6 +45,10 @@ class Writer:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def submit(self, fn: Callable[[Any], Any]) -> Future:
         if not self._thread.is_alive():
             raise RuntimeError("the database writer is not running")

@@ -48,6 +48,13 @@ def test_a_check_that_raises_counts_as_down(app, client):
     assert response.get_json()["checks"]["printer"]["status"] == "down"
 
 
+def test_health_is_503_when_the_database_writer_has_stopped(services, client):
+    services.store._writer.stop()  # what a crashed writer thread looks like from outside
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert "writer has stopped" in response.get_json()["checks"]["database"]["detail"]
+
+
 def test_metrics_expose_the_required_series(client, staff):
     post_order(client, staff, order_body())
     client.get("/api/v1/kds/grill", headers=staff)
