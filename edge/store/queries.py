@@ -36,7 +36,8 @@ def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, st
         clauses.append("o.created_by = ?")
         params.append(created_by)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = conn.execute(f"SELECT doc FROM orders o {where} ORDER BY o.created_at, o.id LIMIT ?",
+    # rowid is insertion order, i.e. log order: created_at is the wall clock, which can go back
+    rows = conn.execute(f"SELECT doc FROM orders o {where} ORDER BY o.rowid LIMIT ?",
                         (*params, limit))
     return [Order.model_validate_json(row[0]) for row in rows]
 

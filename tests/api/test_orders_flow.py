@@ -91,11 +91,13 @@ def test_order_numbers_count_per_business_day(clocked):
 
 def test_a_clock_going_back_keeps_event_seq_and_hlc_ordered(clocked):
     client, clock, staff = clocked
-    post_order(client, staff, order_body())
+    first = post_order(client, staff, order_body()).get_json()
     clock.now = datetime(1970, 1, 1, 0, 0, 5, tzinfo=timezone.utc)  # a Pi with no RTC after a reboot
-    post_order(client, staff, order_body())
+    second = post_order(client, staff, order_body()).get_json()
     events = client.get("/api/v1/events", headers=staff).get_json()["events"]
     assert [e["hlc"] for e in events] == sorted(e["hlc"] for e in events)
+    listed = [o["id"] for o in client.get(ORDERS, headers=staff).get_json()["orders"]]
+    assert listed == [first["id"], second["id"]]  # in the order taken, not by the wrong clock
     assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
 
 
