@@ -98,6 +98,8 @@ def test_a_clock_going_back_keeps_event_seq_and_hlc_ordered(clocked):
     assert [e["hlc"] for e in events] == sorted(e["hlc"] for e in events)
     listed = [o["id"] for o in client.get(ORDERS, headers=staff).get_json()["orders"]]
     assert listed == [first["id"], second["id"]]  # in the order taken, not by the wrong clock
+    expo = [o["id"] for o in client.get("/api/v1/expo", headers=staff).get_json()["orders"]]
+    assert expo == [first["id"], second["id"]]
     assert [e["seq"] for e in events] == sorted(e["seq"] for e in events)
 
 
