@@ -107,6 +107,8 @@ def open_store(settings: Settings) -> Store:
 
 def _register_health(services: Services) -> None:
     def database() -> Check:
+        if not services.store.writer_alive:
+            return Check("down", "the database writer has stopped; orders cannot be saved")
         services.store.read().execute("SELECT 1 FROM events LIMIT 1").fetchall()
         return Check("ok", f"last event {services.store.last_seq}")
 

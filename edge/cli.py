@@ -46,6 +46,9 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
     base = build_settings()
     server = base.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     settings = build_settings(demo=demo or None, server=server.model_dump())
+    # Refuse a damaged database here, with one clear line, rather than as a traceback from a
+    # gunicorn worker that failed to boot after the port was already bound.
+    open_store_or_exit(settings).close()
     run(settings)
 
 
