@@ -40,6 +40,8 @@ test: system-deps dev-deps
 
 bench: dev-deps
 	$(BIN)/python bench/api.py
+	taskset -c 0 $(BIN)/python bench/print_queue.py
+	taskset -c 0 $(BIN)/python bench/bump_press.py
 
 dist: $(BIN)/activate
 	$(BIN)/pip install --quiet build
