@@ -110,7 +110,7 @@ class PrintService:
             if event.type == "order.fired":
                 for ticket in event.data["order"]["tickets"]:
                     to_wake.update(self.printers_for_station(ticket["station"]))
-            elif event.type == JOB_REQUESTED_EVENT:
+            elif event.type == JOB_REQUESTED_EVENT and event.data["printer"] in self.workers:
                 to_wake.add(event.data["printer"])
         for name in to_wake:
             self.workers[name].wake()
