@@ -140,5 +140,15 @@ def _with_users(change, describe) -> None:
     click.echo(describe(result))
 
 
+def _add_appliance_commands() -> None:
+    from edge.appliance.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_appliance_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
