@@ -47,7 +47,7 @@ def status_ticket_lines(status: BoxStatus, width: int = 42) -> list[str]:
         f"edge {status.version}" if status.version else "",
         status.printed_at.strftime("%Y-%m-%d %H:%M") if status.printed_at else "") if part)
     if footer:
-        lines += [rule, _center(footer, width)]
+        lines += [rule, *(_center(part, width) for part in _wrap(footer, width))]
     return [line[:width] for line in lines]
 
 
