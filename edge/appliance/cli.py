@@ -57,9 +57,17 @@ def status_ticket(to_stdout: bool) -> None:
 def doctor() -> None:
     """Check settings, database, disk, printers, GPIO, microphone, voice model, cloud and clock;
     print a table with a fix for each problem; exit 1 when something is wrong."""
-    from edge.doctor import format_table, healthy, run_checks
+    from edge.doctor import fail, format_table, healthy, run_checks
+    from edge.settings import SettingsError, config_path, load_settings
 
-    findings = run_checks(_settings())
+    try:
+        findings = run_checks(load_settings())
+    except SettingsError as error:  # nothing else can be checked without settings
+        findings = [fail("settings", str(error).replace("\n", " "),
+                         f"edit {config_path() or 'the EDGE_* environment'} (the template lists every key)")]
+    except PermissionError as error:
+        findings = [fail("settings", f"cannot read {error.filename}",
+                         "run it as the service user: sudo -u edge edge doctor")]
     click.echo(format_table(findings))
     if not healthy(findings):
         sys.exit(1)

@@ -201,3 +201,13 @@ def test_the_command_exits_non_zero_on_a_failure(settings, monkeypatch):
                                         f'"port": {closed_port()}, "timeout_s": 0.5}}]')
     bad = runner.invoke(main, ["doctor"])
     assert bad.exit_code == 1 and "printer grill" in bad.output and "How to fix:" in bad.output
+
+
+def test_bad_settings_are_a_finding_with_a_fix(tmp_path, monkeypatch):
+    config = tmp_path / "edge.toml"
+    config.write_text("[server]\nport = 99999\n")
+    monkeypatch.setenv("EDGE_CONFIG", str(config))
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 1
+    assert "settings  FAIL" in result.output and "server.port" in result.output
+    assert f"edit {config}" in result.output
