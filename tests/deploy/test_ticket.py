@@ -152,3 +152,28 @@ def test_status_ticket_command_prints_to_stdout_without_a_printer(tmp_path, monk
     assert result.exit_code == 0, result.output
     assert "KITCHEN BOX READY" in result.output and "Chez Test" in result.output
     assert "PIN" not in result.output
+
+
+def test_print_on_a_network_printer_over_loopback():
+    """python-escpos' real Network backend, talking to a loopback 'printer' that keeps the bytes."""
+    import socket
+    import threading
+
+    received = bytearray()
+    with socket.create_server(("127.0.0.1", 0)) as printer_socket:
+        printer_socket.settimeout(10)
+
+        def printer() -> None:
+            connection, _ = printer_socket.accept()
+            with connection:
+                connection.settimeout(10)
+                while chunk := connection.recv(4096):
+                    received.extend(chunk)
+
+        thread = threading.Thread(target=printer, daemon=True)
+        thread.start()
+        port = printer_socket.getsockname()[1]
+        print_status_ticket(PrinterSettings(name="front", backend="network", host="127.0.0.1", port=port), STATUS)
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert b"Admin PIN: 482913" in received and received.endswith(b"\x1dV\x00")
