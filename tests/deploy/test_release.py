@@ -11,6 +11,7 @@ import sqlite3
 import stat
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,27 @@ def test_a_release_that_does_not_start_is_rolled_back(box, wheel, tmp_path):
     assert box.current() == "releases/99.0.1"
     _wait_healthy(box)
     assert box.health()["version"] == "99.0.1"
+
+
+def test_a_release_that_migrated_then_failed_is_rolled_back_with_the_backup(box, wheel, tmp_path):
+    """The old code refuses a newer schema, so the rollback must restore the pre-update backup."""
+    assert box.current() == "releases/99.0.1"
+    with zipfile.ZipFile(wheel) as archive:
+        app_py = archive.read("edge/app.py")
+    unhealthy = app_py.replace(b'return Check("ok", f"last event', b'return Check("down", f"last event')
+    assert unhealthy != app_py
+    migrating = rebuild_wheel(wheel, tmp_path, "99.0.3", replace={
+        "edge/store/migrations/0599_update_test.sql": b"CREATE TABLE update_test (id INTEGER);\n",
+        "edge/app.py": unhealthy})
+    result = run(EDGE_UPDATE, migrating, env=box.env(EDGE_HEALTH_TIMEOUT="10"), check=False, timeout=300)
+    assert result.returncode == 1 and "restoring" in result.stderr, result.stderr
+    assert box.current() == "releases/99.0.1"
+    _wait_healthy(box)
+    assert box.health()["version"] == "99.0.1"
+    conn = sqlite3.connect(box.data / "edge.sqlite")
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    conn.close()
+    assert "update_test" not in tables
 
 
 def test_the_current_release_is_not_reinstalled(box, wheel, tmp_path):

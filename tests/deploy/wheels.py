@@ -16,6 +16,7 @@ def _record_hash(data: bytes) -> str:
 
 
 def rebuild_wheel(source: Path, out_dir: Path, version: str, replace: dict[str, bytes] | None = None) -> Path:
+    """A copy of ``source`` as ``version``; ``replace`` maps paths to new contents (or new files)."""
     name, old_version, *tail = source.name.split("-")
     old_info, new_info = f"{name}-{old_version}.dist-info/", f"{name}-{version}.dist-info/"
     target = out_dir / "-".join([name, version, *tail])
@@ -31,6 +32,9 @@ def rebuild_wheel(source: Path, out_dir: Path, version: str, replace: dict[str, 
                 data = data.replace(f"Version: {old_version}\n".encode(), f"Version: {version}\n".encode())
             new.writestr(path, data)
             records.append(f"{path},{_record_hash(data)},{len(data)}")
+        for path in sorted(set(replace) - {item.filename for item in old.infolist()}):  # new files
+            new.writestr(path, replace[path])
+            records.append(f"{path},{_record_hash(replace[path])},{len(replace[path])}")
         records.append(f"{new_info}RECORD,,")
         new.writestr(new_info + "RECORD", "\n".join(records) + "\n")
     return target
