@@ -94,6 +94,21 @@ def test_the_server_unit_is_notify_with_a_watchdog_and_sandboxed():
     assert values(unit, "CapabilityBoundingSet") == [""]
 
 
+# Device classes registered only when their driver loads (the rest are built into the Pi kernel).
+CLASS_DRIVERS = {"char-ttyUSB": "usbserial", "char-ttyACM": "cdc_acm", "char-alsa": "snd"}
+
+
+@pytest.mark.parametrize("name", ["edge.service", "edge-firstboot.service"])
+def test_drivers_load_before_device_classes_are_resolved(name):
+    unit = UNITS_DIR / name
+    allowed = {entry.split()[0] for entry in values(unit, "DeviceAllow")}
+    wants = " ".join(values(unit, "Wants"))
+    after = " ".join(values(unit, "After"))
+    for device_class, driver in CLASS_DRIVERS.items():
+        if device_class in allowed:
+            assert f"modprobe@{driver}.service" in wants and f"modprobe@{driver}.service" in after
+
+
 def test_the_socket_brings_port_80_and_3001():
     socket_unit = UNITS_DIR / "edge.socket"
     assert values(socket_unit, "ListenStream") == ["80", "3001"]
