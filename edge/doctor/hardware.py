@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def usb_device_present(vendor_id: int | None, product_id: int | None) -> bool:
 
 def check_gpio(settings: Settings) -> Finding:
     wired = len(settings.buttons) + len(settings.alerts)
+    # lgpio makes notification pipes in $LG_WD, else the working directory, which may be read-only
+    os.environ.setdefault("LG_WD", tempfile.gettempdir())
     try:
         from gpiozero import Device
 

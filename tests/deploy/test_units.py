@@ -91,6 +91,7 @@ def test_the_server_unit_is_notify_with_a_watchdog_and_sandboxed():
     assert allowed == {"char-usb_device", "char-usb", "char-ttyUSB", "char-ttyACM", "char-gpiochip",
                        "char-input", "char-alsa"}
     assert values(unit, "ExecStart") == ["/opt/edge/current/bin/edge serve"]
+    assert "LG_WD=/run/edge" in values(unit, "Environment") and values(unit, "RuntimeDirectory") == ["edge"]
     assert values(unit, "CapabilityBoundingSet") == [""]
 
 
