@@ -11,6 +11,7 @@ from flask import Flask, g, request
 
 from edge import auth
 from edge.api import auth as auth_api, errors, menu as menu_api, orders as orders_api, system
+from edge.api import voice as voice_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.settings import Settings
 from edge.store import Store
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     for blueprint in (system.bp, system.root, auth_api.bp, menu_api.bp, orders_api.bp):
         app.register_blueprint(blueprint)
     _register_health(services)
+    voice_api.init_app(app, services, start=start_workers)
     _instrument(app, services)
     services.on_close(store.close)
     return app
