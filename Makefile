@@ -43,9 +43,12 @@ bench: dev-deps
 	taskset -c 0 $(BIN)/python bench/print_queue.py
 	taskset -c 0 $(BIN)/python bench/bump_press.py
 
+# The wheel a box installs (deploy/pi-image/edge-update); checked for the files a box needs.
 dist: $(BIN)/activate
 	$(BIN)/pip install --quiet build
+	rm -f dist/restaurant_edge-*.whl
 	$(BIN)/python -m build --wheel --outdir dist .
+	$(BIN)/python deploy/check_wheel.py dist/restaurant_edge-*.whl
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info var .pytest_cache

@@ -174,5 +174,15 @@ def voice_check(model_path: Path | None, language: str | None) -> None:
         click.echo(line)
 
 
+def _add_appliance_commands() -> None:
+    from edge.appliance.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_appliance_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
