@@ -70,6 +70,12 @@ def open_printer(settings: PrinterSettings) -> Escpos:
     if printer._device in (None, False) and settings.backend != "dummy":
         raise PrinterUnavailable(f"{settings.name}: not connected")
     if isinstance(printer._device, socket.socket):
+        if printer._device.getsockname() == printer._device.getpeername():
+            # TCP "simultaneous open": connecting to a free local port can pick that very port as
+            # the source and connect to itself. It would then echo our status queries back as
+            # answers and swallow tickets: a printer on this box that is off is just off.
+            close_quietly(printer)
+            raise PrinterUnavailable(f"{settings.name}: nothing listens on port {settings.port}")
         # A 2-byte status query right after a ticket would otherwise wait for the delayed ACK
         # of the ticket (Nagle): 40 ms per query, which halves the drain rate.
         printer._device.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -7,6 +7,7 @@ be switched off and on again on the same port, and can drop a connection after N
 
 from __future__ import annotations
 
+import random
 import re
 import socket
 import threading
@@ -56,6 +57,18 @@ class Job:
         return _only_status_queries(bytes(self.data))
 
 
+def _bind_below_ephemeral_ports(server: socket.socket) -> None:
+    """A port the kernel never hands out as a source port, so a client retrying while this
+    printer is off can never connect to itself on it (TCP simultaneous open)."""
+    for _ in range(200):
+        try:
+            server.bind(("127.0.0.1", random.randint(20000, 32000)))
+            return
+        except OSError:
+            continue
+    raise RuntimeError("no free loopback port for the fake printer")
+
+
 def _only_status_queries(data: bytes) -> bool:
     return data.replace(DLE_EOT + b"\x01", b"").replace(DLE_EOT + b"\x04", b"") == b""
 
@@ -79,7 +92,10 @@ class FakePrinter:
     def start(self) -> "FakePrinter":
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self._port))
+        if self._port:
+            server.bind(("127.0.0.1", self._port))
+        else:
+            _bind_below_ephemeral_ports(server)
         server.listen(16)
         self._port = server.getsockname()[1]
         self._server = server

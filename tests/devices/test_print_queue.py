@@ -204,7 +204,9 @@ def test_tickets_of_an_order_voided_before_they_printed_are_cancelled(store, fak
     # at once if it was waiting, or at the next attempt if the worker was mid-attempt
     assert wait_for(lambda: [j.status for j in job_rows(store, order_id=voided.id)] == ["cancelled"])
     grill.start()
-    assert grill.wait_for(lambda f: f.printed_numbers() == [kept.number])
+    assert grill.wait_for(lambda f: f.printed_numbers() == [kept.number]), (
+        f"printed {grill.printed_numbers()} (kept #{kept.number}, voided #{voided.number}); "
+        f"jobs {[(j.order_id == kept.id, j.status, j.attempts, j.last_error) for j in job_rows(store)]}")
     time.sleep(0.2)
     assert grill.printed_numbers() == [kept.number]
 

@@ -9,6 +9,7 @@ from escpos.printer import Dummy
 
 from devices.printer import status
 from devices.printer.backends import PrinterUnavailable, open_printer
+from edge.settings import PrinterSettings
 from tests.devices.conftest import network_printer
 
 
@@ -66,3 +67,19 @@ def test_problems_are_what_a_cook_should_hear():
     assert status.PrinterStatus("online", "out").problem == "out of paper"
     assert status.PrinterStatus("online", "low").problem == "paper low"
     assert status.PrinterStatus("online", "unknown").problem is None
+
+
+def test_a_connection_to_itself_is_not_a_printer(monkeypatch):
+    """Connecting to a free local port can connect to itself (TCP simultaneous open)."""
+    import socket
+
+    from escpos.printer import Network
+
+    looped = socket.socket()
+    looped.bind(("127.0.0.1", 0))
+    port = looped.getsockname()[1]
+    looped.connect(("127.0.0.1", port))  # the kernel joins the socket to itself
+    monkeypatch.setattr(Network, "open", lambda self, raise_not_found=True: setattr(self, "device", looped))
+    settings = PrinterSettings(name="p", backend="network", host="127.0.0.1", port=port)
+    with pytest.raises(PrinterUnavailable, match="nothing listens"):
+        open_printer(settings)
