@@ -1,0 +1,189 @@
+-- restaurant-edge cloud schema: restaurants, boxes, menu, orders, tickets, raw events, cursors.
+-- Every row carries restaurant_id, and every key that a box makes (orders, items, tickets, menu
+-- ids) is unique only within its restaurant, so a box that sends another restaurant's ids only
+-- ever creates rows of its own restaurant (isolation does not depend on ids being secret).
+
+create table public.restaurants (
+    id            text primary key check (length(id) between 1 and 64),
+    name          text not null check (length(name) between 1 and 80),
+    timezone      text not null default 'UTC',
+    menu_version  bigint not null default 0,
+    -- the transaction that last bumped menu_version: one bump per transaction, not per row
+    menu_txid     bigint,
+    created_at    timestamptz not null default now()
+);
+
+create table public.boxes (
+    id             text primary key check (length(id) between 1 and 64),
+    restaurant_id  text not null references public.restaurants (id) on delete cascade,
+    name           text not null default '',
+    revoked_at     timestamptz,
+    created_at     timestamptz not null default now(),
+    unique (restaurant_id, id)
+);
+
+create table public.stations (
+    restaurant_id  text not null references public.restaurants (id) on delete cascade,
+    id             text not null check (id ~ '^[a-z][a-z0-9_-]{0,31}$'),
+    name           text not null,
+    kind           text not null default 'prep' check (kind in ('prep', 'expo')),
+    position       int not null default 0,
+    primary key (restaurant_id, id)
+);
+
+create table public.menu_categories (
+    restaurant_id  text not null references public.restaurants (id) on delete cascade,
+    id             text not null,
+    name           text not null check (length(name) between 1 and 60),
+    position       int not null default 0,
+    primary key (restaurant_id, id)
+);
+
+create table public.menu_items (
+    restaurant_id  text not null references public.restaurants (id) on delete cascade,
+    id             text not null,
+    category_id    text not null,
+    name           text not null check (length(name) between 1 and 80),
+    price_cents    int not null check (price_cents between 0 and 10000000),
+    tax_rate_bp    int not null default 0 check (tax_rate_bp between 0 and 10000),
+    station        text not null,
+    aliases        text[] not null default '{}',
+    position       int not null default 0,
+    primary key (restaurant_id, id),
+    foreign key (restaurant_id, category_id) references public.menu_categories (restaurant_id, id)
+        on delete cascade
+);
+
+create table public.modifier_groups (
+    restaurant_id  text not null references public.restaurants (id) on delete cascade,
+    id             text not null,
+    name           text not null check (length(name) between 1 and 60),
+    min_choices    int not null default 0 check (min_choices between 0 and 20),
+    max_choices    int not null default 1 check (max_choices between 1 and 20),
+    primary key (restaurant_id, id),
+    check (min_choices <= max_choices)
+);
+
+create table public.menu_item_modifier_groups (
+    restaurant_id  text not null,
+    item_id        text not null,
+    group_id       text not null,
+    position       int not null default 0,
+    primary key (restaurant_id, item_id, group_id),
+    foreign key (restaurant_id, item_id) references public.menu_items (restaurant_id, id) on delete cascade,
+    foreign key (restaurant_id, group_id) references public.modifier_groups (restaurant_id, id) on delete cascade
+);
+
+create table public.modifiers (
+    restaurant_id      text not null,
+    id                 text not null,
+    group_id           text not null,
+    name               text not null check (length(name) between 1 and 60),
+    price_delta_cents  int not null default 0 check (price_delta_cents between -10000000 and 10000000),
+    position           int not null default 0,
+    primary key (restaurant_id, id),
+    foreign key (restaurant_id, group_id) references public.modifier_groups (restaurant_id, id) on delete cascade
+);
+
+-- The 86 state belongs to the box: reported here for the owner, never part of the menu version.
+create table public.item_availability (
+    restaurant_id  text not null references public.restaurants (id) on delete cascade,
+    item_id        text not null,
+    available      boolean not null,
+    box_id         text not null,
+    hlc            text not null,
+    primary key (restaurant_id, item_id)
+);
+
+create table public.orders (
+    restaurant_id    text not null references public.restaurants (id) on delete cascade,
+    id               text not null,
+    box_id           text not null,
+    number           int not null,
+    business_date    date not null,
+    client_order_id  text,
+    source           text not null check (source in ('pos', 'voice', 'kiosk')),
+    type             text not null check (type in ('dine_in', 'takeout')),
+    table_label      text,
+    customer_name    text,
+    notes            text,
+    status           text not null check (status in ('open', 'fired', 'in_progress', 'ready', 'completed', 'voided')),
+    void_reason      text,
+    created_by       text,
+    created_at       timestamptz not null,
+    fired_at         timestamptz,
+    ready_at         timestamptz,
+    completed_at     timestamptz,
+    voided_at        timestamptz,
+    subtotal_cents   bigint not null check (subtotal_cents >= 0),
+    tax_cents        bigint not null check (tax_cents >= 0),
+    total_cents      bigint not null,
+    -- HLC stamp of the event whose snapshot this row holds: the merge rule compares these
+    hlc              text not null,
+    updated_seq      bigint not null,
+    received_at      timestamptz not null default now(),
+    primary key (restaurant_id, id),
+    check (total_cents = subtotal_cents + tax_cents),
+    check (status <> 'voided' or void_reason is not null)
+);
+
+create table public.order_items (
+    restaurant_id      text not null,
+    order_id           text not null,
+    id                 text not null,
+    menu_item_id       text not null,
+    name               text not null,
+    station            text not null,
+    quantity           int not null check (quantity between 1 and 99),
+    unit_price_cents   int not null,
+    modifiers          jsonb not null default '[]',
+    notes              text,
+    course             int not null default 1,
+    line_total_cents   bigint not null check (line_total_cents >= 0),
+    tax_rate_bp        int not null default 0,
+    done_at            timestamptz,
+    primary key (restaurant_id, order_id, id),
+    foreign key (restaurant_id, order_id) references public.orders (restaurant_id, id) on delete cascade
+);
+
+create table public.tickets (
+    restaurant_id  text not null,
+    order_id       text not null,
+    id             text not null,
+    station        text not null,
+    status         text not null check (status in ('open', 'fired', 'in_progress', 'ready', 'completed', 'voided')),
+    fired_at       timestamptz,
+    started_at     timestamptz,
+    bumped_at      timestamptz,
+    item_ids       text[] not null default '{}',
+    primary key (restaurant_id, order_id, id),
+    foreign key (restaurant_id, order_id) references public.orders (restaurant_id, id) on delete cascade
+);
+
+-- Every event a box pushed, exactly once: the (box_id, seq) key is what makes retries harmless.
+create table public.sync_events (
+    box_id           text not null references public.boxes (id) on delete cascade,
+    seq              bigint not null check (seq > 0),
+    restaurant_id    text not null references public.restaurants (id) on delete cascade,
+    id               text not null,
+    type             text not null,
+    data             jsonb not null,
+    at               timestamptz,
+    hlc              text not null,
+    stations         text[] not null default '{}',
+    received_at      timestamptz not null default now(),
+    rejected_reason  text,
+    primary key (box_id, seq)
+);
+create index sync_events_restaurant_type on public.sync_events (restaurant_id, type);
+
+create table public.sync_cursors (
+    box_id         text primary key references public.boxes (id) on delete cascade,
+    restaurant_id  text not null references public.restaurants (id) on delete cascade,
+    acked_seq      bigint not null default 0,
+    pushed_at      timestamptz,
+    pulled_at      timestamptz
+);
+
+create index orders_by_day on public.orders (restaurant_id, business_date);
+create index tickets_by_station on public.tickets (restaurant_id, station);
