@@ -66,8 +66,8 @@ def recall(order: Order, ticket_id: str, now: datetime) -> tuple[Order, str]:
 
 def complete(order: Order, now: datetime) -> tuple[Order, str]:
     if order.status != "ready":
-        raise Conflict(f"order {order.number} is {order.status}; it can be completed once every "
-                       "station has bumped it (ready)", code="illegal_transition")
+        raise Conflict(f"order {order.number} is {order.status}; only a ready order (every station "
+                       "has bumped it) can be completed", code="illegal_transition")
     tickets = [t.model_copy(update={"status": "completed"}) for t in order.tickets]
     return order.model_copy(update={"status": "completed", "completed_at": now, "tickets": tickets}), \
         "order.completed"

@@ -1,0 +1,122 @@
+"""Orders, tickets, the kitchen displays' views and the event log, under /api/v1."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, current_app, g
+from pydantic import BaseModel
+
+from edge.api.errors import ApiError
+from edge.api.routing import ANY_STAFF, api_route
+from edge.api.schemas import (EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery, VoidBody)
+from edge.domain.orders import Order, OrderRequest
+from edge.store import commands, queries
+from edge.store.menu_repo import load_stations
+
+bp = Blueprint("orders", __name__, url_prefix="/api/v1")
+WITH_CUSTOMERS = ("admin", "staff", "customer")
+
+
+def _services():
+    return current_app.extensions["edge"]
+
+
+class OrderList(BaseModel):
+    orders: list[Order]
+
+
+@api_route(bp, "/orders", methods=["POST"], body=OrderRequest, response=Order, status=201,
+           roles=WITH_CUSTOMERS, errors=(400, 409, 413, 415, 422),
+           summary="Take an order (idempotent on client_order_id; a repeat answers 200)")
+def create_order(body: OrderRequest):
+    services = _services()
+    if g.actor.role == "customer" and body.source == "pos":
+        body = body.model_copy(update={"source": "kiosk"})
+    started = time.perf_counter()
+    order, created = commands.create_order(services.store, body, g.actor)
+    if created:
+        services.metrics.order_processing.observe((time.perf_counter() - started) * 1000)
+    return order, 201 if created else 200
+
+
+@api_route(bp, "/orders", query=OrdersQuery, response=OrderList, roles=WITH_CUSTOMERS,
+           summary="List orders (filters: status, station, since)")
+def list_orders(query: OrdersQuery):
+    statuses = [query.status] if isinstance(query.status, str) else query.status
+    own_only = g.actor.id if g.actor.role == "customer" else None
+    orders = queries.list_orders(_services().store.read(), status=statuses, station=query.station,
+                                 since=query.since, created_by=own_only, limit=query.limit)
+    return OrderList(orders=orders)
+
+
+@api_route(bp, "/orders/<order_id>", response=Order, roles=WITH_CUSTOMERS, errors=(404,),
+           summary="One order")
+def get_order(order_id: str):
+    order = queries.get_order(_services().store.read(), order_id)
+    if order is None or (g.actor.role == "customer" and order.created_by != g.actor.id):
+        raise ApiError(404, "order_not_found", f"order {order_id} not found")
+    return order
+
+
+@api_route(bp, "/orders/<order_id>/fire", methods=["POST"], response=Order, errors=(404, 409),
+           summary="Send an open order to the kitchen")
+def fire_order(order_id: str):
+    return commands.fire_order(_services().store, order_id, g.actor)
+
+
+@api_route(bp, "/orders/<order_id>/complete", methods=["POST"], response=Order, errors=(404, 409),
+           summary="Expo hands over an order that every station has bumped")
+def complete_order(order_id: str):
+    return commands.complete_order(_services().store, order_id, g.actor)
+
+
+@api_route(bp, "/orders/<order_id>/void", methods=["POST"], body=VoidBody, response=Order,
+           errors=(400, 404, 409, 415, 422), summary="Void or cancel an order, with a reason")
+def void_order(order_id: str, body: VoidBody):
+    return commands.void_order(_services().store, order_id, body.reason, g.actor)
+
+
+@api_route(bp, "/tickets/<ticket_id>/bump", methods=["POST"], response=Order, errors=(404, 409),
+           summary="A station bumps its ticket (ready)")
+def bump_ticket(ticket_id: str):
+    return commands.bump_ticket(_services().store, ticket_id, g.actor)
+
+
+@api_route(bp, "/tickets/<ticket_id>/recall", methods=["POST"], response=Order, errors=(404, 409),
+           summary="Bring a bumped ticket back to the station")
+def recall_ticket(ticket_id: str):
+    return commands.recall_ticket(_services().store, ticket_id, g.actor)
+
+
+@api_route(bp, "/tickets/<ticket_id>/items/<item_id>/done", methods=["POST"], response=Order,
+           errors=(404, 409), summary="Mark one item of a ticket done")
+def mark_item_done(ticket_id: str, item_id: str):
+    return commands.mark_item_done(_services().store, ticket_id, item_id, g.actor)
+
+
+@api_route(bp, "/kds/<station>", response=KdsOut, errors=(404,),
+           summary="A station's open tickets (oldest first), recently bumped ones, all-day counts")
+def kds(station: str):
+    store = _services().store
+    stations = {s.id: s for s in load_stations(store.read())}
+    if station not in stations:
+        raise ApiError(404, "station_not_found", f"station {station!r} not found",
+                       [{"known": sorted(stations)}])
+    if stations[station].kind == "expo":
+        raise ApiError(404, "station_not_found", f"{station!r} is the expo; use GET /api/v1/expo")
+    return queries.kds_view(store.read(), station, store.now())
+
+
+@api_route(bp, "/expo", response=ExpoOut, summary="Every order in the kitchen with each station's progress")
+def expo():
+    return queries.expo_view(_services().store.read())
+
+
+@api_route(bp, "/events", query=EventsQuery, response=EventList,
+           summary="The event log after a seq (for catch-up and integrations)")
+def events(query: EventsQuery):
+    store = _services().store
+    found = store.events_after(query.after, limit=query.limit, station=query.station)
+    return {"events": [e.public() for e in found], "last_seq": store.last_seq}
+

@@ -1,0 +1,161 @@
+"""Request and response shapes of the HTTP API that are not domain models themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from edge.domain.menu import Category, MenuItem, Station
+from edge.domain.orders import OrderStatus, TicketItem
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginRequest(Strict):
+    pin: str = Field(pattern=r"^[0-9]{4,8}$", description="4 to 8 digits")
+
+
+class UserOut(BaseModel):
+    id: str
+    name: str
+    role: str
+    active: bool = True
+
+
+class LoginResponse(BaseModel):
+    token: str
+    expires_at: datetime
+    user: UserOut
+
+
+class UserCreate(Strict):
+    name: str = Field(min_length=1, max_length=40)
+    role: Literal["admin", "staff", "customer"]
+    pin: str = Field(pattern=r"^[0-9]{4,8}$")
+
+
+class UserList(BaseModel):
+    users: list[UserOut]
+
+
+class MenuOut(BaseModel):
+    version: int
+    categories: list[Category]
+    items: list[MenuItem]
+
+
+class MenuItemPatch(Strict):
+    price_cents: int | None = Field(None, ge=0, le=100_000_00)
+    available: bool | None = None
+
+
+class StationList(BaseModel):
+    stations: list[Station]
+
+
+class OrdersQuery(Strict):
+    status: list[OrderStatus] | OrderStatus | None = None
+    station: str | None = Field(None, max_length=32)
+    since: datetime | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class VoidBody(Strict):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class TicketCard(BaseModel):
+    id: str
+    order_id: str
+    number: int
+    table: str | None
+    customer_name: str | None
+    type: str
+    source: str
+    notes: str | None
+    station: str
+    status: str
+    order_status: str
+    fired_at: str | None
+    started_at: str | None
+    bumped_at: str | None
+    items: list[TicketItem]
+
+
+class AllDayCount(BaseModel):
+    name: str
+    quantity: int
+
+
+class KdsOut(BaseModel):
+    station: str
+    tickets: list[TicketCard]
+    recently_bumped: list[TicketCard]
+    all_day: list[AllDayCount]
+
+
+class ExpoStation(BaseModel):
+    station: str
+    ticket_id: str
+    status: str
+
+
+class ExpoItem(BaseModel):
+    name: str
+    quantity: int
+    station: str
+    done: bool
+
+
+class ExpoOrder(BaseModel):
+    id: str
+    number: int
+    table: str | None
+    customer_name: str | None
+    type: str
+    status: str
+    fired_at: str | None
+    stations: list[ExpoStation]
+    items: list[ExpoItem]
+
+
+class ExpoOut(BaseModel):
+    orders: list[ExpoOrder]
+
+
+class EventsQuery(Strict):
+    after: int = Field(0, ge=0)
+    limit: int = Field(100, ge=1, le=1000)
+    station: str | None = Field(None, max_length=32)
+
+
+class EventOut(BaseModel):
+    seq: int
+    id: str
+    type: str
+    data: dict[str, Any]
+    at: str
+    hlc: str
+    stations: list[str]
+
+
+class EventList(BaseModel):
+    events: list[EventOut]
+    last_seq: int
+
+
+class HealthCheck(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    detail: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    demo: bool
+    version: str
+    box_id: str
+    checks: dict[str, HealthCheck]

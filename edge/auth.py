@@ -1,0 +1,162 @@
+"""Staff PINs, JWTs and roles.
+
+A PIN is short, so it is never stored as is: ``pin_lookup`` (an HMAC under the box secret) finds
+the user without trying every hash, and ``pin_hash`` (scrypt, salted) proves it. Tokens are
+HS256 JWTs signed with the box secret, which is generated on first start (mode 0600).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import hmac
+import os
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import jwt
+
+from edge.domain.actors import Actor
+from edge.domain.errors import Conflict, Invalid, NotFound
+from edge.domain.ids import uuid7
+
+ROLES = ("admin", "staff", "customer")
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+PIN_PATTERN = "^[0-9]{4,8}$"
+SECRET_FILE = "secret.key"
+ALGORITHM = "HS256"
+
+
+class AuthError(Exception):
+    def __init__(self, message: str, code: str = "unauthorized"):
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+def load_or_create_secret(data_dir: Path) -> bytes:
+    """The signing secret; made on first start, readable by the service user only."""
+    path = data_dir / SECRET_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_bytes().strip()
+        if len(secret) < 32:
+            raise AuthError(f"{path} holds a secret too short to sign tokens; delete it to make a new one")
+        return secret
+    secret = secrets.token_hex(32).encode()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secret)
+    return secret
+
+
+def pin_lookup(secret: bytes, pin: str) -> str:
+    return hmac.new(secret, pin.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_pin(pin: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, **SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    try:
+        _, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt_hex), **SCRYPT)
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    role: str
+    active: bool = True
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "role": self.role, "active": self.active}
+
+    def actor(self) -> Actor:
+        return Actor(kind="user", id=self.id, name=self.name, role=self.role)
+
+
+def add_user(conn: sqlite3.Connection, secret: bytes, name: str, role: str, pin: str) -> User:
+    """Insert a user (inside the caller's transaction). PINs are unique among active users."""
+
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}", code="invalid_role")
+    if not re.fullmatch(PIN_PATTERN, pin):
+        raise Invalid("a PIN is 4 to 8 digits", code="invalid_pin")
+    name = name.strip()
+    if not 1 <= len(name) <= 40:
+        raise Invalid("a name is 1 to 40 characters", code="invalid_name")
+    lookup = pin_lookup(secret, pin)
+    if conn.execute("SELECT 1 FROM users WHERE pin_lookup = ? AND active = 1", (lookup,)).fetchone():
+        raise Conflict("that PIN is already in use; choose another", code="pin_taken")
+    if conn.execute("SELECT 1 FROM users WHERE name = ? COLLATE NOCASE AND active = 1", (name,)).fetchone():
+        raise Conflict(f"a user named {name!r} already exists", code="name_taken")
+    user = User(id=uuid7(), name=name, role=role)
+    conn.execute("INSERT INTO users (id, name, role, pin_lookup, pin_hash, active, created_at)"
+                 " VALUES (?,?,?,?,?,1,?)", (user.id, name, role, lookup, hash_pin(pin),
+                                             datetime.now(timezone.utc).isoformat()))
+    return user
+
+
+def disable_user(conn: sqlite3.Connection, name_or_id: str) -> User:
+    row = conn.execute("SELECT id, name, role FROM users WHERE (id = ? OR name = ? COLLATE NOCASE)"
+                       " AND active = 1", (name_or_id, name_or_id)).fetchone()
+    if row is None:
+        raise NotFound(f"no active user {name_or_id!r}", code="user_not_found")
+    conn.execute("UPDATE users SET active = 0 WHERE id = ?", (row["id"],))
+    return User(id=row["id"], name=row["name"], role=row["role"], active=False)
+
+
+def list_users(conn: sqlite3.Connection) -> list[User]:
+    return [User(id=r["id"], name=r["name"], role=r["role"], active=bool(r["active"]))
+            for r in conn.execute("SELECT id, name, role, active FROM users ORDER BY active DESC, name")]
+
+
+def authenticate(conn: sqlite3.Connection, secret: bytes, pin: str) -> User:
+    row = conn.execute("SELECT id, name, role, pin_hash FROM users WHERE pin_lookup = ? AND active = 1",
+                       (pin_lookup(secret, pin),)).fetchone()
+    if row is None or not verify_pin(pin, row["pin_hash"]):
+        raise AuthError("wrong PIN", code="wrong_pin")
+    return User(id=row["id"], name=row["name"], role=row["role"])
+
+
+def user_is_active(conn: sqlite3.Connection, user_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM users WHERE id = ? AND active = 1", (user_id,)).fetchone() is not None
+
+
+@dataclass(frozen=True)
+class TokenIssuer:
+    secret: bytes
+    restaurant_id: str
+    ttl: timedelta
+
+    def issue(self, user: User, *, now: datetime | None = None) -> str:
+        now = now or datetime.now(timezone.utc)
+        claims = {"sub": user.id, "name": user.name, "role": user.role,
+                  "restaurant_id": self.restaurant_id, "iat": now, "exp": now + self.ttl,
+                  "jti": uuid7()}
+        return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> dict:
+        try:
+            claims = jwt.decode(token, self.secret, algorithms=[ALGORITHM],
+                                options={"require": ["exp", "sub", "role", "restaurant_id"]})
+        except jwt.ExpiredSignatureError:
+            raise AuthError("the token has expired; log in again", code="token_expired") from None
+        except jwt.InvalidTokenError as error:
+            raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
+        if claims["restaurant_id"] != self.restaurant_id:
+            raise AuthError("the token belongs to another restaurant", code="wrong_restaurant")
+        if claims["role"] not in ROLES:
+            raise AuthError("the token carries an unknown role", code="invalid_token")
+        return claims

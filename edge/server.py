@@ -1,0 +1,76 @@
+"""`edge serve`: gunicorn with the threaded worker, one process.
+
+flask-sock needs a threaded server, and the realtime hub must live in exactly one process, so:
+one worker, many threads. SIGTERM lets in-flight requests finish (graceful timeout), then the
+worker closes the app, which drains the writer queue and closes the database cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gunicorn.app.base import BaseApplication
+
+from edge.observability import configure_logging
+from edge.settings import Settings
+
+log = logging.getLogger("edge.server")
+
+
+class EdgeServer(BaseApplication):
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.app = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        server = self.settings.server
+        for key, value in {
+            "bind": [f"{server.host}:{server.port}"],
+            "worker_class": "gthread",
+            "workers": 1,
+            "threads": server.threads,
+            "graceful_timeout": server.graceful_timeout_s,
+            "timeout": 30,
+            "keepalive": 5,
+            "accesslog": None,
+            "worker_exit": self._worker_exit,
+            "post_worker_init": self._announce,
+        }.items():
+            self.cfg.set(key, value)
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24: one box, no remote control
+            self.cfg.set("control_socket_disable", True)
+
+    def load(self):
+        from edge.app import create_app
+
+        configure_logging(self.settings.log_level)
+        self.app = create_app(self.settings)
+        if self.settings.demo:
+            _seed_demo(self.app)
+        return self.app
+
+    def _announce(self, worker) -> None:
+        server = self.settings.server
+        log.info("serving on http://%s:%s%s", server.host, server.port,
+                 " (demo mode)" if self.settings.demo else "")
+
+    def _worker_exit(self, arbiter, worker) -> None:
+        if self.app is not None:
+            self.app.extensions["edge"].close()
+            log.info("database closed cleanly")
+
+
+def _seed_demo(app) -> None:
+    from edge.demo import DEMO_USERS, seed_demo
+
+    services = app.extensions["edge"]
+    if seed_demo(services.store, services.secret):
+        log.info("demo restaurant seeded")
+    for name, role, pin in DEMO_USERS:
+        log.info("demo user %s (%s) PIN %s", name, role, pin)
+
+
+def run(settings: Settings) -> None:
+    configure_logging(settings.log_level)
+    EdgeServer(settings).run()

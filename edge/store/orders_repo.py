@@ -1,0 +1,68 @@
+"""Orders in SQLite: the whole order as a JSON document, plus indexed columns for queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from edge.domain.orders import Order
+
+
+def save_order(conn: sqlite3.Connection, order: Order, *, seq: int, request_hash: str | None = None) -> None:
+    doc = order.model_dump_json()
+    if request_hash is not None:
+        conn.execute(
+            "INSERT INTO orders (id, number, business_date, client_order_id, request_hash, status,"
+            " source, created_by, created_at, updated_seq, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (order.id, order.number, order.business_date, order.client_order_id, request_hash,
+             order.status, order.source, order.created_by, _iso(order.created_at), seq, doc),
+        )
+    else:
+        conn.execute("UPDATE orders SET status = ?, updated_seq = ?, doc = ? WHERE id = ?",
+                     (order.status, seq, doc, order.id))
+    for ticket in order.tickets:
+        conn.execute(
+            "INSERT INTO tickets (id, order_id, station, status, fired_at, bumped_at) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET status=excluded.status, fired_at=excluded.fired_at,"
+            " bumped_at=excluded.bumped_at",
+            (ticket.id, order.id, ticket.station, ticket.status, _iso(ticket.fired_at),
+             _iso(ticket.bumped_at)),
+        )
+
+
+def load_order(conn: sqlite3.Connection, order_id: str) -> Order | None:
+    row = conn.execute("SELECT doc FROM orders WHERE id = ?", (order_id,)).fetchone()
+    return Order.model_validate_json(row[0]) if row else None
+
+
+def load_by_client_id(conn: sqlite3.Connection, client_order_id: str) -> tuple[Order, str] | None:
+    row = conn.execute("SELECT doc, request_hash FROM orders WHERE client_order_id = ?",
+                       (client_order_id,)).fetchone()
+    return (Order.model_validate_json(row[0]), row[1]) if row else None
+
+
+def order_id_of_ticket(conn: sqlite3.Connection, ticket_id: str) -> str | None:
+    row = conn.execute("SELECT order_id FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+    return row[0] if row else None
+
+
+def next_number(conn: sqlite3.Connection, business_date: str) -> int:
+    row = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM orders WHERE business_date = ?",
+                       (business_date,)).fetchone()
+    return row[0]
+
+
+def oldest_active_ticket(conn: sqlite3.Connection, station: str) -> str | None:
+    row = conn.execute("SELECT id FROM tickets WHERE station = ? AND status IN ('fired', 'in_progress')"
+                       " ORDER BY fired_at, id LIMIT 1", (station,)).fetchone()
+    return row[0] if row else None
+
+
+def last_bumped_ticket(conn: sqlite3.Connection, station: str) -> str | None:
+    row = conn.execute("SELECT id FROM tickets WHERE station = ? AND status = 'ready'"
+                       " ORDER BY bumped_at DESC, id DESC LIMIT 1", (station,)).fetchone()
+    return row[0] if row else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="milliseconds") if moment else None

@@ -1,0 +1,99 @@
+"""Read-side queries: what the KDS, expo and order lists show."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from datetime import datetime, timedelta
+
+from edge.domain.orders import Order
+
+KITCHEN_OPEN = ("fired", "in_progress", "ready")
+RECALL_WINDOW = timedelta(minutes=15)
+RECALL_LIMIT = 50
+
+
+def get_order(conn: sqlite3.Connection, order_id: str) -> Order | None:
+    row = conn.execute("SELECT doc FROM orders WHERE id = ?", (order_id,)).fetchone()
+    return Order.model_validate_json(row[0]) if row else None
+
+
+def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, station: str | None = None,
+                since: datetime | None = None, created_by: str | None = None,
+                limit: int = 100) -> list[Order]:
+    clauses, params = [], []
+    if status:
+        clauses.append(f"o.status IN ({','.join('?' * len(status))})")
+        params += status
+    if station:
+        clauses.append("EXISTS (SELECT 1 FROM tickets t WHERE t.order_id = o.id AND t.station = ?)")
+        params.append(station)
+    if since:
+        clauses.append("o.created_at >= ?")
+        params.append(since.isoformat(timespec="milliseconds"))
+    if created_by:
+        clauses.append("o.created_by = ?")
+        params.append(created_by)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = conn.execute(f"SELECT doc FROM orders o {where} ORDER BY o.created_at, o.id LIMIT ?",
+                        (*params, limit))
+    return [Order.model_validate_json(row[0]) for row in rows]
+
+
+def kds_view(conn: sqlite3.Connection, station: str, now: datetime) -> dict:
+    """A station's screen: active tickets oldest first, recently bumped ones, all-day counts."""
+    active = _tickets(conn, station, "t.status IN ('fired', 'in_progress')", "t.fired_at, t.id")
+    recent = _tickets(conn, station, "t.status = 'ready' AND t.bumped_at >= ?",
+                      "t.bumped_at DESC, t.id DESC", (_iso(now - RECALL_WINDOW),), RECALL_LIMIT)
+    all_day: Counter[str] = Counter()
+    for ticket in active:
+        for item in ticket["items"]:
+            if not item["done"]:
+                all_day[item["name"]] += item["quantity"]
+    return {
+        "station": station,
+        "tickets": active,
+        "recently_bumped": recent,
+        "all_day": [{"name": name, "quantity": qty} for name, qty in sorted(all_day.items())],
+    }
+
+
+def expo_view(conn: sqlite3.Connection) -> dict:
+    """Every order in the kitchen with each station's progress."""
+    orders = list_orders(conn, status=list(KITCHEN_OPEN), limit=500)
+    return {"orders": [_expo_order(order) for order in sorted(orders, key=lambda o: o.fired_at or o.created_at)]}
+
+
+def _tickets(conn, station, condition, order_by, params=(), limit=500) -> list[dict]:
+    rows = conn.execute(
+        f"SELECT t.id AS ticket_id, o.doc FROM tickets t JOIN orders o ON o.id = t.order_id "
+        f"WHERE t.station = ? AND {condition} ORDER BY {order_by} LIMIT ?",
+        (station, *params, limit))
+    return [_ticket_card(Order.model_validate_json(row["doc"]), row["ticket_id"]) for row in rows]
+
+
+def _ticket_card(order: Order, ticket_id: str) -> dict:
+    ticket = order.ticket(ticket_id)
+    return {
+        "id": ticket.id, "order_id": order.id, "number": order.number, "table": order.table,
+        "customer_name": order.customer_name, "type": order.type, "source": order.source,
+        "notes": order.notes, "station": ticket.station, "status": ticket.status,
+        "order_status": order.status, "fired_at": _iso(ticket.fired_at),
+        "started_at": _iso(ticket.started_at), "bumped_at": _iso(ticket.bumped_at),
+        "items": [item.model_dump() for item in order.ticket_items(ticket)],
+    }
+
+
+def _expo_order(order: Order) -> dict:
+    return {
+        "id": order.id, "number": order.number, "table": order.table,
+        "customer_name": order.customer_name, "type": order.type, "status": order.status,
+        "fired_at": _iso(order.fired_at),
+        "stations": [{"station": t.station, "ticket_id": t.id, "status": t.status} for t in order.tickets],
+        "items": [{"name": i.name, "quantity": i.quantity, "station": i.station,
+                   "done": i.done_at is not None} for i in order.items],
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="milliseconds") if moment else None

@@ -1,0 +1,163 @@
+"""The Store: one writer, many readers, the event log, and hooks for what reads the log."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from edge.domain.hlc import HybridLogicalClock, Stamp
+from edge.domain.ids import uuid7
+from edge.domain.menu import Menu
+from edge.store import db, events as event_log, menu_repo
+from edge.store.events import Event
+from edge.store.writer import Writer
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TxHook = Callable[["Tx", Event], None]
+CommitListener = Callable[[list[Event]], None]
+
+
+class Tx:
+    """What a write job receives: the connection inside the transaction, and the event log."""
+
+    def __init__(self, store: "Store", conn: sqlite3.Connection):
+        self.store = store
+        self.conn = conn
+        self.wall_ms = store.wall_ms()
+        self.now = datetime.fromtimestamp(self.wall_ms / 1000, tz=timezone.utc)
+        self.events: list[Event] = []
+        self.menu_changed = False
+
+    def mark_menu_changed(self) -> None:
+        self.menu_changed = True
+        self.store._menu_dirty = True
+
+    def menu(self) -> Menu:
+        """The menu as this transaction sees it (a change earlier in the same group included)."""
+        return menu_repo.load_menu(self.conn) if self.store._menu_dirty else self.store.menu()
+
+    def append_event(self, type_: str, data: dict[str, Any], *, stations: list[str] | tuple = (),
+                     order_id: str | None = None, run_hooks: bool = True) -> Event:
+        stamp = self.store.clock.tick(self.wall_ms)
+        event_id = uuid7(self.wall_ms)
+        at = self.now.isoformat(timespec="milliseconds")
+        seq = event_log.insert_event(self.conn, event_id, type_, data, at=at, hlc=str(stamp),
+                                     stations=list(stations), order_id=order_id)
+        event = Event(seq=seq, id=event_id, type=type_, data=data, at=at, hlc=str(stamp),
+                      box_id=self.store.box_id, stations=list(stations), order_id=order_id)
+        self.events.append(event)
+        if run_hooks:
+            self.run_hooks(event)
+        return event
+
+    def run_hooks(self, event: Event) -> None:
+        """Let in-transaction consumers (the print queue) act on the event, atomically with it."""
+        for hook in self.store.tx_hooks:
+            hook(self, event)
+
+
+class Store:
+    def __init__(self, path: Path | str, *, box_id: str, restaurant_id: str,
+                 timezone: str = "UTC", day_starts_at: str = "04:00",
+                 wall_clock: Callable[[], float] = time.time):
+        self.path = Path(path)
+        self.timezone = timezone
+        self.day_starts_at = day_starts_at
+        self.box_id = box_id
+        self.restaurant_id = restaurant_id
+        self._wall_clock = wall_clock
+        self.tx_hooks: list[TxHook] = []
+        self.commit_listeners: list[CommitListener] = []
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._menu: Menu | None = None
+        self._menu_dirty = False
+        self._writer: Writer | None = None
+        self.clock: HybridLogicalClock | None = None
+        self.last_seq = 0
+
+    # -- life cycle -------------------------------------------------------------------------
+    def open(self) -> "Store":
+        conn = db.open_checked(self.path)
+        last = event_log.last_hlc(conn)
+        self.clock = HybridLogicalClock(self.box_id, Stamp.parse(last) if last else None)
+        self.last_seq = event_log.last_seq(conn)
+        self._menu = menu_repo.load_menu(conn)
+        self._writer_conn = conn
+        self._writer = Writer(conn, make_tx=lambda c: Tx(self, c),
+                              on_group_committed=self._group_committed)
+        self._writer.start()
+        return self
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer_conn.close()
+            self._writer = None
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        self._local = threading.local()
+
+    def wall_ms(self) -> int:
+        return int(self._wall_clock() * 1000)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._wall_clock(), tz=timezone.utc)
+
+    # -- writing and reading ----------------------------------------------------------------
+    def write(self, fn: Callable[[Tx], T], timeout: float = 30) -> T:
+        if self._writer is None:
+            raise RuntimeError("the store is not open")
+        return self._writer.submit(fn).result(timeout)
+
+    def read(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = db.connect(self.path)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def add_tx_hook(self, hook: TxHook) -> None:
+        self.tx_hooks.append(hook)
+
+    def add_commit_listener(self, listener: CommitListener) -> None:
+        self.commit_listeners.append(listener)
+
+    def events_after(self, seq: int, limit: int = 500, station: str | None = None) -> list[Event]:
+        return event_log.events_after(self.read(), seq, box_id=self.box_id, limit=limit,
+                                      station=station)
+
+    def menu(self) -> Menu:
+        """The current menu, cached; only the writer replaces it, after a menu change commits."""
+        return self._menu
+
+    @property
+    def writer_stats(self) -> dict[str, int]:
+        writer = self._writer
+        return {"groups": writer.groups_committed, "jobs": writer.jobs_committed} if writer else {}
+
+    def _group_committed(self, txs: list[Tx]) -> None:
+        if self._menu_dirty:
+            self._menu = menu_repo.load_menu(self._writer_conn)
+            self._menu_dirty = False
+        committed = [event for tx in txs for event in tx.events]
+        if not committed:
+            return
+        self.last_seq = committed[-1].seq
+        for listener in self.commit_listeners:
+            try:
+                listener(committed)
+            except Exception:
+                log.exception("commit listener %r failed", listener)

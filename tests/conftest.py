@@ -1,0 +1,66 @@
+"""Shared fixtures: an app on a fresh data directory with the demo restaurant seeded."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from edge.app import create_app
+from edge.demo import seed_demo
+from edge.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> Settings:
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    return Settings(data_dir=tmp_path / "data", demo=True)
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    services = app.extensions["edge"]
+    seed_demo(services.store, services.secret)
+    yield app
+    services.close()
+
+
+@pytest.fixture
+def services(app):
+    return app.extensions["edge"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, pin: str) -> dict:
+    response = client.post("/api/v1/auth/login", json={"pin": pin})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+@pytest.fixture
+def staff(client) -> dict:
+    return login(client, "1111")
+
+
+@pytest.fixture
+def admin(client) -> dict:
+    return login(client, "1234")
+
+
+@pytest.fixture
+def customer(client) -> dict:
+    return login(client, "0000")
+
+
+def order_body(*items, **fields) -> dict:
+    """An order request; items are (menu_item_id, quantity, [modifier ids]) tuples."""
+    lines = [{"menu_item_id": item, "quantity": qty, "modifier_ids": list(mods)}
+             for item, qty, *rest in items for mods in [rest[0] if rest else []]]
+    return {"client_order_id": str(uuid.uuid4()), "type": "dine_in", "table": "12",
+            "items": lines or [{"menu_item_id": "fries", "quantity": 1, "modifier_ids": ["small"]}],
+            **fields}
