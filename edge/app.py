@@ -81,7 +81,14 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     _register_health(services)
     _instrument(app, services)
     services.on_close(store.close)
+    _install_features(services, start_workers)
     return app
+
+
+def _install_features(services: Services, start_workers: bool) -> None:
+    import sync.service
+
+    sync.service.install(services, start=start_workers)
 
 
 def open_store(settings: Settings) -> Store:

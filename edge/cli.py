@@ -140,5 +140,13 @@ def _with_users(change, describe) -> None:
     click.echo(describe(result))
 
 
+def _add_feature_commands() -> None:
+    from sync.cli import sync_group
+
+    main.add_command(sync_group)
+
+
+_add_feature_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

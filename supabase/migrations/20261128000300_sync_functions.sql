@@ -345,7 +345,8 @@ begin
         raise exception 'a credential with a restaurant_id claim is required' using errcode = '42501';
     end if;
     select r.menu_version into current_version from public.restaurants r where r.id = caller_restaurant;
-    if current_version is null or current_version <= coalesce(since_version, -1) then
+    -- version 0: the owner has not made a menu in the cloud yet; the box keeps its own
+    if current_version is null or current_version = 0 or current_version <= coalesce(since_version, 0) then
         return null;
     end if;
     return public.sync_menu_document(caller_restaurant);

@@ -18,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from gateway import Gateway  # noqa: E402
 from pg_server import ThrowawayPostgres  # noqa: E402
 
+from boxes import Box  # noqa: E402
+
 from sync.credentials import mint_box_token  # noqa: E402
 
 JWT_SECRET = "test-jwt-secret-at-least-32-bytes-long!!"
@@ -35,7 +37,7 @@ def postgres():
 
 
 @pytest.fixture(scope="session")
-def admin(postgres):
+def pg_admin(postgres):
     """A superuser connection (plays the Supabase dashboard / service role)."""
     with psycopg.connect(postgres.superuser_dsn, autocommit=True) as conn:
         yield conn
@@ -78,8 +80,8 @@ class Cloud:
 
 
 @pytest.fixture
-def cloud(postgres, admin) -> Cloud:
-    return Cloud(postgres, admin)
+def cloud(postgres, pg_admin) -> Cloud:
+    return Cloud(postgres, pg_admin)
 
 
 @pytest.fixture
@@ -87,3 +89,26 @@ def gateway(postgres):
     gw = Gateway(postgres.authenticator_dsn, jwt_secret=JWT_SECRET, anon_key=ANON_KEY).start()
     yield gw
     gw.close()
+
+
+@pytest.fixture
+def make_box(tmp_path, cloud, gateway):
+    """Boxes with a real Store (SQLite file, demo menu) registered in the cloud, pushing through
+    the gateway with short timeouts."""
+    made: list[Box] = []
+
+    def make(restaurant_id: str | None = None, **options) -> Box:
+        restaurant_id = restaurant_id or cloud.restaurant()
+        box_id, token = cloud.box(restaurant_id)
+        box = Box(tmp_path / f"{box_id}.sqlite", restaurant_id, box_id, token, gateway.url, ANON_KEY, **options)
+        made.append(box)
+        return box
+
+    yield make
+    for box in made:
+        box.close()
+
+
+@pytest.fixture
+def box(make_box) -> Box:
+    return make_box()
