@@ -97,10 +97,11 @@ def make_box(tmp_path, cloud, gateway):
     the gateway with short timeouts."""
     made: list[Box] = []
 
-    def make(restaurant_id: str | None = None, **options) -> Box:
+    def make(restaurant_id: str | None = None, path=None, **options) -> Box:
         restaurant_id = restaurant_id or cloud.restaurant()
         box_id, token = cloud.box(restaurant_id)
-        box = Box(tmp_path / f"{box_id}.sqlite", restaurant_id, box_id, token, gateway.url, ANON_KEY, **options)
+        box = Box(path or tmp_path / f"{box_id}.sqlite", restaurant_id, box_id, token, gateway.url, ANON_KEY,
+                  **options)
         made.append(box)
         return box
 
