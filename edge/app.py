@@ -81,14 +81,16 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     _register_health(services)
     _instrument(app, services)
     services.on_close(store.close)
-    _install_features(services, start_workers)
+    _install_features(app, services, start_workers)
     return app
 
 
-def _install_features(services: Services, start_workers: bool) -> None:
+def _install_features(app: Flask, services: Services, start_workers: bool) -> None:
     import sync.service
+    from edge.api import sync as sync_api
 
     sync.service.install(services, start=start_workers)
+    app.register_blueprint(sync_api.bp)
 
 
 def open_store(settings: Settings) -> Store:

@@ -54,7 +54,8 @@ class SyncWorker:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         # A tick skipped because a run is still going is max_instances=1 doing its job, not news.
-        logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)
+        for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+            logging.getLogger(name).setLevel(logging.ERROR)
         self._scheduler = BackgroundScheduler(daemon=True)
         self._scheduler.add_job(self.tick, "interval", seconds=self.interval_s, id="sync",
                                 max_instances=1, coalesce=True, misfire_grace_time=None,

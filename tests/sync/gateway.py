@@ -92,6 +92,7 @@ class Gateway:
         self._faults: deque[Fault] = deque()
         self._lock = threading.Lock()
         self._released = threading.Event()
+        self._open: set[socket.socket] = set()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -122,6 +123,13 @@ class Gateway:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:  # kept-alive connections go too, as when the uplink drops
+            for sock in self._open:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._open.clear()
 
     def close(self) -> None:
         self.stop()
@@ -150,6 +158,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
         pass
+
+    def setup(self):
+        super().setup()
+        with self.owner._lock:
+            self.owner._open.add(self.connection)
+
+    def finish(self):
+        super().finish()
+        with self.owner._lock:
+            self.owner._open.discard(self.connection)
 
     def do_POST(self):  # noqa: N802
         match = re.fullmatch(r"/rest/v1/rpc/([a-z_][a-z0-9_]*)", self.path.split("?")[0])
