@@ -124,7 +124,7 @@ class SyncWorker:
             if result.cursor < batch.last_seq:
                 raise SyncError("bad_response", f"the cloud acknowledged up to {result.cursor}, "
                                                 f"not the batch's last event {batch.last_seq}")
-            types = {event.seq: event.type for event in batch.events}
+            types = dict(zip(batch.seqs, batch.types))
             skew = self._clock_skew()
             self.store.write(lambda tx: state.record_push(tx, result.cursor, result.rejected, types, clock_skew_s=skew))
             self.pushed_events += result.accepted
@@ -140,25 +140,25 @@ class SyncWorker:
             self.batch_limit = max(1, len(batch) // 2)
             log.info("the cloud refused %d events as too large; trying %d", len(batch), self.batch_limit)
             return batch.seqs[0] - 1
-        event = batch.events[0]
+        seq, event_id, type_ = batch.seqs[0], batch.ids[0], batch.types[0]
 
         def set_aside(tx):
-            state.add_dead_letter(tx, event.seq, event.id, event.type, f"too large for the cloud: {error}")
-            state.skip_past(tx, event.seq)
+            state.add_dead_letter(tx, seq, event_id, type_, f"too large for the cloud: {error}")
+            state.skip_past(tx, seq)
         self.store.write(set_aside)
-        return event.seq
+        return seq
 
     def _push_retries(self) -> None:
         seqs = state.retry_requested(self.store, self.max_events)
         if not seqs:
             return
-        events = outbox.events_by_seq(self.store, seqs)
-        result = self.transport.push(self.box_id, [outbox.wire_event(e) for e in events])
+        batch = outbox.batch_by_seq(self.store, seqs)
+        result = self.transport.push(self.box_id, batch.encoded)
         refused = {r["seq"] for r in result.rejected}
-        types = {e.seq: e.type for e in events}
-        accepted = [e.seq for e in events if e.seq not in refused]
+        accepted = [seq for seq in batch.seqs if seq not in refused]
+        types = dict(zip(batch.seqs, batch.types))
         self.store.write(lambda tx: state.record_retried(tx, accepted, result.rejected, types))
-        log.info("retried %d dead letter(s): %d accepted", len(events), len(accepted))
+        log.info("retried %d dead letter(s): %d accepted", len(batch), len(accepted))
 
     def _pull_menu_if_due(self) -> None:
         if not self._menu_due and self.clock() - self._last_pull_attempt < self.pull_interval_s:

@@ -91,7 +91,7 @@ create table public.item_availability (
     item_id        text not null,
     available      boolean not null,
     box_id         text not null,
-    hlc            text not null,
+    hlc            text collate "C" not null,
     primary key (restaurant_id, item_id)
 );
 
@@ -119,7 +119,7 @@ create table public.orders (
     tax_cents        bigint not null check (tax_cents >= 0),
     total_cents      bigint not null,
     -- HLC stamp of the event whose snapshot this row holds: the merge rule compares these
-    hlc              text not null,
+    hlc              text collate "C" not null,
     updated_seq      bigint not null,
     received_at      timestamptz not null default now(),
     primary key (restaurant_id, id),
@@ -161,21 +161,22 @@ create table public.tickets (
 );
 
 -- Every event a box pushed, exactly once: the (box_id, seq) key is what makes retries harmless.
+-- No foreign keys here on purpose: sync_push checks the box and its restaurant once per call,
+-- and two foreign-key lookups per event would cost a backlog of 50,000 events dearly.
 create table public.sync_events (
-    box_id           text not null references public.boxes (id) on delete cascade,
+    box_id           text not null,
     seq              bigint not null check (seq > 0),
-    restaurant_id    text not null references public.restaurants (id) on delete cascade,
+    restaurant_id    text not null,
     id               text not null,
     type             text not null,
     data             jsonb not null,
     at               timestamptz,
-    hlc              text not null,
+    hlc              text collate "C" not null,
     stations         text[] not null default '{}',
     received_at      timestamptz not null default now(),
     rejected_reason  text,
     primary key (box_id, seq)
 );
-create index sync_events_restaurant_type on public.sync_events (restaurant_id, type);
 
 create table public.sync_cursors (
     box_id         text primary key references public.boxes (id) on delete cascade,

@@ -39,63 +39,82 @@ as $$
     end
 $$;
 
--- Upsert one order snapshot with its items and tickets. The merge rule: a snapshot replaces the
--- stored one only if it ranks higher by (final status, HLC stamp). So the newer stamp wins, and a
--- completed or voided order never goes back because an older (or a stale box's) event arrived.
-create or replace function public.sync_apply_order(p_restaurant text, p_box text, o jsonb, p_hlc text, p_seq bigint)
-returns boolean
+-- Apply the order snapshots of these events: per order, the best-ranked snapshot among them,
+-- and only if it outranks the stored one. The rank is (final status, HLC stamp): the newer stamp
+-- wins, and a completed or voided order never goes back because an older (or a stale box's)
+-- event arrived late. Set-based, so a batch of 500 events costs a handful of statements; the
+-- rank test sits in ON CONFLICT ... WHERE, which re-checks the row under its lock, so two boxes
+-- pushing the same order at once still converge. Returns how many orders changed.
+create or replace function public.sync_apply_orders(p_restaurant text, p_box text, p_seqs bigint[])
+returns int
 language plpgsql security invoker
 set search_path = ''
 as $$
 declare
-    this_order text := o ->> 'id';
-    incoming_final boolean := o ->> 'status' in ('completed', 'voided');
-    stored_final boolean;
-    stored_hlc text collate "C";
+    winners jsonb;
+    applied text[];
 begin
-    select status in ('completed', 'voided'), hlc into stored_final, stored_hlc
-      from public.orders where restaurant_id = p_restaurant and id = this_order for update;
-    if found and (stored_final, stored_hlc) >= (incoming_final, p_hlc collate "C") then
-        return false;
+    select coalesce(jsonb_agg(jsonb_build_object('seq', best.seq, 'hlc', best.hlc, 'o', best.snapshot)
+                              order by best.snapshot ->> 'id'), '[]')
+      into winners
+      from (select distinct on (s.data -> 'order' ->> 'id') s.seq, s.hlc, s.data -> 'order' as snapshot
+              from public.sync_events s
+             where s.box_id = p_box and s.seq = any (p_seqs)
+             order by s.data -> 'order' ->> 'id',
+                      (s.data -> 'order' ->> 'status' in ('completed', 'voided')) desc, s.hlc desc) best;
+
+    with incoming as (
+        select (x ->> 'seq')::bigint as seq, x ->> 'hlc' as hlc, x -> 'o' as o from jsonb_array_elements(winners) x
+    ), upserted as (
+        insert into public.orders as stored (
+            restaurant_id, id, box_id, number, business_date, client_order_id, source, type, table_label,
+            customer_name, notes, status, void_reason, created_by, created_at, fired_at, ready_at,
+            completed_at, voided_at, subtotal_cents, tax_cents, total_cents, hlc, updated_seq)
+        select p_restaurant, o ->> 'id', p_box, (o ->> 'number')::int, (o ->> 'business_date')::date,
+               o ->> 'client_order_id', o ->> 'source', o ->> 'type', o ->> 'table', o ->> 'customer_name',
+               o ->> 'notes', o ->> 'status', o ->> 'void_reason', o ->> 'created_by',
+               (o ->> 'created_at')::timestamptz, (o ->> 'fired_at')::timestamptz, (o ->> 'ready_at')::timestamptz,
+               (o ->> 'completed_at')::timestamptz, (o ->> 'voided_at')::timestamptz,
+               (o ->> 'subtotal_cents')::bigint, (o ->> 'tax_cents')::bigint, (o ->> 'total_cents')::bigint,
+               hlc, seq
+          from incoming
+        on conflict (restaurant_id, id) do update set
+            number = excluded.number, business_date = excluded.business_date,
+            client_order_id = excluded.client_order_id, source = excluded.source, type = excluded.type,
+            table_label = excluded.table_label, customer_name = excluded.customer_name,
+            notes = excluded.notes, status = excluded.status, void_reason = excluded.void_reason,
+            created_by = excluded.created_by, created_at = excluded.created_at,
+            fired_at = excluded.fired_at, ready_at = excluded.ready_at,
+            completed_at = excluded.completed_at, voided_at = excluded.voided_at,
+            subtotal_cents = excluded.subtotal_cents, tax_cents = excluded.tax_cents,
+            total_cents = excluded.total_cents, hlc = excluded.hlc, updated_seq = excluded.updated_seq,
+            received_at = now()
+        where (stored.status in ('completed', 'voided'), stored.hlc)
+            < (excluded.status in ('completed', 'voided'), excluded.hlc)
+        returning stored.id
+    )
+    select coalesce(array_agg(id), '{}') into applied from upserted;
+    if cardinality(applied) = 0 then
+        return 0;
     end if;
 
-    insert into public.orders as stored (
-        restaurant_id, id, box_id, number, business_date, client_order_id, source, type, table_label,
-        customer_name, notes, status, void_reason, created_by, created_at, fired_at, ready_at,
-        completed_at, voided_at, subtotal_cents, tax_cents, total_cents, hlc, updated_seq)
-    values (
-        p_restaurant, this_order, p_box, (o ->> 'number')::int, (o ->> 'business_date')::date,
-        o ->> 'client_order_id', o ->> 'source', o ->> 'type', o ->> 'table', o ->> 'customer_name',
-        o ->> 'notes', o ->> 'status', o ->> 'void_reason', o ->> 'created_by',
-        (o ->> 'created_at')::timestamptz, (o ->> 'fired_at')::timestamptz, (o ->> 'ready_at')::timestamptz,
-        (o ->> 'completed_at')::timestamptz, (o ->> 'voided_at')::timestamptz,
-        (o ->> 'subtotal_cents')::bigint, (o ->> 'tax_cents')::bigint, (o ->> 'total_cents')::bigint,
-        p_hlc, p_seq)
-    on conflict (restaurant_id, id) do update set
-        number = excluded.number, business_date = excluded.business_date,
-        client_order_id = excluded.client_order_id, source = excluded.source, type = excluded.type,
-        table_label = excluded.table_label, customer_name = excluded.customer_name,
-        notes = excluded.notes, status = excluded.status, void_reason = excluded.void_reason,
-        created_by = excluded.created_by, created_at = excluded.created_at,
-        fired_at = excluded.fired_at, ready_at = excluded.ready_at,
-        completed_at = excluded.completed_at, voided_at = excluded.voided_at,
-        subtotal_cents = excluded.subtotal_cents, tax_cents = excluded.tax_cents,
-        total_cents = excluded.total_cents, hlc = excluded.hlc, updated_seq = excluded.updated_seq,
-        received_at = now();
-
-    delete from public.order_items
-     where restaurant_id = p_restaurant and order_id = this_order
-       and id <> all (array(select jsonb_array_elements(o -> 'items') ->> 'id'));
+    delete from public.order_items i
+     where i.restaurant_id = p_restaurant and i.order_id = any (applied)
+       and (i.order_id, i.id) not in (select x -> 'o' ->> 'id', item ->> 'id'
+                                        from jsonb_array_elements(winners) x,
+                                             jsonb_array_elements(x -> 'o' -> 'items') item);
     insert into public.order_items (
         restaurant_id, order_id, id, menu_item_id, name, station, quantity, unit_price_cents,
         modifiers, notes, course, line_total_cents, tax_rate_bp, done_at)
-    select p_restaurant, this_order, i.id, i.menu_item_id, i.name, i.station, i.quantity,
+    select p_restaurant, x -> 'o' ->> 'id', i.id, i.menu_item_id, i.name, i.station, i.quantity,
            i.unit_price_cents, coalesce(i.modifiers, '[]'), i.notes, coalesce(i.course, 1),
            i.line_total_cents, coalesce(i.tax_rate_bp, 0), i.done_at
-      from jsonb_to_recordset(o -> 'items') as i(
+      from jsonb_array_elements(winners) x
+     cross join lateral jsonb_to_recordset(x -> 'o' -> 'items') as i(
            id text, menu_item_id text, name text, station text, quantity int, unit_price_cents int,
            modifiers jsonb, notes text, course int, line_total_cents bigint, tax_rate_bp int,
            done_at timestamptz)
+     where x -> 'o' ->> 'id' = any (applied)
     on conflict (restaurant_id, order_id, id) do update set
         menu_item_id = excluded.menu_item_id, name = excluded.name, station = excluded.station,
         quantity = excluded.quantity, unit_price_cents = excluded.unit_price_cents,
@@ -103,20 +122,24 @@ begin
         line_total_cents = excluded.line_total_cents, tax_rate_bp = excluded.tax_rate_bp,
         done_at = excluded.done_at;
 
-    delete from public.tickets
-     where restaurant_id = p_restaurant and order_id = this_order
-       and id <> all (array(select jsonb_array_elements(o -> 'tickets') ->> 'id'));
+    delete from public.tickets t
+     where t.restaurant_id = p_restaurant and t.order_id = any (applied)
+       and (t.order_id, t.id) not in (select x -> 'o' ->> 'id', ticket ->> 'id'
+                                        from jsonb_array_elements(winners) x,
+                                             jsonb_array_elements(x -> 'o' -> 'tickets') ticket);
     insert into public.tickets (
         restaurant_id, order_id, id, station, status, fired_at, started_at, bumped_at, item_ids)
-    select p_restaurant, this_order, t.id, t.station, t.status, t.fired_at, t.started_at, t.bumped_at,
+    select p_restaurant, x -> 'o' ->> 'id', t.id, t.station, t.status, t.fired_at, t.started_at, t.bumped_at,
            array(select jsonb_array_elements_text(coalesce(t.item_ids, '[]')))
-      from jsonb_to_recordset(o -> 'tickets') as t(
+      from jsonb_array_elements(winners) x
+     cross join lateral jsonb_to_recordset(x -> 'o' -> 'tickets') as t(
            id text, station text, status text, fired_at timestamptz, started_at timestamptz,
            bumped_at timestamptz, item_ids jsonb)
+     where x -> 'o' ->> 'id' = any (applied)
     on conflict (restaurant_id, order_id, id) do update set
         station = excluded.station, status = excluded.status, fired_at = excluded.fired_at,
         started_at = excluded.started_at, bumped_at = excluded.bumped_at, item_ids = excluded.item_ids;
-    return true;
+    return cardinality(applied);
 end
 $$;
 
@@ -141,7 +164,7 @@ begin
         values (p_restaurant, item ->> 'id', (item ->> 'available')::boolean, p_box, p_hlc)
         on conflict (restaurant_id, item_id) do update
             set available = excluded.available, box_id = excluded.box_id, hlc = excluded.hlc
-          where known.hlc collate "C" < excluded.hlc collate "C";
+          where known.hlc < excluded.hlc;
     end if;
 end
 $$;
@@ -163,46 +186,26 @@ declare
     caller_box text := public.jwt_box_id();
     caller_restaurant text := public.jwt_restaurant_id();
     acked bigint;
-    work bigint[];
-    retried bigint[];
-    duplicates int;
+    stored_seqs bigint[];    -- new events stored by this call
+    retried_seqs bigint[];   -- events the cloud refused before, sent again from dead letters
+    order_seqs bigint[];     -- the acceptable order/ticket events among both
+    menu_seqs bigint[];
+    rejected jsonb;
     current_order text;
     ev record;
 begin
-    if caller_box is null or caller_restaurant is null then
-        raise exception 'a box credential (restaurant_id and box_id claims) is required'
-            using errcode = '42501';
-    end if;
-    if sync_push.box_id is distinct from caller_box then
-        raise exception 'box_id % does not match the credential''s box', sync_push.box_id
-            using errcode = '42501';
-    end if;
-    if not exists (select 1 from public.boxes b
-                    where b.id = caller_box and b.restaurant_id = caller_restaurant and b.revoked_at is null) then
-        raise exception 'box % is not registered for restaurant % or was revoked', caller_box, caller_restaurant
-            using errcode = '42501';
-    end if;
-    if jsonb_typeof(events) is distinct from 'array' then
-        raise exception 'events must be a JSON array' using errcode = '22023';
-    end if;
-    if jsonb_array_length(events) > 1000 then
-        raise exception 'at most 1000 events per call, got %', jsonb_array_length(events)
-            using errcode = 'PT413';
-    end if;
-    if exists (select 1 from jsonb_array_elements(events) e
-                where jsonb_typeof(e) is distinct from 'object' or coalesce(e ->> 'seq', '') !~ '^[1-9]\d{0,17}$') then
-        raise exception 'every event must be an object with a positive integer seq' using errcode = '22023';
-    end if;
+    perform public.sync_check_caller(sync_push.box_id, caller_box, caller_restaurant, events);
 
     insert into public.sync_cursors (box_id, restaurant_id) values (caller_box, caller_restaurant)
         on conflict do nothing;
     select c.acked_seq into acked from public.sync_cursors c where c.box_id = caller_box for update;
 
-    -- New events (above the cursor) are stored, rejected ones with their reason.
+    -- Each (box_id, seq) is stored once: a retried batch finds its events there and skips them
+    -- (normally everything at or below the cursor). A refused event is stored with its reason.
     with incoming as (
-        select distinct on ((e ->> 'seq')::bigint) (e ->> 'seq')::bigint as seq, e
+        select distinct on ((e ->> 'seq')::bigint) (e ->> 'seq')::bigint as seq, e,
+               public.sync_event_problem(e, caller_box) as problem
           from jsonb_array_elements(events) e
-         where (e ->> 'seq')::bigint > acked
          order by (e ->> 'seq')::bigint
     ), stored as (
         insert into public.sync_events (box_id, seq, restaurant_id, id, type, data, at, hlc, stations, rejected_reason)
@@ -210,15 +213,17 @@ begin
                coalesce(e -> 'data', 'null'), public.sync_timestamptz(e ->> 'at'), coalesce(e ->> 'hlc', ''),
                case when jsonb_typeof(e -> 'stations') = 'array'
                     then array(select jsonb_array_elements_text(e -> 'stations')) else '{}' end,
-               public.sync_event_problem(e, caller_box)
+               problem
           from incoming
         on conflict do nothing
-        returning seq
+        returning seq, type, rejected_reason
     )
-    select coalesce(array_agg(seq), '{}') into work from stored;
+    select coalesce(array_agg(seq), '{}'),
+           coalesce(array_agg(seq) filter (where rejected_reason is null and split_part(type, '.', 1) in ('order', 'ticket')), '{}'),
+           coalesce(array_agg(seq) filter (where rejected_reason is null and type = 'menu.item_updated'), '{}')
+      into stored_seqs, order_seqs, menu_seqs
+      from stored;
 
-    -- Events at or below the cursor are duplicates, unless the cloud rejected them before: then
-    -- this is a retry from the box's dead letters, and they are checked and applied again.
     with retried as (
         update public.sync_events s
            set id = coalesce(e ->> 'id', ''), type = coalesce(e ->> 'type', ''), data = coalesce(e -> 'data', 'null'),
@@ -226,43 +231,48 @@ begin
                rejected_reason = public.sync_event_problem(e, caller_box), received_at = now()
           from jsonb_array_elements(events) e
          where s.box_id = caller_box and s.seq = (e ->> 'seq')::bigint
-           and (e ->> 'seq')::bigint <= acked and s.rejected_reason is not null
-        returning s.seq
+           and s.rejected_reason is not null and s.seq <> all (stored_seqs)
+        returning s.seq, s.type, s.rejected_reason
     )
-    select coalesce(array_agg(seq), '{}') into retried from retried;
-    duplicates := (select count(*) from jsonb_array_elements(events) e where (e ->> 'seq')::bigint <= acked)
-                  - cardinality(retried);
-    work := work || retried;
+    select coalesce(array_agg(seq), '{}'),
+           order_seqs || coalesce(array_agg(seq) filter (where rejected_reason is null and split_part(type, '.', 1) in ('order', 'ticket')), '{}'),
+           menu_seqs || coalesce(array_agg(seq) filter (where rejected_reason is null and type = 'menu.item_updated'), '{}')
+      into retried_seqs, order_seqs, menu_seqs
+      from retried;
 
-    -- Apply: per order only the best-ranked snapshot of this batch needs applying; if it fails,
-    -- it is rejected and the next best is tried.
-    for ev in
-        select s.seq, s.hlc, s.data -> 'order' as snapshot, s.data -> 'order' ->> 'id' as order_id
-          from public.sync_events s
-         where s.box_id = caller_box and s.seq = any (work) and s.rejected_reason is null
-           and split_part(s.type, '.', 1) in ('order', 'ticket')
-         order by order_id, (s.data -> 'order' ->> 'status' in ('completed', 'voided')) desc,
-                  s.hlc collate "C" desc
-    loop
-        continue when ev.order_id = current_order;
-        begin
-            perform public.sync_apply_order(caller_restaurant, caller_box, ev.snapshot, ev.hlc, ev.seq);
-            current_order := ev.order_id;
-        exception when others then
-            if public.sync_is_transient(sqlstate) then
-                raise;
-            end if;
-            update public.sync_events s set rejected_reason = format('%s (SQLSTATE %s)', sqlerrm, sqlstate)
-             where s.box_id = caller_box and s.seq = ev.seq;
-        end;
-    end loop;
+    -- Apply all order snapshots at once; if that fails, find the culprits one order at a time
+    -- (best snapshot first) so one bad event cannot hold back the rest of the batch.
+    begin
+        perform public.sync_apply_orders(caller_restaurant, caller_box, order_seqs);
+    exception when others then
+        if public.sync_is_transient(sqlstate) then
+            raise;
+        end if;
+        for ev in
+            select s.seq, s.data -> 'order' ->> 'id' as order_id
+              from public.sync_events s
+             where s.box_id = caller_box and s.seq = any (order_seqs)
+             order by order_id, (s.data -> 'order' ->> 'status' in ('completed', 'voided')) desc, s.hlc desc
+        loop
+            continue when ev.order_id = current_order;
+            begin
+                perform public.sync_apply_orders(caller_restaurant, caller_box, array[ev.seq]);
+                current_order := ev.order_id;
+            exception when others then
+                if public.sync_is_transient(sqlstate) then
+                    raise;
+                end if;
+                update public.sync_events s set rejected_reason = format('%s (SQLSTATE %s)', sqlerrm, sqlstate)
+                 where s.box_id = caller_box and s.seq = ev.seq;
+            end;
+        end loop;
+    end;
 
     for ev in
         select s.seq, s.hlc, s.data
           from public.sync_events s
-         where s.box_id = caller_box and s.seq = any (work) and s.rejected_reason is null
-           and s.type = 'menu.item_updated'
-         order by s.hlc collate "C"
+         where s.box_id = caller_box and s.seq = any (menu_seqs)
+         order by s.hlc
     loop
         begin
             perform public.sync_apply_menu_item(caller_restaurant, caller_box, ev.data, ev.hlc);
@@ -281,17 +291,49 @@ begin
      where c.box_id = caller_box
     returning c.acked_seq into acked;
 
+    select coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'id', s.id, 'reason', s.rejected_reason) order by s.seq), '[]')
+      into rejected
+      from public.sync_events s
+     where s.box_id = caller_box and s.seq = any (stored_seqs || retried_seqs) and s.rejected_reason is not null;
+
     return jsonb_build_object(
         'cursor', acked,
-        'accepted', (select count(*) from public.sync_events s
-                      where s.box_id = caller_box and s.seq = any (work) and s.rejected_reason is null),
-        'duplicates', duplicates,
-        'rejected', coalesce((select jsonb_agg(jsonb_build_object('seq', s.seq, 'id', s.id, 'reason', s.rejected_reason)
-                                               order by s.seq)
-                                from public.sync_events s
-                               where s.box_id = caller_box and s.seq = any (work) and s.rejected_reason is not null),
-                             '[]'),
+        'accepted', cardinality(stored_seqs) + cardinality(retried_seqs) - jsonb_array_length(rejected),
+        'duplicates', jsonb_array_length(events) - cardinality(stored_seqs) - cardinality(retried_seqs),
+        'rejected', rejected,
         'menu_version', (select r.menu_version from public.restaurants r where r.id = caller_restaurant));
+end
+$$;
+
+-- Who may push, and is the batch well-formed at all (else the whole call is refused).
+create or replace function public.sync_check_caller(pushed_box text, caller_box text, caller_restaurant text, events jsonb)
+returns void
+language plpgsql stable security invoker
+set search_path = ''
+as $$
+begin
+    if caller_box is null or caller_restaurant is null then
+        raise exception 'a box credential (restaurant_id and box_id claims) is required'
+            using errcode = '42501';
+    end if;
+    if pushed_box is distinct from caller_box then
+        raise exception 'box_id % does not match the credential''s box', pushed_box using errcode = '42501';
+    end if;
+    if not exists (select 1 from public.boxes b
+                    where b.id = caller_box and b.restaurant_id = caller_restaurant and b.revoked_at is null) then
+        raise exception 'box % is not registered for restaurant % or was revoked', caller_box, caller_restaurant
+            using errcode = '42501';
+    end if;
+    if jsonb_typeof(events) is distinct from 'array' then
+        raise exception 'events must be a JSON array' using errcode = '22023';
+    end if;
+    if jsonb_array_length(events) > 1000 then
+        raise exception 'at most 1000 events per call, got %', jsonb_array_length(events) using errcode = 'PT413';
+    end if;
+    if exists (select 1 from jsonb_array_elements(events) e
+                where jsonb_typeof(e) is distinct from 'object' or coalesce(e ->> 'seq', '') !~ '^[1-9]\d{0,17}$') then
+        raise exception 'every event must be an object with a positive integer seq' using errcode = '22023';
+    end if;
 end
 $$;
 
@@ -354,8 +396,8 @@ end
 $$;
 
 revoke all on function public.sync_push(text, jsonb), public.sync_pull_menu(bigint),
-    public.sync_apply_order(text, text, jsonb, text, bigint), public.sync_apply_menu_item(text, text, jsonb, text),
-    public.sync_menu_document(text) from public, anon;
+    public.sync_apply_orders(text, text, bigint[]), public.sync_apply_menu_item(text, text, jsonb, text),
+    public.sync_menu_document(text), public.sync_check_caller(text, text, text, jsonb) from public, anon;
 grant execute on function public.sync_push(text, jsonb), public.sync_pull_menu(bigint) to authenticated;
-grant execute on function public.sync_apply_order(text, text, jsonb, text, bigint),
+grant execute on function public.sync_apply_orders(text, text, bigint[]), public.sync_check_caller(text, text, text, jsonb),
     public.sync_apply_menu_item(text, text, jsonb, text), public.sync_menu_document(text) to authenticated;

@@ -155,6 +155,7 @@ class Gateway:
 class _Handler(BaseHTTPRequestHandler):
     owner: Gateway
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # noqa: A002 - keep test output quiet
         pass
@@ -172,10 +173,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         match = re.fullmatch(r"/rest/v1/rpc/([a-z_][a-z0-9_]*)", self.path.split("?")[0])
         length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)  # read even a refused body, as a proxy does (lingering close)
         if length > self.owner.max_body_bytes:
             self.close_connection = True
-            return self._json(413, {"code": "PGRST413", "message": "Payload Too Large", "details": None, "hint": None})
-        body = self.rfile.read(length)
+            return self._json(413, _error("PGRST413", "Payload Too Large"))
         if match is None:
             return self._json(404, _error("PGRST125", f"invalid path {self.path}"))
         fault = self.owner.take_fault()

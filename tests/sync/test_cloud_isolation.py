@@ -77,10 +77,15 @@ def test_functions_cannot_reach_another_restaurant(cloud, two_restaurants):
     r = two_restaurants
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="does not match"):
         _push_as(cloud, r["a"], r["box_a"], r["box_b"], [])
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+    own = BoxTimeline(r["box_a"])
+    own.create()
+    cloud.push(r["a"], r["box_a"], own.events)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # A's own event applied as B's
         with cloud.as_box(r["a"], r["box_a"]) as conn:
-            conn.execute("select sync_apply_order(%s, %s, %s::jsonb, '000000000000001-000000-x', 1)",
-                         (r["b"], r["box_a"], json.dumps(r["b_order"])))
+            conn.execute("select sync_apply_orders(%s, %s, array[1]::bigint[])", (r["b"], r["box_a"]))
+    with cloud.as_box(r["a"], r["box_a"]) as conn:  # B's events are invisible to A
+        assert conn.execute("select sync_apply_orders(%s, %s, array[1, 2, 3]::bigint[])",
+                            (r["a"], r["box_b"])).fetchone()[0] == 0
     with cloud.as_box(r["a"], r["box_a"]) as conn:
         assert conn.execute("select sync_menu_document(%s)", (r["b"],)).fetchone()[0] is None
         menu = conn.execute("select sync_pull_menu(0)").fetchone()[0]
