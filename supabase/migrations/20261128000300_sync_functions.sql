@@ -178,6 +178,22 @@ as $$
     select left(state, 2) in ('40', '53', '57', '08', '55')
 $$;
 
+-- One event failed to apply: refuse it with the reason, unless the failure is transient (then
+-- the whole call fails with the same error, and the box retries the batch).
+create or replace function public.sync_reject_event(p_box text, p_seq bigint, p_state text, p_message text)
+returns void
+language plpgsql security invoker
+set search_path = ''
+as $$
+begin
+    if public.sync_is_transient(p_state) then
+        raise exception using errcode = p_state, message = p_message;
+    end if;
+    update public.sync_events s set rejected_reason = format('%s (SQLSTATE %s)', p_message, p_state)
+     where s.box_id = p_box and s.seq = p_seq;
+end
+$$;
+
 create or replace function public.sync_push(box_id text, events jsonb) returns jsonb
 language plpgsql security invoker
 set search_path = ''
@@ -259,11 +275,7 @@ begin
                 perform public.sync_apply_orders(caller_restaurant, caller_box, array[ev.seq]);
                 current_order := ev.order_id;
             exception when others then
-                if public.sync_is_transient(sqlstate) then
-                    raise;
-                end if;
-                update public.sync_events s set rejected_reason = format('%s (SQLSTATE %s)', sqlerrm, sqlstate)
-                 where s.box_id = caller_box and s.seq = ev.seq;
+                perform public.sync_reject_event(caller_box, ev.seq, sqlstate, sqlerrm);
             end;
         end loop;
     end;
@@ -277,11 +289,7 @@ begin
         begin
             perform public.sync_apply_menu_item(caller_restaurant, caller_box, ev.data, ev.hlc);
         exception when others then
-            if public.sync_is_transient(sqlstate) then
-                raise;
-            end if;
-            update public.sync_events s set rejected_reason = format('%s (SQLSTATE %s)', sqlerrm, sqlstate)
-             where s.box_id = caller_box and s.seq = ev.seq;
+            perform public.sync_reject_event(caller_box, ev.seq, sqlstate, sqlerrm);
         end;
     end loop;
 
@@ -397,7 +405,9 @@ $$;
 
 revoke all on function public.sync_push(text, jsonb), public.sync_pull_menu(bigint),
     public.sync_apply_orders(text, text, bigint[]), public.sync_apply_menu_item(text, text, jsonb, text),
-    public.sync_menu_document(text), public.sync_check_caller(text, text, text, jsonb) from public, anon;
+    public.sync_menu_document(text), public.sync_check_caller(text, text, text, jsonb),
+    public.sync_reject_event(text, bigint, text, text) from public, anon;
 grant execute on function public.sync_push(text, jsonb), public.sync_pull_menu(bigint) to authenticated;
 grant execute on function public.sync_apply_orders(text, text, bigint[]), public.sync_check_caller(text, text, text, jsonb),
+    public.sync_reject_event(text, bigint, text, text),
     public.sync_apply_menu_item(text, text, jsonb, text), public.sync_menu_document(text) to authenticated;

@@ -3,6 +3,7 @@ kitchen that takes and works orders through the real commands."""
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 
@@ -66,7 +67,6 @@ class Box:
 
     def orders(self) -> dict[str, tuple[str, int]]:
         rows = self.store.read().execute("SELECT id, status, doc FROM orders")
-        import json
         return {row["id"]: (row["status"], json.loads(row["doc"])["total_cents"]) for row in rows}
 
 

@@ -176,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)  # read even a refused body, as a proxy does (lingering close)
         if length > self.owner.max_body_bytes:
             self.close_connection = True
-            return self._json(413, _error("PGRST413", "Payload Too Large"))
+            return self._json(413, _error("PGRST413", "Payload Too Large"), {"Connection": "close"})
         if match is None:
             return self._json(404, _error("PGRST125", f"invalid path {self.path}"))
         fault = self.owner.take_fault()

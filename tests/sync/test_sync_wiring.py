@@ -57,6 +57,7 @@ def test_orders_reach_the_cloud_and_health_and_metrics_show_sync(synced_app, clo
     assert created.status_code == 201, created.get_json()
     order_id = created.get_json()["id"]
     assert wait_for(lambda: cloud.admin.execute("select 1 from orders where id = %s", (order_id,)).fetchone())
+    assert wait_for(lambda: client.get("/api/v1/sync/status", headers=staff).get_json()["backlog_events"] == 0)
 
     health = client.get("/health").get_json()
     assert health["checks"]["sync"]["status"] == "ok"
