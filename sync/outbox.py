@@ -54,19 +54,19 @@ def batch_of(rows, box_id: str, max_bytes: int) -> Batch:
     return batch
 
 
-def next_batch(store, after_seq: int, *, max_events: int, max_bytes: int) -> Batch:
+def next_batch(store, after_seq: int, *, box_id: str, max_events: int, max_bytes: int) -> Batch:
     rows = store.read().execute(f"SELECT {COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
                                 (after_seq, max_events)).fetchall()
-    return batch_of(rows, store.box_id, max_bytes)
+    return batch_of(rows, box_id, max_bytes)
 
 
-def batch_by_seq(store, seqs: list[int]) -> Batch:
+def batch_by_seq(store, seqs: list[int], *, box_id: str) -> Batch:
     """These events (dead letters to retry), however large together."""
     if not seqs:
         return Batch()
     marks = ",".join("?" * len(seqs))
     rows = store.read().execute(f"SELECT {COLUMNS} FROM events WHERE seq IN ({marks}) ORDER BY seq", seqs)
-    return batch_of(rows, store.box_id, max_bytes=1 << 62)
+    return batch_of(rows, box_id, max_bytes=1 << 62)
 
 
 def backlog(store, after_seq: int) -> tuple[int, str | None]:

@@ -110,7 +110,8 @@ class SyncWorker:
     def _push_backlog(self) -> None:
         cursor = state.load(self.store).acked_seq
         while True:
-            batch = outbox.next_batch(self.store, cursor, max_events=self.batch_limit, max_bytes=self.max_bytes)
+            batch = outbox.next_batch(self.store, cursor, box_id=self.box_id, max_events=self.batch_limit,
+                                      max_bytes=self.max_bytes)
             if not batch:
                 self.batch_limit = self.max_events
                 return
@@ -152,7 +153,7 @@ class SyncWorker:
         seqs = state.retry_requested(self.store, self.max_events)
         if not seqs:
             return
-        batch = outbox.batch_by_seq(self.store, seqs)
+        batch = outbox.batch_by_seq(self.store, seqs, box_id=self.box_id)
         result = self.transport.push(self.box_id, batch.encoded)
         refused = {r["seq"] for r in result.rejected}
         accepted = [seq for seq in batch.seqs if seq not in refused]

@@ -32,6 +32,13 @@ def sync_run_env(box, data_dir: Path, url: str) -> dict:
     return env
 
 
+def wait_until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 def test_worker_killed_at_random_points_the_cloud_ends_equal_to_the_box(make_box, cloud, gateway, tmp_path):
     data_dir = tmp_path / "data"
     box = make_box(path=data_dir / "edge.sqlite", seed=11)
@@ -40,9 +47,11 @@ def test_worker_killed_at_random_points_the_cloud_ends_equal_to_the_box(make_box
     killed_mid_backlog = 0
     for _ in range(6):
         box.day(30)
+        pushes_before = gateway.calls["sync_push"]
         worker = subprocess.Popen([EDGE, "sync", "run"], env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.5, 1.8))
+        wait_until(lambda: gateway.calls["sync_push"] > pushes_before, timeout=30)  # it is pushing...
+        time.sleep(rng.uniform(0, 0.5))  # ...somewhere in the backlog, or just past it
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
         acked = state.load(box.store).acked_seq
