@@ -98,12 +98,14 @@ class Writer:
             return
         self.groups_committed += 1
         self.jobs_committed += len(done)
-        for job, result, _ in done:
-            job.future.set_result(result)
+        # Caches (the menu) are refreshed before anyone is told the write is done, so a caller
+        # that reads store.menu() right after store.write() returns sees its own change.
         try:
             self._on_group_committed([tx for _, _, tx in done])
         except Exception:
             log.exception("a commit listener failed")
+        for job, result, _ in done:
+            job.future.set_result(result)
 
     def _run_job(self, job: _Job, done: list) -> None:
         tx = self._make_tx(self._conn)

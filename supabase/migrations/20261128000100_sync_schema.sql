@@ -3,6 +3,11 @@
 -- ids) is unique only within its restaurant, so a box that sends another restaurant's ids only
 -- ever creates rows of its own restaurant (isolation does not depend on ids being secret).
 
+-- Helpers live in `private`, a schema PostgREST does not expose: only sync_push and
+-- sync_pull_menu (and the tables and views, under row-level security) are reachable over HTTP.
+create schema if not exists private;
+grant usage on schema private to authenticated;
+
 create table public.restaurants (
     id            text primary key check (length(id) between 1 and 64),
     name          text not null check (length(name) between 1 and 80),

@@ -3,14 +3,14 @@
 -- `restaurant_id` in app_metadata. Both are read through auth.jwt(), so Postgres itself enforces
 -- isolation whichever way a row is reached (tables, views, functions).
 
-create or replace function public.jwt_restaurant_id() returns text
+create or replace function private.jwt_restaurant_id() returns text
 language sql stable
 set search_path = ''
 as $$
     select coalesce(auth.jwt() ->> 'restaurant_id', auth.jwt() -> 'app_metadata' ->> 'restaurant_id')
 $$;
 
-create or replace function public.jwt_box_id() returns text
+create or replace function private.jwt_box_id() returns text
 language sql stable
 set search_path = ''
 as $$
@@ -20,7 +20,7 @@ $$;
 -- Every menu change bumps the restaurant's menu_version once per transaction, so a box pulls a
 -- whole edit (even of 1,000 items) as one new version. Security definer: a box or an owner may
 -- edit the menu but may not update the restaurants row itself.
-create or replace function public.bump_menu_version() returns trigger
+create or replace function private.bump_menu_version() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -38,7 +38,7 @@ begin
     return null;
 end
 $$;
-revoke all on function public.bump_menu_version() from public;
+revoke all on function private.bump_menu_version() from public;
 
 do $$
 declare
@@ -47,7 +47,7 @@ begin
     foreach menu_table in array array['stations', 'menu_categories', 'menu_items', 'modifier_groups',
                                       'menu_item_modifier_groups', 'modifiers'] loop
         execute format('create trigger bump_menu_version after insert or update or delete on public.%I '
-                       'for each row execute function public.bump_menu_version()', menu_table);
+                       'for each row execute function private.bump_menu_version()', menu_table);
     end loop;
 end
 $$;
@@ -73,13 +73,13 @@ grant select on public.restaurants, public.boxes to authenticated;
 grant update (name, timezone) on public.restaurants to authenticated;
 
 create policy restaurant_read on public.restaurants for select to authenticated
-    using (id = (select public.jwt_restaurant_id()));
+    using (id = (select private.jwt_restaurant_id()));
 create policy restaurant_owner_update on public.restaurants for update to authenticated
-    using (id = (select public.jwt_restaurant_id()) and (select public.jwt_box_id()) is null)
-    with check (id = (select public.jwt_restaurant_id()));
+    using (id = (select private.jwt_restaurant_id()) and (select private.jwt_box_id()) is null)
+    with check (id = (select private.jwt_restaurant_id()));
 
 create policy box_read on public.boxes for select to authenticated
-    using (restaurant_id = (select public.jwt_restaurant_id()));
+    using (restaurant_id = (select private.jwt_restaurant_id()));
 
 -- The menu: the owner edits it (the cloud is its source of truth); a box may apply a price change
 -- made on its Manage page. Both only within their restaurant.
@@ -91,8 +91,8 @@ begin
                              'menu_item_modifier_groups', 'modifiers', 'item_availability'] loop
         execute format('grant select, insert, update, delete on public.%I to authenticated', t);
         execute format('create policy same_restaurant on public.%I for all to authenticated '
-                       'using (restaurant_id = (select public.jwt_restaurant_id())) '
-                       'with check (restaurant_id = (select public.jwt_restaurant_id()))', t);
+                       'using (restaurant_id = (select private.jwt_restaurant_id())) '
+                       'with check (restaurant_id = (select private.jwt_restaurant_id()))', t);
     end loop;
 end
 $$;
@@ -102,12 +102,12 @@ $$;
 grant select, insert, update, delete on public.orders, public.order_items, public.tickets to authenticated;
 
 create policy order_read on public.orders for select to authenticated
-    using (restaurant_id = (select public.jwt_restaurant_id()));
+    using (restaurant_id = (select private.jwt_restaurant_id()));
 create policy order_insert_by_box on public.orders for insert to authenticated
-    with check (restaurant_id = (select public.jwt_restaurant_id()) and box_id = (select public.jwt_box_id()));
+    with check (restaurant_id = (select private.jwt_restaurant_id()) and box_id = (select private.jwt_box_id()));
 create policy order_update_by_box on public.orders for update to authenticated
-    using (restaurant_id = (select public.jwt_restaurant_id()) and (select public.jwt_box_id()) is not null)
-    with check (restaurant_id = (select public.jwt_restaurant_id()));
+    using (restaurant_id = (select private.jwt_restaurant_id()) and (select private.jwt_box_id()) is not null)
+    with check (restaurant_id = (select private.jwt_restaurant_id()));
 
 do $$
 declare
@@ -115,10 +115,10 @@ declare
 begin
     foreach t in array array['order_items', 'tickets'] loop
         execute format('create policy read_same_restaurant on public.%I for select to authenticated '
-                       'using (restaurant_id = (select public.jwt_restaurant_id()))', t);
+                       'using (restaurant_id = (select private.jwt_restaurant_id()))', t);
         execute format('create policy write_by_box on public.%I for all to authenticated '
-                       'using (restaurant_id = (select public.jwt_restaurant_id()) and (select public.jwt_box_id()) is not null) '
-                       'with check (restaurant_id = (select public.jwt_restaurant_id()) and (select public.jwt_box_id()) is not null)', t);
+                       'using (restaurant_id = (select private.jwt_restaurant_id()) and (select private.jwt_box_id()) is not null) '
+                       'with check (restaurant_id = (select private.jwt_restaurant_id()) and (select private.jwt_box_id()) is not null)', t);
     end loop;
 end
 $$;
@@ -132,12 +132,12 @@ declare
 begin
     foreach t in array array['sync_events', 'sync_cursors'] loop
         execute format('create policy read_same_restaurant on public.%I for select to authenticated '
-                       'using (restaurant_id = (select public.jwt_restaurant_id()))', t);
+                       'using (restaurant_id = (select private.jwt_restaurant_id()))', t);
         execute format('create policy insert_own_box on public.%I for insert to authenticated '
-                       'with check (restaurant_id = (select public.jwt_restaurant_id()) and box_id = (select public.jwt_box_id()))', t);
+                       'with check (restaurant_id = (select private.jwt_restaurant_id()) and box_id = (select private.jwt_box_id()))', t);
         execute format('create policy update_own_box on public.%I for update to authenticated '
-                       'using (restaurant_id = (select public.jwt_restaurant_id()) and box_id = (select public.jwt_box_id())) '
-                       'with check (restaurant_id = (select public.jwt_restaurant_id()) and box_id = (select public.jwt_box_id()))', t);
+                       'using (restaurant_id = (select private.jwt_restaurant_id()) and box_id = (select private.jwt_box_id())) '
+                       'with check (restaurant_id = (select private.jwt_restaurant_id()) and box_id = (select private.jwt_box_id()))', t);
     end loop;
 end
 $$;

@@ -3,7 +3,7 @@
 -- Both run with the caller's rights (security invoker), so row-level security applies to
 -- everything they read and write.
 
-create or replace function public.sync_timestamptz(value text) returns timestamptz
+create or replace function private.sync_timestamptz(value text) returns timestamptz
 language sql immutable
 set search_path = ''
 as $$
@@ -12,7 +12,7 @@ as $$
 $$;
 
 -- Why the cloud cannot accept an event, or null when it can.
-create or replace function public.sync_event_problem(ev jsonb, caller_box text) returns text
+create or replace function private.sync_event_problem(ev jsonb, caller_box text) returns text
 language sql immutable
 set search_path = ''
 as $$
@@ -23,7 +23,7 @@ as $$
         when ev ? 'box_id' and ev ->> 'box_id' is distinct from caller_box
             then format('event box_id %s is not the pushing box %s', ev ->> 'box_id', caller_box)
         when jsonb_typeof(ev -> 'data') is distinct from 'object' then 'event data is not an object'
-        when ev ? 'at' and ev ->> 'at' is not null and public.sync_timestamptz(ev ->> 'at') is null
+        when ev ? 'at' and ev ->> 'at' is not null and private.sync_timestamptz(ev ->> 'at') is null
             then format('event at %s is not an ISO timestamp', ev ->> 'at')
         when split_part(ev ->> 'type', '.', 1) in ('order', 'ticket') then case
             when jsonb_typeof(ev -> 'data' -> 'order') is distinct from 'object'
@@ -45,7 +45,7 @@ $$;
 -- event arrived late. Set-based, so a batch of 500 events costs a handful of statements; the
 -- rank test sits in ON CONFLICT ... WHERE, which re-checks the row under its lock, so two boxes
 -- pushing the same order at once still converge. Returns how many orders changed.
-create or replace function public.sync_apply_orders(p_restaurant text, p_box text, p_seqs bigint[])
+create or replace function private.sync_apply_orders(p_restaurant text, p_box text, p_seqs bigint[])
 returns int
 language plpgsql security invoker
 set search_path = ''
@@ -145,7 +145,7 @@ $$;
 
 -- A price change made on the box goes into the cloud menu (bumping its version); the 86 state
 -- is the box's and is only recorded, newest stamp first.
-create or replace function public.sync_apply_menu_item(p_restaurant text, p_box text, ev_data jsonb, p_hlc text)
+create or replace function private.sync_apply_menu_item(p_restaurant text, p_box text, ev_data jsonb, p_hlc text)
 returns void
 language plpgsql security invoker
 set search_path = ''
@@ -171,7 +171,7 @@ $$;
 
 -- Transient failures must fail the whole call (the box retries it); anything else about one
 -- event rejects that event only.
-create or replace function public.sync_is_transient(state text) returns boolean
+create or replace function private.sync_is_transient(state text) returns boolean
 language sql immutable
 set search_path = ''
 as $$
@@ -180,13 +180,13 @@ $$;
 
 -- One event failed to apply: refuse it with the reason, unless the failure is transient (then
 -- the whole call fails with the same error, and the box retries the batch).
-create or replace function public.sync_reject_event(p_box text, p_seq bigint, p_state text, p_message text)
+create or replace function private.sync_reject_event(p_box text, p_seq bigint, p_state text, p_message text)
 returns void
 language plpgsql security invoker
 set search_path = ''
 as $$
 begin
-    if public.sync_is_transient(p_state) then
+    if private.sync_is_transient(p_state) then
         raise exception using errcode = p_state, message = p_message;
     end if;
     update public.sync_events s set rejected_reason = format('%s (SQLSTATE %s)', p_message, p_state)
@@ -199,8 +199,8 @@ language plpgsql security invoker
 set search_path = ''
 as $$
 declare
-    caller_box text := public.jwt_box_id();
-    caller_restaurant text := public.jwt_restaurant_id();
+    caller_box text := private.jwt_box_id();
+    caller_restaurant text := private.jwt_restaurant_id();
     acked bigint;
     stored_seqs bigint[];    -- new events stored by this call
     retried_seqs bigint[];   -- events the cloud refused before, sent again from dead letters
@@ -210,7 +210,7 @@ declare
     current_order text;
     ev record;
 begin
-    perform public.sync_check_caller(sync_push.box_id, caller_box, caller_restaurant, events);
+    perform private.sync_check_caller(sync_push.box_id, caller_box, caller_restaurant, events);
 
     insert into public.sync_cursors (box_id, restaurant_id) values (caller_box, caller_restaurant)
         on conflict do nothing;
@@ -220,13 +220,13 @@ begin
     -- (normally everything at or below the cursor). A refused event is stored with its reason.
     with incoming as (
         select distinct on ((e ->> 'seq')::bigint) (e ->> 'seq')::bigint as seq, e,
-               public.sync_event_problem(e, caller_box) as problem
+               private.sync_event_problem(e, caller_box) as problem
           from jsonb_array_elements(events) e
          order by (e ->> 'seq')::bigint
     ), stored as (
         insert into public.sync_events (box_id, seq, restaurant_id, id, type, data, at, hlc, stations, rejected_reason)
         select caller_box, seq, caller_restaurant, coalesce(e ->> 'id', ''), coalesce(e ->> 'type', ''),
-               coalesce(e -> 'data', 'null'), public.sync_timestamptz(e ->> 'at'), coalesce(e ->> 'hlc', ''),
+               coalesce(e -> 'data', 'null'), private.sync_timestamptz(e ->> 'at'), coalesce(e ->> 'hlc', ''),
                case when jsonb_typeof(e -> 'stations') = 'array'
                     then array(select jsonb_array_elements_text(e -> 'stations')) else '{}' end,
                problem
@@ -243,8 +243,8 @@ begin
     with retried as (
         update public.sync_events s
            set id = coalesce(e ->> 'id', ''), type = coalesce(e ->> 'type', ''), data = coalesce(e -> 'data', 'null'),
-               at = public.sync_timestamptz(e ->> 'at'), hlc = coalesce(e ->> 'hlc', ''),
-               rejected_reason = public.sync_event_problem(e, caller_box), received_at = now()
+               at = private.sync_timestamptz(e ->> 'at'), hlc = coalesce(e ->> 'hlc', ''),
+               rejected_reason = private.sync_event_problem(e, caller_box), received_at = now()
           from jsonb_array_elements(events) e
          where s.box_id = caller_box and s.seq = (e ->> 'seq')::bigint
            and s.rejected_reason is not null and s.seq <> all (stored_seqs)
@@ -259,9 +259,9 @@ begin
     -- Apply all order snapshots at once; if that fails, find the culprits one order at a time
     -- (best snapshot first) so one bad event cannot hold back the rest of the batch.
     begin
-        perform public.sync_apply_orders(caller_restaurant, caller_box, order_seqs);
+        perform private.sync_apply_orders(caller_restaurant, caller_box, order_seqs);
     exception when others then
-        if public.sync_is_transient(sqlstate) then
+        if private.sync_is_transient(sqlstate) then
             raise;
         end if;
         for ev in
@@ -272,10 +272,10 @@ begin
         loop
             continue when ev.order_id = current_order;
             begin
-                perform public.sync_apply_orders(caller_restaurant, caller_box, array[ev.seq]);
+                perform private.sync_apply_orders(caller_restaurant, caller_box, array[ev.seq]);
                 current_order := ev.order_id;
             exception when others then
-                perform public.sync_reject_event(caller_box, ev.seq, sqlstate, sqlerrm);
+                perform private.sync_reject_event(caller_box, ev.seq, sqlstate, sqlerrm);
             end;
         end loop;
     end;
@@ -287,9 +287,9 @@ begin
          order by s.hlc
     loop
         begin
-            perform public.sync_apply_menu_item(caller_restaurant, caller_box, ev.data, ev.hlc);
+            perform private.sync_apply_menu_item(caller_restaurant, caller_box, ev.data, ev.hlc);
         exception when others then
-            perform public.sync_reject_event(caller_box, ev.seq, sqlstate, sqlerrm);
+            perform private.sync_reject_event(caller_box, ev.seq, sqlstate, sqlerrm);
         end;
     end loop;
 
@@ -314,7 +314,7 @@ end
 $$;
 
 -- Who may push, and is the batch well-formed at all (else the whole call is refused).
-create or replace function public.sync_check_caller(pushed_box text, caller_box text, caller_restaurant text, events jsonb)
+create or replace function private.sync_check_caller(pushed_box text, caller_box text, caller_restaurant text, events jsonb)
 returns void
 language plpgsql stable security invoker
 set search_path = ''
@@ -345,7 +345,7 @@ begin
 end
 $$;
 
-create or replace function public.sync_menu_document(p_restaurant text) returns jsonb
+create or replace function private.sync_menu_document(p_restaurant text) returns jsonb
 language sql stable security invoker
 set search_path = ''
 as $$
@@ -388,7 +388,7 @@ language plpgsql stable security invoker
 set search_path = ''
 as $$
 declare
-    caller_restaurant text := public.jwt_restaurant_id();
+    caller_restaurant text := private.jwt_restaurant_id();
     current_version bigint;
 begin
     if caller_restaurant is null then
@@ -399,15 +399,15 @@ begin
     if current_version is null or current_version = 0 or current_version <= coalesce(since_version, 0) then
         return null;
     end if;
-    return public.sync_menu_document(caller_restaurant);
+    return private.sync_menu_document(caller_restaurant);
 end
 $$;
 
 revoke all on function public.sync_push(text, jsonb), public.sync_pull_menu(bigint),
-    public.sync_apply_orders(text, text, bigint[]), public.sync_apply_menu_item(text, text, jsonb, text),
-    public.sync_menu_document(text), public.sync_check_caller(text, text, text, jsonb),
-    public.sync_reject_event(text, bigint, text, text) from public, anon;
+    private.sync_apply_orders(text, text, bigint[]), private.sync_apply_menu_item(text, text, jsonb, text),
+    private.sync_menu_document(text), private.sync_check_caller(text, text, text, jsonb),
+    private.sync_reject_event(text, bigint, text, text) from public, anon;
 grant execute on function public.sync_push(text, jsonb), public.sync_pull_menu(bigint) to authenticated;
-grant execute on function public.sync_apply_orders(text, text, bigint[]), public.sync_check_caller(text, text, text, jsonb),
-    public.sync_reject_event(text, bigint, text, text),
-    public.sync_apply_menu_item(text, text, jsonb, text), public.sync_menu_document(text) to authenticated;
+grant execute on function private.sync_apply_orders(text, text, bigint[]), private.sync_check_caller(text, text, text, jsonb),
+    private.sync_reject_event(text, bigint, text, text),
+    private.sync_apply_menu_item(text, text, jsonb, text), private.sync_menu_document(text) to authenticated;

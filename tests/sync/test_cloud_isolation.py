@@ -82,12 +82,12 @@ def test_functions_cannot_reach_another_restaurant(cloud, two_restaurants):
     cloud.push(r["a"], r["box_a"], own.events)
     with pytest.raises(psycopg.errors.InsufficientPrivilege):  # A's own event applied as B's
         with cloud.as_box(r["a"], r["box_a"]) as conn:
-            conn.execute("select sync_apply_orders(%s, %s, array[1]::bigint[])", (r["b"], r["box_a"]))
+            conn.execute("select private.sync_apply_orders(%s, %s, array[1]::bigint[])", (r["b"], r["box_a"]))
     with cloud.as_box(r["a"], r["box_a"]) as conn:  # B's events are invisible to A
-        assert conn.execute("select sync_apply_orders(%s, %s, array[1, 2, 3]::bigint[])",
+        assert conn.execute("select private.sync_apply_orders(%s, %s, array[1, 2, 3]::bigint[])",
                             (r["a"], r["box_b"])).fetchone()[0] == 0
     with cloud.as_box(r["a"], r["box_a"]) as conn:
-        assert conn.execute("select sync_menu_document(%s)", (r["b"],)).fetchone()[0] is None
+        assert conn.execute("select private.sync_menu_document(%s)", (r["b"],)).fetchone()[0] is None
         menu = conn.execute("select sync_pull_menu(0)").fetchone()[0]
     assert menu is not None and [i["id"] for i in menu["items"]] == ["burger"]
     # a forged combination (A's restaurant, B's box) is not a registered box
@@ -134,3 +134,12 @@ def test_over_http_the_gateway_answers_403_for_another_box(gateway, two_restaura
     response = requests.post(f"{gateway.url}/rest/v1/rpc/sync_push", timeout=5, headers={"apikey": ANON_KEY},
                              json={"box_id": r["box_b"], "events": []})
     assert response.status_code == 401
+
+
+def test_only_the_two_sync_functions_are_exposed_over_http(gateway, cloud):
+    restaurant = cloud.restaurant()
+    _, token = cloud.box(restaurant)
+    headers = {"apikey": ANON_KEY, "Authorization": f"Bearer {token}"}
+    for helper in ("sync_apply_orders", "sync_menu_document", "jwt_restaurant_id", "sync_reject_event"):
+        response = requests.post(f"{gateway.url}/rest/v1/rpc/{helper}", json={}, headers=headers, timeout=5)
+        assert response.status_code == 404, helper
