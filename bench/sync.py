@@ -37,7 +37,8 @@ from pg_server import ThrowawayPostgres  # noqa: E402
 
 
 def one_order(box: Box, rng: random.Random) -> None:
-    """An order taken, fired, bumped at every station and handed over: ~5 events."""
+    """An order taken, fired, an item marked done now and then, bumped at every station and
+    handed over: ~5 events."""
     request = OrderRequest(client_order_id=uuid.uuid4(), source=rng.choice(["pos", "voice", "kiosk"]),
                            items=[OrderItemRequest(menu_item_id=rng.choice(SIMPLE_ITEMS))
                                   for _ in range(rng.randint(1, 3))])
@@ -45,6 +46,9 @@ def one_order(box: Box, rng: random.Random) -> None:
     if rng.random() < 0.05:
         commands.void_order(box.store, order.id, "customer left", SYSTEM)
         return
+    if rng.random() < 0.5:
+        ticket = order.tickets[0]
+        order = commands.mark_item_done(box.store, ticket.id, ticket.item_ids[0], SYSTEM)
     for ticket in order.tickets:
         order = commands.bump_ticket(box.store, ticket.id, SYSTEM)
     commands.complete_order(box.store, order.id, SYSTEM)

@@ -103,7 +103,7 @@ begin
        and (i.order_id, i.id) not in (select x -> 'o' ->> 'id', item ->> 'id'
                                         from jsonb_array_elements(winners) x,
                                              jsonb_array_elements(x -> 'o' -> 'items') item);
-    insert into public.order_items (
+    insert into public.order_items as i_stored (
         restaurant_id, order_id, id, menu_item_id, name, station, quantity, unit_price_cents,
         modifiers, notes, course, line_total_cents, tax_rate_bp, done_at)
     select p_restaurant, x -> 'o' ->> 'id', i.id, i.menu_item_id, i.name, i.station, i.quantity,
@@ -120,14 +120,22 @@ begin
         quantity = excluded.quantity, unit_price_cents = excluded.unit_price_cents,
         modifiers = excluded.modifiers, notes = excluded.notes, course = excluded.course,
         line_total_cents = excluded.line_total_cents, tax_rate_bp = excluded.tax_rate_bp,
-        done_at = excluded.done_at;
+        done_at = excluded.done_at
+    -- most snapshots leave most items as they were: rewriting them would only bloat the table
+    where (i_stored.menu_item_id, i_stored.name, i_stored.station, i_stored.quantity, i_stored.unit_price_cents,
+           i_stored.modifiers, i_stored.notes, i_stored.course, i_stored.line_total_cents, i_stored.tax_rate_bp,
+           i_stored.done_at)
+          is distinct from
+          (excluded.menu_item_id, excluded.name, excluded.station, excluded.quantity, excluded.unit_price_cents,
+           excluded.modifiers, excluded.notes, excluded.course, excluded.line_total_cents, excluded.tax_rate_bp,
+           excluded.done_at);
 
     delete from public.tickets t
      where t.restaurant_id = p_restaurant and t.order_id = any (applied)
        and (t.order_id, t.id) not in (select x -> 'o' ->> 'id', ticket ->> 'id'
                                         from jsonb_array_elements(winners) x,
                                              jsonb_array_elements(x -> 'o' -> 'tickets') ticket);
-    insert into public.tickets (
+    insert into public.tickets as t_stored (
         restaurant_id, order_id, id, station, status, fired_at, started_at, bumped_at, item_ids)
     select p_restaurant, x -> 'o' ->> 'id', t.id, t.station, t.status, t.fired_at, t.started_at, t.bumped_at,
            array(select jsonb_array_elements_text(coalesce(t.item_ids, '[]')))
@@ -138,7 +146,10 @@ begin
      where x -> 'o' ->> 'id' = any (applied)
     on conflict (restaurant_id, order_id, id) do update set
         station = excluded.station, status = excluded.status, fired_at = excluded.fired_at,
-        started_at = excluded.started_at, bumped_at = excluded.bumped_at, item_ids = excluded.item_ids;
+        started_at = excluded.started_at, bumped_at = excluded.bumped_at, item_ids = excluded.item_ids
+    where (t_stored.station, t_stored.status, t_stored.fired_at, t_stored.started_at, t_stored.bumped_at, t_stored.item_ids)
+          is distinct from
+          (excluded.station, excluded.status, excluded.fired_at, excluded.started_at, excluded.bumped_at, excluded.item_ids);
     return cardinality(applied);
 end
 $$;
