@@ -1,6 +1,6 @@
 """Sync benchmark: a day of service queued offline, then connectivity; and online order-to-cloud.
 
-    taskset -c 0 .venv/bin/python bench/sync.py [--orders 10000] [--online-seconds 30]
+    taskset -c 0 .venv/bin/python bench/sync.py [--orders 10000] [--online-seconds 30] [--cloud-cpus 1]
 
 Everything is real: the box's Store (SQLite, synchronous=FULL) and commands, the sync worker,
 the PostgREST-compatible gateway over loopback HTTP, and PostgreSQL with the Supabase
@@ -117,9 +117,10 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--online-seconds", type=float, default=30.0)
     parser.add_argument("--online-rate", type=float, default=5.0, help="orders per second while online")
+    parser.add_argument("--cloud-cpus", default=None, help="CPUs for PostgreSQL (taskset list), e.g. 1")
     args = parser.parse_args()
 
-    postgres = ThrowawayPostgres().start()
+    postgres = ThrowawayPostgres(cpus=args.cloud_cpus).start()
     gateway = None
     try:
         postgres.apply_migrations()

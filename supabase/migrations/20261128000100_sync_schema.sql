@@ -183,6 +183,9 @@ create table public.sync_events (
     primary key (box_id, seq)
 );
 
+-- Refused events are few: this finds a box's (for retries from its dead letters) at no cost.
+create index sync_events_refused on public.sync_events (box_id) where rejected_reason is not null;
+
 create table public.sync_cursors (
     box_id         text primary key references public.boxes (id) on delete cascade,
     restaurant_id  text not null references public.restaurants (id) on delete cascade,

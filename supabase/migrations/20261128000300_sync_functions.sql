@@ -44,8 +44,9 @@ $$;
 -- wins, and a completed or voided order never goes back because an older (or a stale box's)
 -- event arrived late. Set-based, so a batch of 500 events costs a handful of statements; the
 -- rank test sits in ON CONFLICT ... WHERE, which re-checks the row under its lock, so two boxes
--- pushing the same order at once still converge. Returns how many orders changed.
-create or replace function private.sync_apply_orders(p_restaurant text, p_box text, p_seqs bigint[])
+-- pushing the same order at once still converge. Reads the snapshots from the pushed events
+-- themselves (p_events, those of p_seqs), not back from the table. Returns how many orders changed.
+create or replace function private.sync_apply_orders(p_restaurant text, p_box text, p_events jsonb, p_seqs bigint[])
 returns int
 language plpgsql security invoker
 set search_path = ''
@@ -57,11 +58,13 @@ begin
     select coalesce(jsonb_agg(jsonb_build_object('seq', best.seq, 'hlc', best.hlc, 'o', best.snapshot)
                               order by best.snapshot ->> 'id'), '[]')
       into winners
-      from (select distinct on (s.data -> 'order' ->> 'id') s.seq, s.hlc, s.data -> 'order' as snapshot
-              from public.sync_events s
-             where s.box_id = p_box and s.seq = any (p_seqs)
-             order by s.data -> 'order' ->> 'id',
-                      (s.data -> 'order' ->> 'status' in ('completed', 'voided')) desc, s.hlc desc) best;
+      from (select distinct on (e -> 'data' -> 'order' ->> 'id')
+                   (e ->> 'seq')::bigint as seq, e ->> 'hlc' as hlc, e -> 'data' -> 'order' as snapshot
+              from jsonb_array_elements(p_events) e
+             where (e ->> 'seq')::bigint = any (p_seqs)
+             order by e -> 'data' -> 'order' ->> 'id',
+                      (e -> 'data' -> 'order' ->> 'status' in ('completed', 'voided')) desc,
+                      e ->> 'hlc' collate "C" desc) best;
 
     with incoming as (
         select (x ->> 'seq')::bigint as seq, x ->> 'hlc' as hlc, x -> 'o' as o from jsonb_array_elements(winners) x
@@ -217,7 +220,8 @@ declare
     retried_seqs bigint[];   -- events the cloud refused before, sent again from dead letters
     order_seqs bigint[];     -- the acceptable order/ticket events among both
     menu_seqs bigint[];
-    rejected jsonb;
+    rejected jsonb := '[]';
+    refusals boolean;        -- whether any event of this call may have been refused
     current_order text;
     ev record;
 begin
@@ -247,10 +251,14 @@ begin
     )
     select coalesce(array_agg(seq), '{}'),
            coalesce(array_agg(seq) filter (where rejected_reason is null and split_part(type, '.', 1) in ('order', 'ticket')), '{}'),
-           coalesce(array_agg(seq) filter (where rejected_reason is null and type = 'menu.item_updated'), '{}')
-      into stored_seqs, order_seqs, menu_seqs
+           coalesce(array_agg(seq) filter (where rejected_reason is null and type = 'menu.item_updated'), '{}'),
+           coalesce(bool_or(rejected_reason is not null), false)
+      into stored_seqs, order_seqs, menu_seqs, refusals
       from stored;
 
+    -- Retries only happen when the cloud refused something of this box before (partial index).
+    if exists (select 1 from public.sync_events r where r.box_id = caller_box and r.rejected_reason is not null
+                                                 and r.seq <> all (stored_seqs)) then
     with retried as (
         update public.sync_events s
            set id = coalesce(e ->> 'id', ''), type = coalesce(e ->> 'type', ''), data = coalesce(e -> 'data', 'null'),
@@ -266,15 +274,20 @@ begin
            menu_seqs || coalesce(array_agg(seq) filter (where rejected_reason is null and type = 'menu.item_updated'), '{}')
       into retried_seqs, order_seqs, menu_seqs
       from retried;
+    refusals := refusals or cardinality(retried_seqs) > 0;
+    else
+        retried_seqs := '{}';
+    end if;
 
     -- Apply all order snapshots at once; if that fails, find the culprits one order at a time
     -- (best snapshot first) so one bad event cannot hold back the rest of the batch.
     begin
-        perform private.sync_apply_orders(caller_restaurant, caller_box, order_seqs);
+        perform private.sync_apply_orders(caller_restaurant, caller_box, events, order_seqs);
     exception when others then
         if private.sync_is_transient(sqlstate) then
             raise;
         end if;
+        refusals := true;
         for ev in
             select s.seq, s.data -> 'order' ->> 'id' as order_id
               from public.sync_events s
@@ -283,7 +296,7 @@ begin
         loop
             continue when ev.order_id = current_order;
             begin
-                perform private.sync_apply_orders(caller_restaurant, caller_box, array[ev.seq]);
+                perform private.sync_apply_orders(caller_restaurant, caller_box, events, array[ev.seq]);
                 current_order := ev.order_id;
             exception when others then
                 perform private.sync_reject_event(caller_box, ev.seq, sqlstate, sqlerrm);
@@ -301,6 +314,7 @@ begin
             perform private.sync_apply_menu_item(caller_restaurant, caller_box, ev.data, ev.hlc);
         exception when others then
             perform private.sync_reject_event(caller_box, ev.seq, sqlstate, sqlerrm);
+            refusals := true;
         end;
     end loop;
 
@@ -310,10 +324,12 @@ begin
      where c.box_id = caller_box
     returning c.acked_seq into acked;
 
-    select coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'id', s.id, 'reason', s.rejected_reason) order by s.seq), '[]')
-      into rejected
-      from public.sync_events s
-     where s.box_id = caller_box and s.seq = any (stored_seqs || retried_seqs) and s.rejected_reason is not null;
+    if refusals then
+        select coalesce(jsonb_agg(jsonb_build_object('seq', s.seq, 'id', s.id, 'reason', s.rejected_reason) order by s.seq), '[]')
+          into rejected
+          from public.sync_events s
+         where s.box_id = caller_box and s.seq = any (stored_seqs || retried_seqs) and s.rejected_reason is not null;
+    end if;
 
     return jsonb_build_object(
         'cursor', acked,
@@ -415,10 +431,10 @@ end
 $$;
 
 revoke all on function public.sync_push(text, jsonb), public.sync_pull_menu(bigint),
-    private.sync_apply_orders(text, text, bigint[]), private.sync_apply_menu_item(text, text, jsonb, text),
+    private.sync_apply_orders(text, text, jsonb, bigint[]), private.sync_apply_menu_item(text, text, jsonb, text),
     private.sync_menu_document(text), private.sync_check_caller(text, text, text, jsonb),
     private.sync_reject_event(text, bigint, text, text) from public, anon;
 grant execute on function public.sync_push(text, jsonb), public.sync_pull_menu(bigint) to authenticated;
-grant execute on function private.sync_apply_orders(text, text, bigint[]), private.sync_check_caller(text, text, text, jsonb),
+grant execute on function private.sync_apply_orders(text, text, jsonb, bigint[]), private.sync_check_caller(text, text, text, jsonb),
     private.sync_reject_event(text, bigint, text, text),
     private.sync_apply_menu_item(text, text, jsonb, text), private.sync_menu_document(text) to authenticated;

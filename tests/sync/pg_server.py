@@ -35,7 +35,8 @@ def _free_port() -> int:
 
 
 class ThrowawayPostgres:
-    def __init__(self) -> None:
+    def __init__(self, *, cpus: str | None = None) -> None:
+        self.cpus = cpus  # e.g. "1": keep the cloud off the cores a benchmark gives the box
         self.bindir = _bindir()
         self.root = Path(tempfile.mkdtemp(prefix="edge-pg-"))
         self.data = self.root / "data"
@@ -54,6 +55,8 @@ class ThrowawayPostgres:
         command = [str(self.bindir / args[0]), *args[1:]]
         if self._as_postgres:
             command = ["runuser", "-u", "postgres", "--", *command]
+        if self.cpus is not None:
+            command = ["taskset", "-c", self.cpus, *command]
         subprocess.run(command, check=True, capture_output=True, timeout=60)
 
     def start(self) -> "ThrowawayPostgres":
