@@ -74,7 +74,8 @@ class Transport:
 
     def rpc(self, function: str, body: bytes):
         try:
-            response = self.session.post(f"{self.url}/rest/v1/rpc/{function}", data=body, timeout=self.timeout)
+            response = self.session.post(f"{self.url}/rest/v1/rpc/{function}", data=body, timeout=self.timeout,
+                                         allow_redirects=False)
         except requests.Timeout as error:
             raise SyncError("timeout", f"no answer in time: {error.__class__.__name__}") from None
         except requests.ConnectionError as error:
@@ -111,6 +112,9 @@ def _error_for(response: requests.Response) -> SyncError:
         body = {}
     body = body if isinstance(body, dict) else {}
     code, message = body.get("code"), body.get("message") or response.reason or "error"
+    if 300 <= status < 400:  # the cloud never redirects an RPC; a hotel or café login page does
+        return SyncError("captive_portal", f"redirected to {response.headers.get('Location', '?')} "
+                                           "(a captive portal?)", status=status)
     if status in (401, 403):
         return SyncError("credentials", message, status=status, code=code)
     if status == 413:

@@ -42,6 +42,8 @@ FAULTS = {
     "http_429": (dict(kind="status", status=429, headers={"Retry-After": "7"}), "rate_limited"),
     "stall": (dict(kind="stall", stall_s=30), "timeout"),
     "captive_portal": (dict(kind="captive_portal"), "captive_portal"),
+    "captive_redirect": (dict(kind="status", status=302, headers={"Location": "http://192.0.2.1/login"}),
+                         "captive_portal"),
     "reset": (dict(kind="reset"), "offline"),
 }
 
