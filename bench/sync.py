@@ -28,8 +28,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "sync")]
 
 import psycopg  # noqa: E402
 
-from boxes import SIMPLE_ITEMS, Box  # noqa: E402
-from conftest import ANON_KEY, JWT_SECRET, Cloud  # noqa: E402
+from sync_box import SIMPLE_ITEMS, Box  # noqa: E402
+from sync_cloud import ANON_KEY, JWT_SECRET, Cloud  # noqa: E402
 from edge.domain.actors import SYSTEM  # noqa: E402
 from edge.domain.orders import OrderItemRequest, OrderRequest  # noqa: E402
 from edge.store import commands  # noqa: E402

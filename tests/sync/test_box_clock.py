@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from boxes import assert_cloud_equals_box
+from sync_box import assert_cloud_equals_box
 from edge.domain.actors import SYSTEM
 from edge.domain.hlc import Stamp
 from edge.store import commands

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from boxes import assert_cloud_equals_box
+from sync_box import assert_cloud_equals_box
 from sync import state
 from sync.status import health, sync_status
 

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from edge.domain import lifecycle
-from factory import BoxTimeline
+from sync_timeline import BoxTimeline
 
 
 def test_owner_views(cloud):

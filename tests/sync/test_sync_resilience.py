@@ -13,8 +13,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from boxes import assert_cloud_equals_box
-from conftest import ANON_KEY
+from sync_box import assert_cloud_equals_box
+from sync_cloud import ANON_KEY
 from edge.domain.actors import SYSTEM
 from edge.store import commands
 from sync import state

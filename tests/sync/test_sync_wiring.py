@@ -12,7 +12,7 @@ import jwt
 import pytest
 from click.testing import CliRunner
 
-from conftest import ANON_KEY, JWT_SECRET
+from sync_cloud import ANON_KEY, JWT_SECRET
 from edge.app import create_app
 from edge.cli import main
 from edge.demo import seed_demo
