@@ -11,6 +11,8 @@ from flask import Flask, g, request
 
 from edge import auth
 from edge.api import auth as auth_api, errors, menu as menu_api, orders as orders_api, system
+from edge.api import voice as voice_api
+from edge.api import sync as sync_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.settings import Settings
 from edge.store import Store
@@ -79,18 +81,11 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     for blueprint in (system.bp, system.root, auth_api.bp, menu_api.bp, orders_api.bp):
         app.register_blueprint(blueprint)
     _register_health(services)
+    voice_api.init_app(app, services, start=start_workers)
     _instrument(app, services)
     services.on_close(store.close)
-    _install_features(app, services, start_workers)
+    sync_api.init_app(app, services, start=start_workers)  # after store.close: stops before it
     return app
-
-
-def _install_features(app: Flask, services: Services, start_workers: bool) -> None:
-    import sync.service
-    from edge.api import sync as sync_api
-
-    sync.service.install(services, start=start_workers)
-    app.register_blueprint(sync_api.bp)
 
 
 def open_store(settings: Settings) -> Store:
@@ -101,6 +96,8 @@ def open_store(settings: Settings) -> Store:
 
 def _register_health(services: Services) -> None:
     def database() -> Check:
+        if not services.store.writer_alive:
+            return Check("down", "the database writer has stopped; orders cannot be saved")
         services.store.read().execute("SELECT 1 FROM events LIMIT 1").fetchall()
         return Check("ok", f"last event {services.store.last_seq}")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
 
 from sync_box import assert_cloud_equals_box
 from sync import state
+from sync.backoff import Backoff
 from sync.status import health, sync_status
 
 
@@ -51,6 +53,7 @@ FAULTS = {
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_transient_faults_back_off_and_then_everything_arrives_once(fault, box, cloud, gateway):
     options, kind = FAULTS[fault]
+    box.worker.backoff = Backoff(base_s=20, rng=random.Random(3))  # long enough to watch it wait
     box.day(4)
     gateway.fail_next(times=2, **options)
     started = time.monotonic()
