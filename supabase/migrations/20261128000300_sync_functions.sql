@@ -221,6 +221,7 @@ declare
     order_seqs bigint[];     -- the acceptable order/ticket events among both
     menu_seqs bigint[];
     rejected jsonb := '[]';
+    reused jsonb := '[]';    -- seqs that already hold a different event
     refusals boolean;        -- whether any event of this call may have been refused
     current_order text;
     ev record;
@@ -279,6 +280,20 @@ begin
         retried_seqs := '{}';
     end if;
 
+    -- A "duplicate" must be the same event: a seq that already holds another event means the
+    -- box's database was replaced (restored from an old backup, reinstalled) and is reusing
+    -- numbers. Those events are refused loudly rather than skipped as duplicates and lost.
+    if cardinality(stored_seqs) + cardinality(retried_seqs) < jsonb_array_length(events) then
+        select coalesce(jsonb_agg(jsonb_build_object(
+                   'seq', s.seq, 'id', e ->> 'id',
+                   'reason', format('seq %s already holds another event (%s) from this box: was its database '
+                                    'replaced? The cloud keeps the first one', s.seq, s.id)) order by s.seq), '[]')
+          into reused
+          from jsonb_array_elements(events) e
+          join public.sync_events s on s.box_id = caller_box and s.seq = (e ->> 'seq')::bigint
+         where s.id is distinct from e ->> 'id';
+    end if;
+
     -- Apply all order snapshots at once; if that fails, find the culprits one order at a time
     -- (best snapshot first) so one bad event cannot hold back the rest of the batch.
     begin
@@ -334,8 +349,9 @@ begin
     return jsonb_build_object(
         'cursor', acked,
         'accepted', cardinality(stored_seqs) + cardinality(retried_seqs) - jsonb_array_length(rejected),
-        'duplicates', jsonb_array_length(events) - cardinality(stored_seqs) - cardinality(retried_seqs),
-        'rejected', rejected,
+        'duplicates', jsonb_array_length(events) - cardinality(stored_seqs) - cardinality(retried_seqs)
+                      - jsonb_array_length(reused),
+        'rejected', rejected || reused,
         'menu_version', (select r.menu_version from public.restaurants r where r.id = caller_restaurant));
 end
 $$;

@@ -106,3 +106,19 @@ def test_a_bad_event_is_rejected_with_its_reason_and_the_rest_arrive(cloud):
     retry = cloud.push(restaurant, box, [bad])
     assert retry["rejected"] == [] and retry["accepted"] == 1
     assert order_row(cloud, restaurant, broken.id)[0] == "open"
+
+
+def test_a_seq_reused_for_another_event_is_refused_not_skipped(cloud):
+    """A box restored from an old backup numbers new events with seqs the cloud already has."""
+    restaurant = cloud.restaurant()
+    box, _ = cloud.box(restaurant)
+    before = BoxTimeline(box)
+    before.full_service()
+    cloud.push(restaurant, box, before.events)
+    after = BoxTimeline(box)  # seq starts at 1 again
+    lost = after.create()
+    result = cloud.push(restaurant, box, after.events)
+    assert [r["seq"] for r in result["rejected"]] == [1]
+    assert "already holds another event" in result["rejected"][0]["reason"]
+    assert result["duplicates"] == 0
+    assert cloud.scalar("select count(*) from orders where id = %s", lost.id) == 0
