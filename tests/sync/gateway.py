@@ -209,7 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _claims(self) -> tuple[str, dict] | tuple[None, dict]:
         """(role, claims), or (None, error body) when the credential is refused."""
         if self.headers.get("apikey") != self.owner.anon_key:
-            return None, {"message": "Invalid API key", "hint": "Double check your Supabase `anon` or `service_role` API key."}
+            return None, {"message": "Invalid API key",
+                          "hint": "Double check your Supabase `anon` or `service_role` API key."}
         authorization = self.headers.get("Authorization", "")
         if not authorization:
             return "anon", {"role": "anon"}

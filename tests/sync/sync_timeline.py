@@ -20,9 +20,12 @@ from edge.domain.orders import Order, OrderItemRequest, OrderRequest, build_orde
 MENU = Menu(version=1, categories=[Category(id="mains", name="Mains"), Category(id="drinks", name="Drinks")],
             items=[
                 MenuItem(id="burger", name="Burger", category_id="mains", price_cents=1250, tax_rate_bp=875,
-                         station="grill", modifier_groups=[ModifierGroup(id="cook", name="Cook", min=0, max=1, modifiers=[
-                             Modifier(id="rare", name="Rare"), Modifier(id="cheese", name="Cheese", price_delta_cents=150)])]),
-                MenuItem(id="fries", name="Fries", category_id="mains", price_cents=450, tax_rate_bp=875, station="fry"),
+                         station="grill", modifier_groups=[ModifierGroup(
+                             id="cook", name="Cook", min=0, max=1,
+                             modifiers=[Modifier(id="rare", name="Rare"),
+                                        Modifier(id="cheese", name="Cheese", price_delta_cents=150)])]),
+                MenuItem(id="fries", name="Fries", category_id="mains", price_cents=450, tax_rate_bp=875,
+                         station="fry"),
                 MenuItem(id="cola", name="Cola", category_id="drinks", price_cents=300, tax_rate_bp=875, station="bar"),
             ])
 

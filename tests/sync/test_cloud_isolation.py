@@ -25,7 +25,8 @@ def two_restaurants(cloud):
     box_a, _ = cloud.box(a)
     box_b, token_b = cloud.box(b)
     for restaurant in (a, b):
-        cloud.admin.execute("insert into menu_categories (restaurant_id, id, name) values (%s, 'mains', 'Mains')", (restaurant,))
+        cloud.admin.execute("insert into menu_categories (restaurant_id, id, name) values (%s, 'mains', 'Mains')",
+                            (restaurant,))
         cloud.admin.execute("insert into menu_items (restaurant_id, id, category_id, name, price_cents, station) "
                             "values (%s, 'burger', 'mains', 'Burger', 1000, 'grill')", (restaurant,))
     timeline = BoxTimeline(box_b)
@@ -104,15 +105,17 @@ def test_another_restaurants_ids_in_a_payload_only_touch_ones_own_rows(cloud, tw
     r = two_restaurants
     stolen = [dict(e) for e in r["b_events"]]
     voided = dict(stolen[0], seq=1, hlc="999999999999999-000000-evil", box_id=r["box_a"])
-    voided["data"] = {"order": dict(r["b_order"], status="voided", void_reason="hacked", voided_at=r["b_order"]["created_at"])}
+    voided["data"] = {"order": dict(r["b_order"], status="voided", void_reason="hacked",
+                                    voided_at=r["b_order"]["created_at"])}
     claiming_b = dict(stolen[1], seq=2, box_id=r["box_b"])
     result = cloud.push(r["a"], r["box_a"], [voided, claiming_b])
     assert [x["seq"] for x in result["rejected"]] == [2]
     assert "not the pushing box" in result["rejected"][0]["reason"]
-    b_status = cloud.scalar("select status from orders where restaurant_id = %s and id = %s", r["b"], r["b_order"]["id"])
+    status_sql = "select status from orders where restaurant_id = %s and id = %s"
+    b_status = cloud.scalar(status_sql, r["b"], r["b_order"]["id"])
     assert b_status == "completed"
     # the payload created a row of A's own, under the same order id
-    assert cloud.scalar("select status from orders where restaurant_id = %s and id = %s", r["a"], r["b_order"]["id"]) == "voided"
+    assert cloud.scalar(status_sql, r["a"], r["b_order"]["id"]) == "voided"
 
 
 def test_anonymous_callers_get_nothing(cloud, two_restaurants):

@@ -16,7 +16,8 @@ def seed_cloud_menu(cloud, restaurant: str, items: int) -> None:
         cloud.admin.execute("insert into menu_categories (restaurant_id, id, name, position) "
                             "select %s, 'cat-' || n, 'Category ' || n, n from generate_series(1, 20) n", (restaurant,))
         cloud.admin.execute(
-            "insert into menu_items (restaurant_id, id, category_id, name, price_cents, tax_rate_bp, station, position) "
+            "insert into menu_items "
+            "(restaurant_id, id, category_id, name, price_cents, tax_rate_bp, station, position) "
             "select %s, 'item-' || n, 'cat-' || (n %% 20 + 1), 'Dish ' || n, 100 + n, 875, "
             "(array['grill', 'fry', 'pastry'])[n %% 3 + 1], n from generate_series(1, %s) n", (restaurant, items))
         cloud.admin.execute("insert into modifier_groups (restaurant_id, id, name, min_choices, max_choices) "
@@ -25,7 +26,8 @@ def seed_cloud_menu(cloud, restaurant: str, items: int) -> None:
                             "values (%(r)s, 'small', 'size', 'Small', 0, 1), (%(r)s, 'large', 'size', 'Large', 150, 2)",
                             {"r": restaurant})
         cloud.admin.execute("insert into menu_item_modifier_groups (restaurant_id, item_id, group_id) "
-                            "select %s, 'item-' || n, 'size' from generate_series(1, least(50, %s)) n", (restaurant, items))
+                            "select %s, 'item-' || n, 'size' from generate_series(1, least(50, %s)) n",
+                            (restaurant, items))
 
 
 def menu_version(cloud, restaurant):

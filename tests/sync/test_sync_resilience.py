@@ -50,8 +50,11 @@ def test_worker_killed_at_random_points_the_cloud_ends_equal_to_the_box(make_box
         pushes_before = gateway.calls["sync_push"]
         worker = subprocess.Popen([EDGE, "sync", "run"], env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
-        wait_until(lambda: gateway.calls["sync_push"] > pushes_before, timeout=30)  # it is pushing...
-        time.sleep(rng.uniform(0, 0.5))  # ...somewhere in the backlog, or just past it
+        # kill it a random number of batches into the backlog, at whatever it is doing then
+        # (a request in flight, the cloud committing, the cursor being saved...)
+        batches = rng.randint(1, 15)
+        wait_until(lambda: gateway.calls["sync_push"] >= pushes_before + batches, timeout=30)
+        time.sleep(rng.uniform(0, 0.02))
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
         acked = state.load(box.store).acked_seq
