@@ -150,16 +150,22 @@ class SyncWorker:
         return seq
 
     def _push_retries(self) -> None:
-        seqs = state.retry_requested(self.store, self.max_events)
-        if not seqs:
-            return
-        batch = outbox.batch_by_seq(self.store, seqs, box_id=self.box_id)
-        result = self.transport.push(self.box_id, batch.encoded)
-        refused = {r["seq"] for r in result.rejected}
-        accepted = [seq for seq in batch.seqs if seq not in refused]
-        types = dict(zip(batch.seqs, batch.types))
-        self.store.write(lambda tx: state.record_retried(tx, accepted, result.rejected, types))
-        log.info("retried %d dead letter(s): %d accepted", len(batch), len(accepted))
+        """Dead letters someone asked to retry, one event a call: they are few, and one that is
+        still too large (413) must not block the others."""
+        for seq in state.retry_requested(self.store, limit=50):
+            batch = outbox.batch_by_seq(self.store, [seq], box_id=self.box_id)
+            if not batch:
+                continue
+            try:
+                rejected = self.transport.push(self.box_id, batch.encoded).rejected
+            except SyncError as error:
+                if error.kind != "too_large":
+                    raise
+                rejected = [{"seq": seq, "id": batch.ids[0], "reason": f"too large for the cloud: {error}"}]
+            accepted = [] if rejected else [seq]
+            types = dict(zip(batch.seqs, batch.types))
+            self.store.write(lambda tx: state.record_retried(tx, accepted, rejected, types))
+            log.info("retried dead letter seq %d: %s", seq, "accepted" if accepted else rejected[0]["reason"])
 
     def _pull_menu_if_due(self) -> None:
         if not self._menu_due and self.clock() - self._last_pull_attempt < self.pull_interval_s:

@@ -100,6 +100,10 @@ def test_413_halves_the_batch_and_an_event_too_large_alone_is_a_dead_letter(box,
     assert [letter["type"] for letter in letters] == ["order.created", "order.fired"]
     assert "too large" in letters[0]["reason"]
 
+    box.store.write(lambda tx: state.request_retry(tx))  # still too large: stays a dead letter
+    assert box.worker.run_once() is None
+    assert [letter["attempts"] for letter in state.dead_letters(box.store)] == [2, 2]
+
     gateway.max_body_bytes = 4 * 1024 * 1024  # the owner raises the limit; retry the dead letters
     box.store.write(lambda tx: state.request_retry(tx))
     assert box.worker.run_once() is None
