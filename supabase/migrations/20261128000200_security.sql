@@ -63,8 +63,9 @@ begin
                              'modifier_groups', 'menu_item_modifier_groups', 'modifiers',
                              'item_availability', 'orders', 'order_items', 'tickets', 'sync_events',
                              'sync_cursors'] loop
+        -- enable, not force: the tables' owner is the project's administrator (and the owner of
+        -- the security-definer menu-version trigger); every API role is held by the policies
         execute format('alter table public.%I enable row level security', t);
-        execute format('alter table public.%I force row level security', t);
     end loop;
 end
 $$;
