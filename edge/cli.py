@@ -174,9 +174,22 @@ def voice_check(model_path: Path | None, language: str | None) -> None:
         click.echo(line)
 
 
-from sync.cli import sync_group  # noqa: E402 - a feature's command group (sync imports no Flask)
+def _add_appliance_commands() -> None:
+    from edge.appliance.cli import COMMANDS
 
-main.add_command(sync_group)
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_appliance_commands()
+
+def _add_sync_commands() -> None:
+    from sync.cli import sync_group
+
+    main.add_command(sync_group)
+
+
+_add_sync_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

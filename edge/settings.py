@@ -37,6 +37,8 @@ class ServerSettings(Section):
     threads: int = Field(32, ge=2, le=512, description="gunicorn threads (WebSocket clients hold one each)")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=64 * 1024 * 1024)
     graceful_timeout_s: int = Field(10, ge=1, le=300)
+    public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$",
+                                   description="where tablets open the box, e.g. http://kitchen.local")
 
 
 class RestaurantSettings(Section):
