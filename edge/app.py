@@ -14,6 +14,7 @@ from edge import auth
 from edge.api import auth as auth_api, errors, menu as menu_api, orders as orders_api, system
 from edge.api import printers as printers_api
 from edge.api import voice as voice_api
+from edge.api import sync as sync_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.settings import Settings
 from edge.store import Store
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     printers_api.init_app(app, services, start_workers=start_workers)
     if start_workers:
         _start_kitchen_devices(services)
+    sync_api.init_app(app, services, start=start_workers)  # after store.close: stops before it
     return app
 
 

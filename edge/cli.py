@@ -183,6 +183,13 @@ def _add_appliance_commands() -> None:
 
 _add_appliance_commands()
 
+def _add_sync_commands() -> None:
+    from sync.cli import sync_group
+
+    main.add_command(sync_group)
+
+
+_add_sync_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -130,6 +130,7 @@ class SyncSettings(Section):
     box_token_file: Path | None = None
     box_id: str | None = None
     interval_s: float = Field(2.0, gt=0, le=3600)
+    menu_pull_interval_s: float = Field(60.0, gt=0, le=86400)
     timeout_s: float = Field(10.0, gt=0, le=120)
     batch_max_events: int = Field(500, ge=1, le=500)
     batch_max_bytes: int = Field(256 * 1024, ge=1024, le=256 * 1024)
