@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from conftest import login, order_body
+from edge_testing import login, order_body
 from edge.auth import TokenIssuer, User
 
 from .helpers import assert_error, post_order, snapshot

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import login, order_body
+from edge_testing import login, order_body
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.store import Store

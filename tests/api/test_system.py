@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from conftest import order_body
+from edge_testing import order_body
 from edge.api.routing import openapi_path
 from edge.app import create_app
 from edge.demo import seed_demo

@@ -118,7 +118,7 @@ def test_the_app_wires_buttons_and_reports_them_in_health(tmp_path, monkeypatch)
     from edge.app import create_app
     from edge.demo import seed_demo
     from edge.settings import Settings
-    from conftest import login, order_body
+    from edge_testing import login, order_body
 
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
     monkeypatch.delenv("EDGE_CONFIG", raising=False)

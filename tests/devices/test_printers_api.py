@@ -10,7 +10,7 @@ from PIL import Image
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import PrinterSettings, Settings
-from conftest import login, order_body
+from edge_testing import login, order_body
 from tests.devices.conftest import network_printer, wait_for
 
 

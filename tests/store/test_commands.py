@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import order_body
+from edge_testing import order_body
 from edge.demo import DEMO_MENU, seed_demo
 from edge.domain.actors import SYSTEM
 from edge.domain.errors import Invalid, NotFound

@@ -14,7 +14,7 @@ from edge.domain.actors import SYSTEM
 from edge.domain.orders import OrderRequest
 from edge.store import Store, commands
 
-from conftest import order_body
+from edge_testing import order_body
 
 
 @pytest.fixture
