@@ -8,6 +8,7 @@ worker closes the app, which drains the writer queue and closes the database cle
 from __future__ import annotations
 
 import logging
+import signal
 
 from gunicorn.app.base import BaseApplication
 
@@ -51,9 +52,22 @@ class EdgeServer(BaseApplication):
         return self.app
 
     def _announce(self, worker) -> None:
+        self._stop_long_requests_on_sigterm(worker)
         server = self.settings.server
         log.info("serving on http://%s:%s%s", server.host, server.port,
                  " (demo mode)" if self.settings.demo else "")
+
+    def _stop_long_requests_on_sigterm(self, worker) -> None:
+        """gunicorn waits up to the graceful timeout for running requests; an open WebSocket never
+        ends by itself, so tell the app to close them as soon as SIGTERM arrives."""
+        gunicorn_handler = worker.handle_exit
+
+        def handle_exit(signum, frame):
+            gunicorn_handler(signum, frame)
+            if self.app is not None:
+                self.app.extensions["edge"].stopping()
+
+        signal.signal(signal.SIGTERM, handle_exit)
 
     def _worker_exit(self, arbiter, worker) -> None:
         if self.app is not None:

@@ -37,6 +37,10 @@ class ServerSettings(Section):
     threads: int = Field(32, ge=2, le=512, description="gunicorn threads (WebSocket clients hold one each)")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=64 * 1024 * 1024)
     graceful_timeout_s: int = Field(10, ge=1, le=300)
+    ws_heartbeat_s: float = Field(10.0, ge=0.2, le=60, description="WebSocket ping interval; a tablet "
+                                  "that misses one is dropped at the next (so within 2x this)")
+    ws_queue_max: int = Field(500, ge=10, le=100_000, description="events a slow tablet may lag "
+                              "behind before it is told to resync")
 
 
 class RestaurantSettings(Section):

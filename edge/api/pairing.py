@@ -1,0 +1,64 @@
+"""Pairing kitchen tablets to stations, under /api/v1 (admin only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, g
+from pydantic import BaseModel, Field
+
+from edge import pairing
+from edge.api.routing import api_route
+from edge.api.schemas import Strict
+
+bp = Blueprint("pairing", __name__, url_prefix="/api/v1")
+ADMIN = ("admin",)
+
+
+class PairRequest(Strict):
+    name: str = Field(min_length=1, max_length=40, description="e.g. 'Grill tablet'")
+    station: str = Field(min_length=1, max_length=32)
+
+
+class DeviceOut(BaseModel):
+    id: str
+    name: str
+    station: str
+    created_at: str
+    expires_at: str
+    revoked_at: str | None = None
+
+
+class PairResponse(BaseModel):
+    device: DeviceOut
+    token: str
+
+
+class DeviceList(BaseModel):
+    devices: list[DeviceOut]
+
+
+@api_route(bp, "/devices", methods=["POST"], body=PairRequest, response=PairResponse, status=201,
+           roles=ADMIN, errors=(400, 404, 415, 422),
+           summary="Pair a tablet to a station: a long-lived device token it keeps across reboots")
+def pair(body: PairRequest):
+    services = current_app.extensions["edge"]
+    ttl = timedelta(days=services.settings.auth.device_token_ttl_days)
+    device = services.store.write(lambda tx: pairing.pair_device(tx, body.name, body.station, ttl, g.actor))
+    token = pairing.issue_token(device, services.secret, services.settings.restaurant_id,
+                                services.store.now())
+    return PairResponse(device=DeviceOut(**device.as_dict()), token=token)
+
+
+@api_route(bp, "/devices", response=DeviceList, roles=ADMIN, summary="Paired tablets, live ones first")
+def list_devices():
+    devices = pairing.list_devices(current_app.extensions["edge"].store.read())
+    return DeviceList(devices=[DeviceOut(**d.as_dict()) for d in devices])
+
+
+@api_route(bp, "/devices/<device_id>/revoke", methods=["POST"], response=DeviceOut, roles=ADMIN,
+           errors=(404, 409), summary="Unpair a tablet: its token stops working at once")
+def revoke(device_id: str):
+    store = current_app.extensions["edge"].store
+    device = store.write(lambda tx: pairing.revoke_device(tx, device_id, g.actor))
+    return DeviceOut(**device.as_dict())
