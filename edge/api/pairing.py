@@ -44,7 +44,8 @@ class DeviceList(BaseModel):
 def pair(body: PairRequest):
     services = current_app.extensions["edge"]
     ttl = timedelta(days=services.settings.auth.device_token_ttl_days)
-    device = services.store.write(lambda tx: pairing.pair_device(tx, body.name, body.station, ttl, g.actor))
+    actor = g.actor  # the job runs in the writer thread, outside this request's context
+    device = services.store.write(lambda tx: pairing.pair_device(tx, body.name, body.station, ttl, actor))
     token = pairing.issue_token(device, services.secret, services.settings.restaurant_id,
                                 services.store.now())
     return PairResponse(device=DeviceOut(**device.as_dict()), token=token)
@@ -60,5 +61,6 @@ def list_devices():
            errors=(404, 409), summary="Unpair a tablet: its token stops working at once")
 def revoke(device_id: str):
     store = current_app.extensions["edge"].store
-    device = store.write(lambda tx: pairing.revoke_device(tx, device_id, g.actor))
+    actor = g.actor
+    device = store.write(lambda tx: pairing.revoke_device(tx, device_id, actor))
     return DeviceOut(**device.as_dict())
