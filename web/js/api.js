@@ -51,7 +51,7 @@ export async function api(path, { method = 'GET', body, token, key, timeoutMs = 
   return data;
 }
 
-// crypto.randomUUID needs a secure context; a tablet on http://box.local is not one.
+// crypto.randomUUID needs a secure context; a tablet on plain-HTTP box.local is not one.
 export function uuid4() {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
