@@ -1,6 +1,6 @@
 // Manage (admins): 86 / un-86 and prices, users, paired tablets, and the box's health checks
 // (printers, voice and sync appear here by themselves once they register a check).
-import { api, savePairedDevice } from './api.js';
+import { api, clearSession, savePairedDevice } from './api.js';
 import { h, toast } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession, logout } from './login.js';
@@ -70,6 +70,7 @@ async function tabletsSection() {
   const pairThisTablet = async () => {
     const paired = await call('/api/v1/devices', { method: 'POST', body: { name: name.value, station: station.value } });
     savePairedDevice(paired);
+    clearSession(); // a kitchen tablet must not stay logged in as the manager who paired it
     location.assign(paired.device.station === 'expo' ? '/expo' : `/kds/${encodeURIComponent(paired.device.station)}`);
   };
   return h('div', {},
