@@ -9,6 +9,9 @@ TEST_DEBS := chromium postgresql espeak-ng sox shellcheck systemd
 .PHONY: run test bench dist venv dev-deps system-deps clean
 
 $(BIN)/activate:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
+	  echo "installing python3-venv"; SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 

@@ -17,6 +17,20 @@ from edge.settings import Settings
 
 log = logging.getLogger("edge.server")
 
+# gunicorn's own lines (start, worker boot, signals) in the same one-JSON-object-per-line format.
+GUNICORN_JSON_LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "edge.observability.JsonFormatter"}},
+    "handlers": {  # the names gunicorn's defaults refer to, both JSON on stdout
+        name: {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+        for name in ("console", "error_console")
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {"gunicorn.error": {"handlers": ["error_console"], "level": "INFO", "propagate": False},
+                "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}
+
 
 class EdgeServer(BaseApplication):
     def __init__(self, settings: Settings):
@@ -35,6 +49,7 @@ class EdgeServer(BaseApplication):
             "timeout": 30,
             "keepalive": 5,
             "accesslog": None,
+            "logconfig_dict": GUNICORN_JSON_LOGGING,
             "worker_exit": self._worker_exit,
             "post_worker_init": self._announce,
         }.items():
