@@ -1,5 +1,7 @@
 // Talking to the box: sessions (a person's PIN login, or a paired tablet's device token), JSON
 // requests in the API's error shape, and an outbox of taps that survives an outage.
+import { parseTime } from './dom.js';
+
 const SESSION_KEY = 'edge.session';
 const DEVICE_KEY = 'edge.device';
 
@@ -17,7 +19,7 @@ function readJson(key) {
 
 export function session() {
   const saved = readJson(SESSION_KEY);
-  if (!saved || Date.parse(saved.expires_at) <= Date.now()) return null;
+  if (!saved || parseTime(saved.expires_at) <= Date.now()) return null;
   return saved;
 }
 export function saveSession(login) { localStorage.setItem(SESSION_KEY, JSON.stringify(login)); }

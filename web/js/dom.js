@@ -31,3 +31,10 @@ export function elapsedText(seconds) {
   const m = Math.floor(s / 60);
   return `${m}:${String(s % 60).padStart(2, '0')}`;
 }
+
+// The box writes microseconds ("...:17.976543Z"); ECMAScript only promises to parse milliseconds,
+// and older Safari returns NaN for more digits.
+export function parseTime(text) {
+  if (!text) return NaN;
+  return Date.parse(String(text).replace(/(\.\d{3})\d+/, '$1'));
+}

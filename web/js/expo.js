@@ -1,6 +1,6 @@
 // Expo: every order in the kitchen with each station's progress; complete it when all are ready.
 import { api, clearPairedDevice, clearSession, Outbox, pairedDevice } from './api.js';
-import { elapsedText, h } from './dom.js';
+import { elapsedText, h, parseTime } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession } from './login.js';
 import { connectionIndicator, orderLabel, registerServiceWorker } from './shell.js';
@@ -31,7 +31,7 @@ async function loadSnapshot() {
   try {
     const config = await api('/api/v1/web/config', { token });
     const view = await api('/api/v1/expo', { token });
-    clockOffsetMs = Date.parse(config.now) - Date.now();
+    clockOffsetMs = parseTime(config.now) - Date.now();
     orders.clear();
     fromSnapshot(view).forEach(upsert);
     render();
@@ -49,7 +49,7 @@ function complete(order) {
 }
 
 function render() {
-  const list = [...orders.values()].sort((a, b) => Date.parse(a.fired_at) - Date.parse(b.fired_at));
+  const list = [...orders.values()].sort((a, b) => parseTime(a.fired_at) - parseTime(b.fired_at));
   board.replaceChildren(...(list.length ? list.map(orderView) : [h('p', { class: 'empty' }, 'Nothing in the kitchen')]));
   tick();
 }
@@ -71,7 +71,7 @@ function orderView(order) {
 function tick() {
   const nowMs = Date.now() + clockOffsetMs;
   for (const article of board.querySelectorAll('article')) {
-    const seconds = (nowMs - Date.parse(article.dataset.fired)) / 1000;
+    const seconds = (nowMs - parseTime(article.dataset.fired)) / 1000;
     article.querySelector('.timer').textContent = Number.isFinite(seconds) ? elapsedText(seconds) : '';
   }
 }

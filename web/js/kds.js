@@ -1,6 +1,6 @@
 // A station's kitchen display: tickets oldest first, tap an item = done, tap the header = bump.
 import { api, clearPairedDevice, clearSession, Outbox, pairedDevice } from './api.js';
-import { elapsedText, h } from './dom.js';
+import { elapsedText, h, parseTime } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession } from './login.js';
 import { connectionIndicator, orderLabel, registerServiceWorker } from './shell.js';
@@ -100,7 +100,7 @@ async function loadSnapshot() {
     if (!known || known.kind === 'expo') { fatal(`There is no kitchen station called \u201c${station}\u201d.`); return; }
     const view = await api(`/api/v1/kds/${encodeURIComponent(station)}`, { token });
     state.timing = config.kds.per_station[station] || config.kds;
-    state.clockOffsetMs = Date.parse(config.now) - Date.now();
+    state.clockOffsetMs = parseTime(config.now) - Date.now();
     state.stationName = known.name;
     state.cards.clear(); state.bumped.clear();
     [...view.tickets, ...view.recently_bumped].forEach(upsert);
@@ -196,10 +196,10 @@ function renderRecall() {
   if (recallPanel.hidden) return;
   const nowMs = Date.now() + state.clockOffsetMs;
   const recent = [...state.bumped.values()].filter((card) => isRecallable(card, nowMs))
-    .sort((a, b) => Date.parse(b.bumped_at) - Date.parse(a.bumped_at)).slice(0, RECALL_LIMIT);
+    .sort((a, b) => parseTime(b.bumped_at) - parseTime(a.bumped_at)).slice(0, RECALL_LIMIT);
   recallList.replaceChildren(...(recent.length ? recent.map((card) => h('li', {},
     h('button', { type: 'button', onclick: () => recall(card) },
-      `#${card.number} ${orderLabel(card)} \u2014 bumped ${elapsedText((nowMs - Date.parse(card.bumped_at)) / 1000)} ago`)))
+      `#${card.number} ${orderLabel(card)} \u2014 bumped ${elapsedText((nowMs - parseTime(card.bumped_at)) / 1000)} ago`)))
     : [h('li', {}, 'Nothing bumped in the last 15 minutes.')]));
 }
 
@@ -207,7 +207,7 @@ function renderRecall() {
 function tick() {
   const nowMs = Date.now() + state.clockOffsetMs;
   for (const article of grid.querySelectorAll('article.card')) {
-    const seconds = (nowMs - Date.parse(article.dataset.fired)) / 1000;
+    const seconds = (nowMs - parseTime(article.dataset.fired)) / 1000;
     const level = Number.isFinite(seconds) ? ageLevel(seconds, state.timing) : 'fresh';
     article.classList.toggle('warn', level === 'warn');
     article.classList.toggle('late', level === 'late');

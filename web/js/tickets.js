@@ -1,5 +1,7 @@
 // The KDS's model, computed from order snapshots exactly as the box's GET /kds/{station} does,
 // so a card built from a live event and one from a snapshot are the same.
+import { parseTime } from './dom.js';
+
 const FINAL = ['completed', 'voided'];
 export const RECALL_WINDOW_MS = 15 * 60 * 1000;
 export const RECALL_LIMIT = 50;
@@ -26,11 +28,11 @@ export function isActive(card) {
 
 export function isRecallable(card, nowMs) {
   return card.status === 'ready' && !FINAL.includes(card.order_status) && card.bumped_at
-    && nowMs - Date.parse(card.bumped_at) <= RECALL_WINDOW_MS;
+    && nowMs - parseTime(card.bumped_at) <= RECALL_WINDOW_MS;
 }
 
 export function oldestFirst(a, b) {
-  return (Date.parse(a.fired_at) - Date.parse(b.fired_at)) || (a.id < b.id ? -1 : 1);
+  return (parseTime(a.fired_at) - parseTime(b.fired_at)) || (a.id < b.id ? -1 : 1);
 }
 
 export function allDay(cards) {
