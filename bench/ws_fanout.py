@@ -1,0 +1,184 @@
+"""Tablet figures: WebSocket fan-out latency, KDS page weight, KDS time to first render.
+
+    python bench/ws_fanout.py [--clients 30] [--orders 200]
+
+Starts the real `edge serve --demo` pinned to CPU 0 (`taskset -c 0`) on a loopback port with a
+fresh data directory; this process (and the browser) run on the other CPUs when there are any.
+1. fan-out: N WebSocket clients subscribed to the grill; for each POST /orders, the time from the
+   HTTP answer arriving to each client receiving that order's `order.created` event (p50/p99/max;
+   negative = the event beat the answer).
+2. page weight: /kds/grill plus everything it loads (CSS, the ES module graph), uncompressed.
+3. first render: Debian chromium opens a KDS with 40 open tickets; navigation start to the first
+   ticket card on screen (median of 5 fresh browser contexts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import simple_websocket
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (the same launch as the tests)
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_")}
+    env.update({"EDGE_DATA_DIR": str(data_dir), "EDGE_LOG_LEVEL": "WARNING", "EDGE_SERVER__THREADS": "64"})
+    server = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "edge.cli", "serve", "--demo",
+                               "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+class Listener:
+    """One tablet: records when each order's `order.created` event arrives."""
+
+    def __init__(self, url: str):
+        self.ws = simple_websocket.Client.connect(url)
+        self.arrivals: dict[str, float] = {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                message = self.ws.receive()
+                received = time.perf_counter()
+                event = json.loads(message)
+                if event.get("type") == "order.created":
+                    self.arrivals[event["data"]["order"]["id"]] = received
+        except Exception:
+            return
+
+
+def fan_out(base: str, port: int, token: str, clients: int, orders: int) -> list[float]:
+    after = requests.get(f"{base}/api/v1/web/config", headers={"Authorization": f"Bearer {token}"}).json()["last_seq"]
+    listeners = [Listener(f"ws://127.0.0.1:{port}/api/v1/ws?token={token}&after={after}&station=grill")
+                 for _ in range(clients)]
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    answered: dict[str, float] = {}
+    for _ in range(orders):
+        body = {"client_order_id": str(uuid.uuid4()), "table": "1",
+                "items": [{"menu_item_id": "grilled-salmon", "quantity": 1}]}
+        response = session.post(f"{base}/api/v1/orders", json=body)
+        answered[response.json()["id"]] = time.perf_counter()
+        time.sleep(0.02)  # a latency test, not a throughput test
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(len(l.arrivals) < orders for l in listeners):
+        time.sleep(0.05)
+    latencies = [(l.arrivals[order_id] - at) * 1000 for l in listeners for order_id, at in answered.items()
+                 if order_id in l.arrivals]
+    missing = clients * orders - len(latencies)
+    for listener in listeners:
+        listener.ws.close()
+    if missing:
+        print(f"  WARNING: {missing} deliveries missing")
+    return latencies
+
+
+def page_weight(base: str) -> tuple[int, list[str]]:
+    """Bytes of the KDS page and everything it pulls in, following CSS links and ES imports."""
+    seen: dict[str, int] = {}
+    pending = ["/kds/grill"]
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        body = requests.get(base + path).content
+        seen[path] = len(body)
+        text = body.decode("utf-8", "replace")
+        pending += re.findall(r'(?:src|href)="(/[^"]+)"', text)
+        pending += [_resolve(path, ref) for ref in re.findall(r"""from\s+'(\.[^']+)'""", text)]
+    return sum(seen.values()), sorted(seen)
+
+
+def _resolve(importer: str, ref: str) -> str:
+    return str((Path(importer).parent / ref).resolve()) if ref.startswith(".") else ref
+
+
+def first_render(base: str, token_json: str, runs: int = 5) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    probe = """
+      localStorage.setItem('edge.session', %s);
+      new MutationObserver((_, observer) => {
+        if (document.querySelector('article.card')) { window.__firstCard = performance.now(); observer.disconnect(); }
+      }).observe(document, {childList: true, subtree: true});
+    """ % json.dumps(token_json)
+    timings = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+            context.add_init_script(probe)
+            page = context.new_page()
+            page.goto(f"{base}/kds/grill")
+            page.locator("article.card").first.wait_for(timeout=10000)
+            timings.append(page.evaluate("window.__firstCard"))
+            context.close()
+        browser.close()
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=30)
+    parser.add_argument("--orders", type=int, default=200)
+    args = parser.parse_args()
+    if len(os.sched_getaffinity(0)) > 1:
+        os.sched_setaffinity(0, os.sched_getaffinity(0) - {0})  # keep CPU 0 for the server
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = start_server(Path(data_dir), port)
+        try:
+            login = requests.post(f"{base}/api/v1/auth/login", json={"pin": "1111"}).json()
+            token = login["token"]
+            latencies = fan_out(base, port, token, args.clients, args.orders)
+            print(f"fan-out, {args.clients} clients x {args.orders} orders ({len(latencies)} deliveries): "
+                  f"p50 {statistics.median(latencies):.2f} ms, p99 {percentile(latencies, 0.99):.2f} ms, "
+                  f"max {max(latencies):.2f} ms")
+            weight, files = page_weight(base)
+            print(f"KDS page weight: {weight} bytes ({weight / 1024:.1f} KiB) uncompressed, {len(files)} files")
+            open_tickets = len(requests.get(f"{base}/api/v1/kds/grill", headers={"Authorization": f"Bearer {token}"}).json()["tickets"])
+            for _ in range(max(0, 40 - open_tickets)):
+                requests.post(f"{base}/api/v1/orders", headers={"Authorization": f"Bearer {token}"},
+                              json={"client_order_id": str(uuid.uuid4()), "items": [{"menu_item_id": "steak", "modifier_ids": ["rare"]}]})
+            renders = first_render(base, json.dumps(login))
+            print(f"KDS first render with >= 40 open tickets: median {statistics.median(renders):.0f} ms "
+                  f"(runs: {', '.join(f'{r:.0f}' for r in renders)})")
+        finally:
+            server.terminate()
+            server.wait(15)
+
+
+if __name__ == "__main__":
+    main()
