@@ -95,8 +95,8 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
         app.register_blueprint(blueprint)
     _register_health(services)
     _instrument(app, services)
-    _wire_tablets(app, services)
     services.on_close(store.close)
+    _wire_tablets(app, services)  # after store.close is registered, so sockets close before it
     return app
 
 

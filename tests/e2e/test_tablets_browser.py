@@ -102,6 +102,9 @@ def test_an_order_reaches_the_station_at_once_is_cooked_bumped_and_completed_on_
     expect(ticket).to_contain_text("Medium rare, Add bacon")
     expect(entry.locator(".toast")).to_contain_text("sent to the kitchen")
     kds.screenshot(path=artifacts / "kds-grill.png")
+    kds.get_by_role("button", name="All day").click()
+    expect(kds.get_by_test_id("all-day").locator("li")).to_have_text(["Cheeseburger2", "Grilled Salmon1"])
+    kds.get_by_role("button", name="Close").first.click()
 
     items = ticket.get_by_test_id("item")
     items.first.click()
@@ -157,9 +160,13 @@ def test_a_kds_survives_a_box_restart_catches_up_and_shows_nothing_twice(
     first = api(edge_server, "POST", "/orders", token, json=order_request("1"))
     kds = open_page(browser, f"{edge_server.url}/kds/grill", errors, pin="1111")
     expect(kds.get_by_test_id("ticket")).to_have_count(1)
+    assert kds.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
     edge_server.stop()
     expect(kds.get_by_test_id("offline-banner")).to_be_visible(timeout=3000)
+    kds.reload()  # the app shell comes from the service worker, the tickets from the tablet's cache
+    expect(kds.get_by_test_id("offline-banner")).to_be_visible()
+    expect(kds.get_by_test_id("ticket")).to_have_count(1)
     kds.get_by_test_id("ticket").first.locator(".card-head").click()  # bumped while the box is down
     expect(kds.get_by_test_id("offline-banner")).to_contain_text("1 tap(s) queued")
     _take_orders_while_the_server_is_down(edge_server, monkeypatch, tables=["2", "3"])
