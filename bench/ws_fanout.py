@@ -31,8 +31,8 @@ import requests
 import simple_websocket
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (the same launch as the tests)
+sys.path.insert(0, str(ROOT / "tests"))
+from e2e.support import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (the same launch as the tests)
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
