@@ -7,9 +7,10 @@ fresh data directory; this process (and the browser) run on the other CPUs when 
 1. fan-out: N WebSocket clients subscribed to the grill; for each POST /orders, the time from the
    HTTP answer arriving to each client receiving that order's `order.created` event (p50/p99/max;
    negative = the event beat the answer).
-2. page weight: /kds/grill plus everything it loads (CSS, the ES module graph), uncompressed.
-3. first render: Debian chromium opens a KDS with 40 open tickets; navigation start to the first
+2. first render: Debian chromium opens a KDS with 40 open tickets; navigation start to the first
    ticket card on screen (median of 5 fresh browser contexts).
+3. page weight: every file that KDS page loaded (HTML, CSS, ES modules), uncompressed, as the
+   browser received them; the API data (snapshot of 40 tickets) separately.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -104,27 +104,9 @@ def fan_out(base: str, port: int, token: str, clients: int, orders: int) -> list
     return latencies
 
 
-def page_weight(base: str) -> tuple[int, list[str]]:
-    """Bytes of the KDS page and everything it pulls in, following CSS links and ES imports."""
-    seen: dict[str, int] = {}
-    pending = ["/kds/grill"]
-    while pending:
-        path = pending.pop()
-        if path in seen:
-            continue
-        body = requests.get(base + path).content
-        seen[path] = len(body)
-        text = body.decode("utf-8", "replace")
-        pending += re.findall(r'(?:src|href)="(/[^"]+)"', text)
-        pending += [_resolve(path, ref) for ref in re.findall(r"""from\s+'(\.[^']+)'""", text)]
-    return sum(seen.values()), sorted(seen)
-
-
-def _resolve(importer: str, ref: str) -> str:
-    return str((Path(importer).parent / ref).resolve()) if ref.startswith(".") else ref
-
-
-def first_render(base: str, token_json: str, runs: int = 5) -> list[float]:
+def first_render(base: str, token_json: str, runs: int = 5) -> tuple[list[float], dict[str, int]]:
+    """Navigation start -> first ticket card, per fresh context; and the bytes of every file the
+    page loaded (uncompressed), from the first run."""
     from playwright.sync_api import sync_playwright
 
     probe = """
@@ -133,19 +115,24 @@ def first_render(base: str, token_json: str, runs: int = 5) -> list[float]:
         if (document.querySelector('article.card')) { window.__firstCard = performance.now(); observer.disconnect(); }
       }).observe(document, {childList: true, subtree: true});
     """ % json.dumps(token_json)
-    timings = []
+    timings: list[float] = []
+    loaded: dict[str, int] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(runs):
             context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
             context.add_init_script(probe)
             page = context.new_page()
+            if not timings:
+                page.on("requestfinished", lambda request: loaded.setdefault(
+                    request.url.removeprefix(base), len(request.response().body())))
             page.goto(f"{base}/kds/grill")
             page.locator("article.card").first.wait_for(timeout=10000)
             timings.append(page.evaluate("window.__firstCard"))
+            page.wait_for_load_state("networkidle")
             context.close()
         browser.close()
-    return timings
+    return timings, loaded
 
 
 def main() -> None:
@@ -166,15 +153,17 @@ def main() -> None:
             print(f"fan-out, {args.clients} clients x {args.orders} orders ({len(latencies)} deliveries): "
                   f"p50 {statistics.median(latencies):.2f} ms, p99 {percentile(latencies, 0.99):.2f} ms, "
                   f"max {max(latencies):.2f} ms")
-            weight, files = page_weight(base)
-            print(f"KDS page weight: {weight} bytes ({weight / 1024:.1f} KiB) uncompressed, {len(files)} files")
             open_tickets = len(requests.get(f"{base}/api/v1/kds/grill", headers={"Authorization": f"Bearer {token}"}).json()["tickets"])
             for _ in range(max(0, 40 - open_tickets)):
                 requests.post(f"{base}/api/v1/orders", headers={"Authorization": f"Bearer {token}"},
                               json={"client_order_id": str(uuid.uuid4()), "items": [{"menu_item_id": "steak", "modifier_ids": ["rare"]}]})
-            renders = first_render(base, json.dumps(login))
+            renders, loaded = first_render(base, json.dumps(login))
             print(f"KDS first render with >= 40 open tickets: median {statistics.median(renders):.0f} ms "
                   f"(runs: {', '.join(f'{r:.0f}' for r in renders)})")
+            app = {url: size for url, size in loaded.items() if not url.startswith("/api/")}
+            data = sum(size for url, size in loaded.items() if url.startswith("/api/"))
+            print(f"KDS page weight: {sum(app.values())} bytes ({sum(app.values()) / 1024:.1f} KiB) uncompressed "
+                  f"in {len(app)} files ({', '.join(sorted(app))}); plus {data} bytes of API data for 40 tickets")
         finally:
             server.terminate()
             server.wait(15)

@@ -9,10 +9,10 @@ runs on every request and every WebSocket connection.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
+from pydantic import BaseModel
 
 from edge.auth import ALGORITHM, AuthError
 from edge.domain.actors import Actor
@@ -23,8 +23,9 @@ from edge.store.menu_repo import load_stations
 DEVICE_ROLE = "staff"
 
 
-@dataclass(frozen=True)
-class Device:
+class Device(BaseModel):
+    """A paired tablet (never its token, which only the tablet keeps)."""
+
     id: str
     name: str
     station: str
@@ -33,8 +34,7 @@ class Device:
     revoked_at: str | None = None
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "station": self.station, "created_at": self.created_at,
-                "expires_at": self.expires_at, "revoked_at": self.revoked_at}
+        return self.model_dump()
 
 
 def pair_device(tx, name: str, station: str, ttl: timedelta, actor: Actor) -> Device:

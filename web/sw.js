@@ -2,9 +2,10 @@
 // opens (and shows its last state from localStorage, with the offline banner). Network first:
 // when the box answers, the tablet always runs the box's current version.
 const CACHE = 'edge-shell-v1';
-const SHELL = ['/', '/expo', '/manage', '/kds/_shell', '/web/css/app.css', '/web/js/api.js',
-  '/web/js/dom.js', '/web/js/expo.js', '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js',
-  '/web/js/manage.js', '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js'];
+const PAGE = '/web/app.html'; // every screen is this page (web/js/main.js picks the screen)
+const SHELL = [PAGE, '/web/css/app.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
+  '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js', '/web/js/main.js', '/web/js/manage.js',
+  '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js'];
 const NETWORK_TIMEOUT_MS = 4000;
 
 self.addEventListener('install', (event) => {
@@ -23,22 +24,17 @@ self.addEventListener('fetch', (event) => {
       || url.pathname === '/health') {
     return; // live data is never served from a cache
   }
-  event.respondWith(networkFirst(event.request, url));
+  event.respondWith(networkFirst(event.request, event.request.mode === 'navigate' ? PAGE : url.pathname));
 });
 
-// Every station's screen is the same page, cached once.
-function cacheKey(url) {
-  return url.pathname.startsWith('/kds/') ? '/kds/_shell' : url.pathname;
-}
-
-async function networkFirst(request, url) {
+async function networkFirst(request, cacheKey) {
   const cache = await caches.open(CACHE);
   try {
     const response = await withTimeout(fetch(request), NETWORK_TIMEOUT_MS);
-    if (response.ok) cache.put(cacheKey(url), response.clone());
+    if (response.ok) cache.put(cacheKey, response.clone());
     return response;
   } catch (error) {
-    const cached = await cache.match(cacheKey(url));
+    const cached = await cache.match(cacheKey);
     if (cached) return cached;
     throw error;
   }

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g
 from pydantic import BaseModel, Field
 
 from edge import pairing
+from edge.pairing import Device
 from edge.api.routing import api_route
 from edge.api.schemas import Strict
 
@@ -20,22 +21,13 @@ class PairRequest(Strict):
     station: str = Field(min_length=1, max_length=32)
 
 
-class DeviceOut(BaseModel):
-    id: str
-    name: str
-    station: str
-    created_at: str
-    expires_at: str
-    revoked_at: str | None = None
-
-
 class PairResponse(BaseModel):
-    device: DeviceOut
+    device: Device
     token: str
 
 
 class DeviceList(BaseModel):
-    devices: list[DeviceOut]
+    devices: list[Device]
 
 
 @api_route(bp, "/devices", methods=["POST"], body=PairRequest, response=PairResponse, status=201,
@@ -48,19 +40,19 @@ def pair(body: PairRequest):
     device = services.store.write(lambda tx: pairing.pair_device(tx, body.name, body.station, ttl, actor))
     token = pairing.issue_token(device, services.secret, services.settings.restaurant_id,
                                 services.store.now())
-    return PairResponse(device=DeviceOut(**device.as_dict()), token=token)
+    return PairResponse(device=device, token=token)
 
 
 @api_route(bp, "/devices", response=DeviceList, roles=ADMIN, summary="Paired tablets, live ones first")
 def list_devices():
     devices = pairing.list_devices(current_app.extensions["edge"].store.read())
-    return DeviceList(devices=[DeviceOut(**d.as_dict()) for d in devices])
+    return DeviceList(devices=devices)
 
 
-@api_route(bp, "/devices/<device_id>/revoke", methods=["POST"], response=DeviceOut, roles=ADMIN,
+@api_route(bp, "/devices/<device_id>/revoke", methods=["POST"], response=Device, roles=ADMIN,
            errors=(404, 409), summary="Unpair a tablet: its token stops working at once")
 def revoke(device_id: str):
     store = current_app.extensions["edge"].store
     actor = g.actor
     device = store.write(lambda tx: pairing.revoke_device(tx, device_id, actor))
-    return DeviceOut(**device.as_dict())
+    return device

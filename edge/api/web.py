@@ -13,6 +13,7 @@ from edge.settings import StationTiming
 from edge.store.menu_repo import load_stations
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+SHELL = "app.html"  # one page for every screen; web/js/main.js picks the screen from the URL
 pages = Blueprint("web", __name__)
 api = Blueprint("web_api", __name__, url_prefix="/api/v1")
 EVERYONE = ("admin", "staff", "customer")
@@ -52,23 +53,11 @@ def web_config():
 
 
 @pages.get("/")
-def order_entry():
-    return _static("index.html")
-
-
 @pages.get("/kds/<station>")
-def kds(station: str):
-    return _static("kds.html")  # one page for every station; it reads the station from its URL
-
-
 @pages.get("/expo")
-def expo():
-    return _static("expo.html")
-
-
 @pages.get("/manage")
-def manage():
-    return _static("manage.html")
+def screen(station: str | None = None):
+    return _static(SHELL)
 
 
 @pages.get("/sw.js")
