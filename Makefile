@@ -39,6 +39,7 @@ test: system-deps dev-deps
 
 bench: dev-deps
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/ws_fanout.py
 
 dist: $(BIN)/activate
 	$(BIN)/pip install --quiet build

@@ -20,7 +20,7 @@ from pydantic import Field
 from simple_websocket import ConnectionClosed
 
 from edge.api.errors import ApiError
-from edge.api.routing import ANY_STAFF, _parse_query
+from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, _parse_query
 from edge.api.schemas import Strict
 from edge.api.security import require_roles
 from edge.realtime import RESYNC, Subscription
@@ -38,6 +38,13 @@ class WsQuery(Strict):
     token: str = Field(min_length=1, max_length=4096)
     after: int = Field(0, ge=0)
     station: str | None = Field(None, max_length=32)
+
+
+# Documented in the OpenAPI document like the other routes (api_route cannot declare a WebSocket).
+ROUTES.append(RouteSpec(
+    "/api/v1/ws", ["GET"], "The live event feed (WebSocket): replay after `after`, then live events; "
+    "see docs/events.md", body=None, query=WsQuery, response=None, status=101, roles=ANY_STAFF,
+    errors=(404, 422), tags=["ws"]))
 
 
 @bp.before_request
