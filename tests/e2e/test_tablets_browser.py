@@ -197,7 +197,7 @@ def _take_orders_while_the_server_is_down(server, monkeypatch, tables):
         store.close()
 
 
-def test_tickets_turn_amber_then_red_with_a_text_cue_as_they_age(browser, edge_server, errors, artifacts):
+def test_tickets_age_amber_then_red_with_a_text_cue_and_page_when_they_do_not_fit(browser, edge_server, errors, artifacts):
     api(edge_server, "POST", "/orders", edge_server.login("1111"), json=order_request("9"))
     kds = errors.new_page(browser, PORTRAIT)
     kds.clock.install()
@@ -215,3 +215,13 @@ def test_tickets_turn_amber_then_red_with_a_text_cue_as_they_age(browser, edge_s
     expect(ticket.locator(".cue")).to_have_text("\u203c LATE")
     expect(ticket.locator(".timer")).to_have_text(re.compile(r"^8:0\d$"))
     kds.screenshot(path=artifacts / "kds-portrait-late.png")
+
+    token = edge_server.login("1111")
+    for table in range(10, 16):  # 7 tickets; portrait shows 3 columns x 2 rows
+        api(edge_server, "POST", "/orders", token, json=order_request(str(table)))
+    expect(kds.get_by_test_id("page")).to_have_text("Page 1/2")
+    expect(kds.get_by_test_id("ticket")).to_have_count(6)
+    expect(kds.get_by_test_id("ticket").first.locator(".num")).to_have_text("#1")  # oldest first
+    kds.get_by_role("button", name="Next page").click()
+    expect(kds.get_by_test_id("ticket")).to_have_count(1)
+    expect(kds.get_by_test_id("open-count")).to_have_text("7 open")
