@@ -60,6 +60,12 @@ def open_page(browser, url, errors, viewport=LANDSCAPE, pin=None):
     return page
 
 
+SMALL_TARGETS = """() => [...document.querySelectorAll('button, input, select')]
+    .filter((el) => el.offsetParent !== null)
+    .filter((el) => { const box = el.getBoundingClientRect(); return box.height < 48 || box.width < 48; })
+    .map((el) => el.outerHTML.slice(0, 80))"""
+
+
 def api(server, method, path, token, **kwargs):
     response = requests.request(method, f"{server.url}/api/v1{path}",
                                 headers={"Authorization": f"Bearer {token}"}, timeout=5, **kwargs)
@@ -94,6 +100,7 @@ def test_an_order_reaches_the_station_at_once_is_cooked_bumped_and_completed_on_
     # (11.95 + 2.50) x 2 + 24.50 = 53.40, tax 8.75 % = 4.67
     expect(entry.get_by_test_id("total")).to_have_text("$58.07")
     entry.screenshot(path=artifacts / "order-entry.png")
+    assert entry.evaluate(SMALL_TARGETS) == []  # every touch target is at least 48 px
     entry.get_by_test_id("send").click()
 
     ticket = kds.get_by_test_id("ticket")
@@ -102,6 +109,7 @@ def test_an_order_reaches_the_station_at_once_is_cooked_bumped_and_completed_on_
     expect(ticket).to_contain_text("Medium rare, Add bacon")
     expect(entry.locator(".toast")).to_contain_text("sent to the kitchen")
     kds.screenshot(path=artifacts / "kds-grill.png")
+    assert kds.evaluate(SMALL_TARGETS) == []
     kds.get_by_role("button", name="All day").click()
     expect(kds.get_by_test_id("all-day").locator("li")).to_have_text(["Cheeseburger2", "Grilled Salmon1"])
     kds.get_by_role("button", name="Close").first.click()
@@ -136,6 +144,9 @@ def test_86_on_manage_disables_the_item_on_order_entry_and_a_paired_tablet_opens
     expect(fries).to_be_disabled(timeout=1000)
     expect(fries).to_contain_text("86'd")
     manage.screenshot(path=artifacts / "manage-menu.png")
+    entry.set_viewport_size(PORTRAIT)
+    expect(fries).to_be_visible()
+    entry.screenshot(path=artifacts / "order-entry-portrait.png")
     manage.get_by_role("button", name="Status").click()
     expect(manage.get_by_test_id("check-database")).to_contain_text("ok")
     manage.screenshot(path=artifacts / "manage-status.png")
