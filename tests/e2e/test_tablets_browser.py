@@ -143,6 +143,9 @@ def test_86_on_manage_disables_the_item_on_order_entry_and_a_paired_tablet_opens
     manage.get_by_test_id("toggle-fries").click()
     expect(fries).to_be_disabled(timeout=1000)
     expect(fries).to_contain_text("86'd")
+    manage.get_by_label("Price of Onion Rings").fill("6.25")
+    manage.get_by_test_id("row-onion-rings").get_by_role("button", name="Save").click()
+    expect(entry.get_by_test_id("menu-item-onion-rings")).to_contain_text("$6.25")  # live, no reload
     manage.screenshot(path=artifacts / "manage-menu.png")
     entry.set_viewport_size(PORTRAIT)
     expect(fries).to_be_visible()
