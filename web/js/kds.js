@@ -95,18 +95,19 @@ function saveCache() {
 
 async function loadSnapshot() {
   try {
+    // The seq first, the snapshot second: replaying from that seq may re-apply an event the
+    // snapshot already shows (harmless: each carries the whole order), but never skips one.
     const config = await api('/api/v1/web/config', { token });
-    const known = config.stations.find((s) => s.id === station);
-    if (!known || known.kind === 'expo') { fatal(`There is no kitchen station called \u201c${station}\u201d.`); return; }
     const view = await api(`/api/v1/kds/${encodeURIComponent(station)}`, { token });
     state.timing = config.kds.per_station[station] || config.kds;
     state.clockOffsetMs = parseTime(config.now) - Date.now();
-    state.stationName = known.name;
+    state.stationName = config.stations.find((s) => s.id === station).name;
     state.cards.clear(); state.bumped.clear();
     [...view.tickets, ...view.recently_bumped].forEach(upsert);
     state.lastSeq = config.last_seq;
   } catch (error) {
     if (error.status === 401) { unauthorized(); return; }
+    if (error.status === 404) { fatal(`There is no kitchen station called \u201c${station}\u201d.`); return; }
     // Offline: keep showing the cached state; the feed catches up from its seq when the box is back.
   }
   scheduleRender();

@@ -162,8 +162,9 @@ function applyEvent(event) {
 
 async function loadMenu() {
   try {
-    const [config, loaded] = await Promise.all([api('/api/v1/web/config', { token: login.token }),
-      api('/api/v1/menu', { token: login.token })]);
+    // The seq before the menu: an 86 landing in between is replayed, never lost.
+    const config = await api('/api/v1/web/config', { token: login.token });
+    const loaded = await api('/api/v1/menu', { token: login.token });
     menu = loaded; currency = config.restaurant.currency;
     renderMenu(); renderCart();
     feed.start(config.last_seq);
