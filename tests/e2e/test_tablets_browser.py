@@ -121,6 +121,12 @@ def test_an_order_reaches_the_station_at_once_is_cooked_bumped_and_completed_on_
     ticket.locator(".card-head").click()
     expect(kds.get_by_test_id("ticket")).to_have_count(0)
     expect(expo.get_by_test_id("station-grill")).to_contain_text("ready")
+    kds.get_by_role("button", name="Recall").click()  # bumped by mistake: bring it back
+    kds.get_by_test_id("recall-list").get_by_role("button", name=re.compile("#1 Table 12")).click()
+    expect(kds.get_by_test_id("ticket")).to_have_count(1)
+    expect(expo.get_by_test_id("station-grill")).to_contain_text("cooking")
+    kds.get_by_test_id("ticket").locator(".card-head").click()
+    expect(expo.get_by_test_id("station-grill")).to_contain_text("ready")
     complete = expo.get_by_role("button", name=re.compile("Complete"))
     expect(complete).to_be_enabled()
     expo.screenshot(path=artifacts / "expo.png")
@@ -211,7 +217,7 @@ def _take_orders_while_the_server_is_down(server, monkeypatch, tables):
         store.close()
 
 
-def test_tickets_age_amber_then_red_with_a_text_cue_and_page_when_they_do_not_fit(browser, edge_server, errors, artifacts):
+def test_tickets_age_amber_then_red_page_when_they_do_not_fit_and_a_double_tap_bumps_one(browser, edge_server, errors, artifacts):
     api(edge_server, "POST", "/orders", edge_server.login("1111"), json=order_request("9"))
     kds = errors.new_page(browser, PORTRAIT)
     kds.clock.install()
@@ -239,3 +245,7 @@ def test_tickets_age_amber_then_red_with_a_text_cue_and_page_when_they_do_not_fi
     kds.get_by_role("button", name="Next page").click()
     expect(kds.get_by_test_id("ticket")).to_have_count(1)
     expect(kds.get_by_test_id("open-count")).to_have_text("7 open")
+    kds.get_by_role("button", name="Previous page").click()
+    kds.get_by_test_id("ticket").first.locator(".card-head").dblclick()  # a double tap bumps ONE ticket
+    expect(kds.get_by_test_id("open-count")).to_have_text("6 open")
+    expect(kds.get_by_test_id("ticket").first.locator(".num")).to_have_text("#2")

@@ -133,6 +133,7 @@ function bump(card) {
 }
 
 function recall(card) {
+  lastBumpAt = 0; // a deliberate action since: the next header tap is not a double tap
   upsert({ ...card, status: 'in_progress', bumped_at: null });
   recallPanel.hidden = true;
   scheduleRender();
