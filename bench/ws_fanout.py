@@ -116,6 +116,7 @@ def first_render(base: str, token_json: str, runs: int = 5) -> tuple[list[float]
       }).observe(document, {childList: true, subtree: true});
     """ % json.dumps(token_json)
     timings: list[float] = []
+    snapshot_at: list[float] = []
     loaded: dict[str, int] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -129,9 +130,12 @@ def first_render(base: str, token_json: str, runs: int = 5) -> tuple[list[float]
             page.goto(f"{base}/kds/grill")
             page.locator("article.card").first.wait_for(timeout=10000)
             timings.append(page.evaluate("window.__firstCard"))
+            snapshot_at.append(page.evaluate(
+                "performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/v1/kds/grill')).responseEnd"))
             page.wait_for_load_state("networkidle")
             context.close()
         browser.close()
+    print(f"  (the 40-ticket snapshot had arrived at a median {statistics.median(snapshot_at):.0f} ms)")
     return timings, loaded
 
 

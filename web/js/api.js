@@ -64,9 +64,9 @@ export function uuid4() {
 // Taps (bump, item done, complete) go through here: kept in localStorage until the box has
 // answered, each with its own Idempotency-Key so a resend after an outage is applied once.
 export class Outbox {
-  constructor(storageKey, { token, onChange = () => {}, onUnauthorized = () => {} }) {
+  constructor(storageKey, { token, onChange = () => {}, onUnauthorized = () => {}, onRejected = () => {} }) {
     this.storageKey = storageKey; this.token = token;
-    this.onChange = onChange; this.onUnauthorized = onUnauthorized;
+    this.onChange = onChange; this.onUnauthorized = onUnauthorized; this.onRejected = onRejected;
     this.flushing = null;
   }
   get pending() { return readJson(this.storageKey) || []; }
@@ -88,7 +88,9 @@ export class Outbox {
       } catch (error) {
         if (error.offline || error.status >= 500) return false; // keep it, resend on reconnect
         if (error.status === 401) { this.onUnauthorized(error); return false; }
-        // 404/409/422: the box has decided (e.g. bumped already from another tablet): drop it
+        // 404/409/422: the box has decided (e.g. bumped already from another tablet): drop it,
+        // and let the screen undo what it showed in advance.
+        this.onRejected(error);
       }
       this.save(this.pending.filter((action) => action.key !== next.key));
     }

@@ -1,6 +1,6 @@
 // Expo: every order in the kitchen with each station's progress; complete it when all are ready.
 import { api, clearPairedDevice, clearSession, Outbox, pairedDevice } from './api.js';
-import { elapsedText, h, parseTime } from './dom.js';
+import { elapsedText, h, parseTime, toast } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession } from './login.js';
 import { connectionIndicator, orderLabel, registerServiceWorker } from './shell.js';
@@ -76,6 +76,12 @@ function tick() {
   }
 }
 
+// The box refused a tap (another tablet got there first, say): show why and reload its truth.
+function rejected(error) {
+  toast(error.message, { error: true, ms: 4000 });
+  loadSnapshot();
+}
+
 function unauthorized() {
   const paired = pairedDevice();
   if (paired && paired.device.station === 'expo') clearPairedDevice();
@@ -94,7 +100,8 @@ async function main() {
   document.body.append(h('header', { class: 'bar' }, h('h1', {}, 'Expo'), h('span', { class: 'spacer' }), conn.indicator),
     conn.banner, board);
   token = await credentials();
-  outbox = new Outbox('edge.outbox.expo', { token: () => token, onChange: conn.setQueued, onUnauthorized: unauthorized });
+  outbox = new Outbox('edge.outbox.expo', { token: () => token, onChange: conn.setQueued, onUnauthorized: unauthorized,
+    onRejected: rejected });
   feed = new LiveFeed({ token: () => token, onResync: loadSnapshot, onUnauthorized: unauthorized,
     onState: (online) => { conn.setOnline(online); if (online) outbox.flush(); },
     onEvent: (event) => { if (event.data && event.data.order) { upsert(event.data.order); render(); } } });

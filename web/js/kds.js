@@ -1,6 +1,6 @@
 // A station's kitchen display: tickets oldest first, tap an item = done, tap the header = bump.
 import { api, clearPairedDevice, clearSession, Outbox, pairedDevice } from './api.js';
-import { elapsedText, h, parseTime } from './dom.js';
+import { elapsedText, h, parseTime, toast } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession } from './login.js';
 import { connectionIndicator, orderLabel, registerServiceWorker } from './shell.js';
@@ -249,6 +249,12 @@ function fatal(message) {
   grid.replaceChildren(h('p', { class: 'empty', role: 'alert' }, message));
 }
 
+// The box refused a tap (another tablet got there first, say): show why and reload its truth.
+function rejected(error) {
+  toast(error.message, { error: true, ms: 4000 });
+  loadSnapshot();
+}
+
 function unauthorized() {
   const paired = pairedDevice();
   if (paired && paired.device.station === station) clearPairedDevice();
@@ -269,7 +275,7 @@ async function main() {
   render();
   token = await credentials();
   outbox = new Outbox(`edge.outbox.${station}`, { token: () => token, onChange: conn.setQueued,
-    onUnauthorized: unauthorized });
+    onUnauthorized: unauthorized, onRejected: rejected });
   conn.setQueued(outbox.pending.length);
   feed = new LiveFeed({ station, token: () => token, onEvent: applyEvent, onResync: loadSnapshot,
     onUnauthorized: unauthorized,
