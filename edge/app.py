@@ -102,8 +102,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
 
 def _wire_tablets(app: Flask, services: Services) -> None:
     """The tablet app, its live feed, paired tablets and replay-safe retries of queued taps."""
-    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": services.settings.server.ws_heartbeat_s,
-                                         "max_message_size": 4096}
+    app.config["SOCK_SERVER_OPTIONS"] = ws.server_options(services.settings.server.ws_heartbeat_s)
     for blueprint in (ws.bp, pairing_api.bp, web_api.api, web_api.pages):
         app.register_blueprint(blueprint)
     idempotency.init_app(app)

@@ -92,6 +92,7 @@ class Hub:
         self._on_count = on_count
         self._subscriptions: set[Subscription] = set()
         self._lock = threading.Lock()
+        self._stopping = False
 
     # -- the writer side ------------------------------------------------------------------
     def publish(self, events: list[Event]) -> None:
@@ -115,6 +116,8 @@ class Hub:
         with self._lock:
             self._subscriptions.add(subscription)
             self._on_count(len(self._subscriptions))
+        if self._stopping:  # connected while the server was stopping: end it like the others
+            subscription.close("shutdown")
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -143,6 +146,7 @@ class Hub:
     def shutdown(self) -> None:
         """The server is stopping: every open socket closes now rather than at the grace timeout.
         Safe to call from a signal handler (it only sets flags)."""
+        self._stopping = True  # before the sweep: a subscriber added meanwhile sees the flag
         for subscription in list(self._subscriptions):
             subscription.close("shutdown")
 

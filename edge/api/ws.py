@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -32,6 +33,21 @@ bp = Blueprint("ws", __name__, url_prefix="/api/v1")
 sock = Sock()
 POLL_S = 1.0  # how soon a socket notices the hub closed it (messages themselves wake it at once)
 CLOSE_CODES = {"shutdown": 1001, "revoked": 4401, "overflow": 4409}
+
+
+class _SocketReaderThread(threading.Thread):
+    """simple-websocket reads each socket in a thread of its own. A daemon one: it has nothing to
+    flush, and a stopping worker must not wait for it to notice its socket closed (it would wait
+    out a whole ping interval)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, daemon=True, **kwargs)
+
+
+def server_options(heartbeat_s: float) -> dict:
+    """flask-sock's SOCK_SERVER_OPTIONS: protocol pings (a silent client is dropped at the next
+    ping), small incoming messages (tablets only send pings), daemon reader threads."""
+    return {"ping_interval": heartbeat_s, "max_message_size": 4096, "thread_class": _SocketReaderThread}
 
 
 class WsQuery(Strict):

@@ -38,7 +38,7 @@ def wait_for(condition, timeout, what):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-def receive_json(ws, timeout=2.0):
+def receive_json(ws, timeout=5.0):
     while True:
         message = ws.receive(timeout=timeout)
         assert message is not None, "no message in time"

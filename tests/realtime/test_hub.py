@@ -118,6 +118,12 @@ def test_shutdown_wakes_every_waiting_socket_at_once(hub):
     assert not waiter.is_alive() and woke == [None] and subscription.closing_reason == "shutdown"
 
 
+def test_a_tablet_that_connects_while_the_server_stops_is_ended_too(hub):
+    hub.shutdown()
+    late = hub.subscribe("grill")
+    assert late.next_message(timeout=5) is None and late.closing_reason == "shutdown"
+
+
 def test_a_tablet_too_far_behind_gets_a_resync_instead_of_an_endless_replay(store, hub, monkeypatch):
     monkeypatch.setattr(realtime, "REPLAY_PAGE", 4)
     monkeypatch.setattr(realtime, "REPLAY_MAX", 8)
