@@ -28,11 +28,10 @@ import uuid
 from pathlib import Path
 
 import requests
-import simple_websocket
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from e2e.support import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  (the same launch as the tests)
+from e2e.support import CHROMIUM, CHROMIUM_ARGS, WsClient, free_port  # noqa: E402  (the same launch as the tests)
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
@@ -61,7 +60,7 @@ class Listener:
     """One tablet: records when each order's `order.created` event arrives."""
 
     def __init__(self, url: str):
-        self.ws = simple_websocket.Client.connect(url)
+        self.ws = WsClient.connect(url)
         self.arrivals: dict[str, float] = {}
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import requests
+import simple_websocket
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -86,3 +87,12 @@ class EdgeServer:
         response = requests.post(f"{self.url}/api/v1/auth/login", json={"pin": pin}, timeout=5)
         response.raise_for_status()
         return response.json()["token"]
+
+
+class WsClient(simple_websocket.Client):
+    """simple-websocket's client, minus a quirk: frames that arrive in the same read as the
+    handshake's answer (the box sends its replay at once) stayed unread until more data came."""
+
+    def handshake(self):
+        super().handshake()
+        self.connected = self._handle_events()

@@ -15,6 +15,8 @@ import pytest
 import requests
 import simple_websocket
 
+from .support import WsClient
+
 pytestmark = pytest.mark.e2e
 
 
@@ -62,15 +64,15 @@ def test_the_handshake_is_refused_with_the_reason(edge_server):
                         (ws_url(edge_server, token, station="pizza"), 404),
                         (ws_url(edge_server, token, after="-3"), 422)]:
         with pytest.raises(simple_websocket.ConnectionError, match=str(status)):
-            simple_websocket.Client.connect(url)
+            WsClient.connect(url)
 
 
 def test_a_station_replays_then_streams_only_what_concerns_it(edge_server):
     token = edge_server.login("1111")
     before = post_order(edge_server, token)
     post_order(edge_server, token, item="cola")  # the bar's, not the grill's
-    grill = simple_websocket.Client.connect(ws_url(edge_server, token, station="grill", after=0))
-    expo = simple_websocket.Client.connect(ws_url(edge_server, token, station="expo", after=0))
+    grill = WsClient.connect(ws_url(edge_server, token, station="grill", after=0))
+    expo = WsClient.connect(ws_url(edge_server, token, station="expo", after=0))
     try:
         replayed = [receive_json(grill) for _ in range(3)]  # menu.replaced, order.created, order.fired
         assert [e["type"] for e in replayed] == ["menu.replaced", "order.created", "order.fired"]
@@ -113,7 +115,7 @@ def _handshake_then_go_silent(server, token) -> socket.socket:
 
 
 def test_sigterm_closes_open_sockets_at_once_instead_of_waiting_out_the_grace(edge_server):
-    clients = [simple_websocket.Client.connect(ws_url(edge_server, edge_server.login("1111")))
+    clients = [WsClient.connect(ws_url(edge_server, edge_server.login("1111")))
                for _ in range(3)]
     took = edge_server.stop()
     assert took < 5, f"stopping with open sockets took {took:.1f} s"
