@@ -152,6 +152,8 @@ class Settings(BaseSettings):
     demo: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     min_free_disk_mb: int = Field(200, ge=0)
+    web_dir: Path | None = Field(None, description="the tablet app's files; default: web/ beside the "
+                                 "edge package (a source checkout)")
     server: ServerSettings = ServerSettings()
     restaurant: RestaurantSettings = RestaurantSettings()
     auth: AuthSettings = AuthSettings()

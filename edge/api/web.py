@@ -12,7 +12,7 @@ from edge.domain.menu import Station
 from edge.settings import StationTiming
 from edge.store.menu_repo import load_stations
 
-WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 SHELL = "app.html"  # one page for every screen; web/js/main.js picks the screen from the URL
 pages = Blueprint("web", __name__)
 api = Blueprint("web_api", __name__, url_prefix="/api/v1")
@@ -72,7 +72,8 @@ def asset(filename: str):
 
 
 def _static(filename: str) -> Response:
-    response = send_from_directory(WEB_DIR, filename, max_age=0)
+    web_dir = current_app.extensions["edge"].settings.web_dir or DEFAULT_WEB_DIR
+    response = send_from_directory(web_dir, filename, max_age=0)
     response.headers["Cache-Control"] = "no-cache"  # revalidate (ETag); the service worker covers offline
     return response
 

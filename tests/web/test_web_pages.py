@@ -63,3 +63,15 @@ def test_the_config_gives_ageing_thresholds_per_station_the_clock_and_the_last_s
         assert client.get("/api/v1/web/config").status_code == 401
     finally:
         services.close()
+
+
+def test_the_app_can_be_served_from_another_folder(tmp_path, monkeypatch):
+    """An installed box (no source checkout) points `web_dir` at wherever the image put web/."""
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "app.html").write_text("<!doctype html><title>elsewhere</title>")
+    app = create_app(Settings(data_dir=tmp_path / "data", web_dir=tmp_path / "web"))
+    try:
+        assert b"elsewhere" in app.test_client().get("/kds/grill").data
+    finally:
+        app.extensions["edge"].close()
