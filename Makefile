@@ -41,9 +41,12 @@ bench: dev-deps
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/ws_fanout.py
 
+# The wheel a box installs (deploy/pi-image/edge-update); checked for the files a box needs.
 dist: $(BIN)/activate
 	$(BIN)/pip install --quiet build
+	rm -f dist/restaurant_edge-*.whl
 	$(BIN)/python -m build --wheel --outdir dist .
+	$(BIN)/python deploy/check_wheel.py dist/restaurant_edge-*.whl
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info var .pytest_cache

@@ -12,6 +12,7 @@ from flask import Flask, g, request
 from edge import auth, pairing
 from edge.api import (auth as auth_api, errors, idempotency, menu as menu_api, orders as orders_api,
                       pairing as pairing_api, system, web as web_api, ws)
+from edge.api import voice as voice_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.realtime import Hub
 from edge.settings import Settings
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     for blueprint in (system.bp, system.root, auth_api.bp, menu_api.bp, orders_api.bp):
         app.register_blueprint(blueprint)
     _register_health(services)
+    voice_api.init_app(app, services, start=start_workers)
     _instrument(app, services)
     services.on_close(store.close)
     _wire_tablets(app, services)  # after store.close is registered, so sockets close before it
@@ -120,6 +122,8 @@ def open_store(settings: Settings) -> Store:
 
 def _register_health(services: Services) -> None:
     def database() -> Check:
+        if not services.store.writer_alive:
+            return Check("down", "the database writer has stopped; orders cannot be saved")
         services.store.read().execute("SELECT 1 FROM events LIMIT 1").fetchall()
         return Check("ok", f"last event {services.store.last_seq}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -45,6 +46,9 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
     base = build_settings()
     server = base.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     settings = build_settings(demo=demo or None, server=server.model_dump())
+    # Refuse a damaged database here, with one clear line, rather than as a traceback from a
+    # gunicorn worker that failed to boot after the port was already bound.
+    open_store_or_exit(settings).close()
     run(settings)
 
 
@@ -138,6 +142,46 @@ def _with_users(change, describe) -> None:
     finally:
         store.close()
     click.echo(describe(result))
+
+
+@main.group()
+def voice() -> None:
+    """Voice ordering: the speech model and what it can hear."""
+
+
+@voice.command("check")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="Model directory (default: [voice] model_path).")
+@click.option("--language", type=click.Choice(["en", "ko"]), default=None, help="Default: [voice] language.")
+def voice_check(model_path: Path | None, language: str | None) -> None:
+    """Load the voice model; report load time, memory and which menu items it cannot hear."""
+    from voice.check import check_model, describe
+
+    settings = build_settings()
+    model_path = model_path or settings.voice.model_path
+    if model_path is None:
+        raise click.ClickException("voice is off: no model configured ([voice] model_path or --model)")
+    store = open_store_or_exit(settings)
+    try:
+        menu = store.menu()
+    finally:
+        store.close()
+    try:
+        report = check_model(model_path, language or settings.voice.language, menu)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+    for line in describe(report):
+        click.echo(line)
+
+
+def _add_appliance_commands() -> None:
+    from edge.appliance.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_appliance_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

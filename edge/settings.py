@@ -41,6 +41,8 @@ class ServerSettings(Section):
                                   "that misses one is dropped at the next (so within 2x this)")
     ws_queue_max: int = Field(500, ge=10, le=100_000, description="events a slow tablet may lag "
                               "behind before it is told to resync")
+    public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$",
+                                   description="where tablets open the box, e.g. http://kitchen.local")
 
 
 class RestaurantSettings(Section):

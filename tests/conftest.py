@@ -6,9 +6,17 @@ import uuid
 
 import pytest
 
+from edge import auth
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def cheap_pin_hashing(monkeypatch):
+    """scrypt at full cost takes ~60 ms a PIN; tests log in hundreds of times. The real cost is
+    kept by the end-to-end tests, which run the real server in a process of its own."""
+    monkeypatch.setitem(auth.SCRYPT, "n", 2**8)
 
 
 @pytest.fixture

@@ -56,6 +56,9 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
         operation["requestBody"] = {"required": True, "content": {spec.content_type: {
             "schema": {"$ref": REF.format(model=spec.body.__name__)}}}}
         _schema(spec.body, components, mode="validation")
+    elif spec.content_type != "application/json":  # a raw body, e.g. audio/wav
+        operation["requestBody"] = {"required": True, "content": {spec.content_type: {
+            "schema": {"type": "string", "format": "binary"}}}}
     operation["responses"] = _responses(spec, components)
     if spec.roles:
         operation["security"] = [{"bearer": []}]

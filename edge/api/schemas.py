@@ -64,10 +64,6 @@ class OrdersQuery(Strict):
     limit: int = Field(100, ge=1, le=500)
 
 
-class VoidBody(Strict):
-    reason: str = Field(min_length=1, max_length=200)
-
-
 class TicketCard(BaseModel):
     id: str
     order_id: str
@@ -140,6 +136,7 @@ class EventOut(BaseModel):
     data: dict[str, Any]
     at: str
     hlc: str
+    box_id: str
     stations: list[str]
 
 

@@ -1,0 +1,141 @@
+"""Voice under /api/v1/voice: a WAV in, a draft order (or a rejection) out; and voice's wiring.
+
+Drafts are also appended to the event log (``voice.draft`` / ``voice.rejected``), which is how
+the order-entry tablet that asked, or the one paired with the talk button, receives them.
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from array import array
+
+from flask import Blueprint, Flask, current_app, g, request
+from pydantic import BaseModel
+
+from edge.api.errors import ApiError
+from edge.api.routing import api_route
+from edge.observability import Check
+from voice.listener import MicrophoneListener
+from voice.service import VoiceOff, VoiceService
+
+bp = Blueprint("voice", __name__, url_prefix="/api/v1")
+WAV_TYPES = {"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}
+MIN_RATE, MAX_RATE = 8000, 48000
+
+
+class WordOut(BaseModel):
+    word: str
+    confidence: float | None
+
+
+class AlternativeOut(BaseModel):
+    text: str
+    words: list[WordOut]
+
+
+class TranscriptionOut(BaseModel):
+    id: str
+    text: str
+    alternatives: list[AlternativeOut]
+    draft: dict | None
+    rejected: dict | None
+    latency_ms: float
+    requested_by: dict | None
+
+
+def init_app(app: Flask, services, *, start: bool) -> VoiceService:
+    """Build the voice service from settings and wire it: blueprint, health, metric, shutdown."""
+    settings = services.settings.voice
+
+    def publish(kind: str, data: dict) -> None:
+        services.store.write(lambda tx: tx.append_event(kind, data))
+
+    voice = VoiceService(settings.model_path, settings.language, menu=services.store.menu, publish=publish,
+                         observe_latency_ms=services.metrics.transcription_latency.observe,
+                         spoken_confirm=settings.spoken_confirm)
+    services.voice, services.microphone = voice, None
+    app.register_blueprint(bp)
+    services.health.register("voice", lambda: _health(services))
+    if start:
+        voice.start()
+        if voice.enabled and settings.device:
+            services.microphone = MicrophoneListener(voice, settings.device).start()
+            services.on_close(services.microphone.close)
+    services.on_close(voice.close)
+    return voice
+
+
+def _health(services) -> Check:
+    """The recogniser's state, and the microphone's when one is configured: the worse of the two."""
+    checks = [services.voice.health()] + ([services.microphone.health()] if services.microphone else [])
+    worst = max(checks, key=lambda c: ("ok", "degraded", "down").index(c.status))
+    return Check(worst.status, "; ".join(c.detail for c in checks))
+
+
+@api_route(bp, "/voice/transcriptions", methods=["POST"], response=TranscriptionOut,
+           roles=("admin", "staff", "device"), content_type="audio/wav", errors=(400, 413, 415, 422, 503),
+           summary="Recognise a spoken order (WAV, 16-bit PCM, 8-48 kHz) and propose a draft order")
+def transcribe():
+    services = current_app.extensions["edge"]
+    limit = services.settings.voice.max_wav_bytes
+    if request.mimetype not in WAV_TYPES:
+        raise ApiError(415, "unsupported_media_type", "send the audio as Content-Type: audio/wav")
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "audio_too_large", f"the WAV is larger than {limit} bytes",
+                       [{"limit_bytes": limit, "got_bytes": request.content_length}])
+    request.max_content_length = limit  # the app's JSON limit is far smaller than a recording
+    pcm, rate = read_wav(request.get_data(cache=False))
+    try:
+        answer = services.voice.transcribe(pcm, rate, requested_by=g.actor.as_dict())
+    except VoiceOff as error:
+        raise ApiError(503, "voice_unavailable", str(error)) from None
+    return TranscriptionOut(**answer)
+
+
+class VoiceStatusOut(BaseModel):
+    enabled: bool
+    language: str
+    status: str
+    detail: str
+    coverage: dict | None
+
+
+@api_route(bp, "/voice/status", response=VoiceStatusOut, roles=("admin",),
+           summary="Voice state and the menu items the model cannot hear (for Manage: add a spoken alias)")
+def voice_status():
+    services = current_app.extensions["edge"]
+    health = _health(services)
+    coverage = None
+    if services.voice.enabled:
+        try:
+            coverage = services.voice.compiled()[0].report()
+        except VoiceOff:
+            pass  # not ready yet: the status says why
+    return VoiceStatusOut(enabled=services.voice.enabled, language=services.settings.voice.language,
+                          status=health.status, detail=health.detail, coverage=coverage)
+
+
+def read_wav(data: bytes) -> tuple[bytes, int]:
+    """16-bit PCM frames (mono; the first channel of a stereo file) and the sample rate."""
+    try:
+        with wave.open(io.BytesIO(data), "rb") as wav:
+            width, channels, rate = wav.getsampwidth(), wav.getnchannels(), wav.getframerate()
+            frames = wav.readframes(wav.getnframes())
+    except (wave.Error, EOFError) as error:
+        raise ApiError(400, "malformed_wav", f"the body is not a readable WAV file: {error}") from None
+    problems = []
+    if width != 2:
+        problems.append({"field": "sample_width", "message": "need 16-bit PCM", "got": width * 8})
+    if not MIN_RATE <= rate <= MAX_RATE:
+        problems.append({"field": "sample_rate", "message": f"need {MIN_RATE}-{MAX_RATE} Hz", "got": rate})
+    if channels not in (1, 2):
+        problems.append({"field": "channels", "message": "need mono or stereo", "got": channels})
+    if not frames:
+        problems.append({"field": "frames", "message": "the recording is empty", "got": 0})
+    if problems:
+        raise ApiError(422, "unsupported_audio", "the WAV is not 16-bit PCM speech this box can read", problems)
+    if channels == 2:
+        samples = array("h", frames)
+        frames = samples[0::2].tobytes()
+    return frames, rate

@@ -1,0 +1,48 @@
+"""Synthetic Korean speech for the audio tests and the benchmark (espeak-ng + sox).
+
+Synthetic speech checks the pipeline (audio -> recogniser -> grammar -> parser -> draft), not
+recognition accuracy on people: espeak-ng's formant voice is far from a human speaker, so the
+utterances used are ones this voice and the packaged model agree on.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+VOICE, SPEED_WPM, WORD_GAP = "ko+f2", "190", "10"
+
+
+def require_tools() -> None:
+    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs Debian packages: {' '.join(missing)} (make system-deps)")
+
+
+def speak(text: str, path: Path, *, rate: int = 16000) -> Path:
+    """``text`` spoken into a 16-bit mono WAV at ``rate``, with a little silence either side."""
+    raw = path.with_suffix(".raw.wav")
+    subprocess.run(["espeak-ng", "-v", VOICE, "-s", SPEED_WPM, "-g", WORD_GAP, "-w", str(raw), text],
+                   check=True, timeout=30)
+    subprocess.run(["sox", str(raw), "-r", str(rate), "-b", "16", "-c", "1", str(path), "pad", "0.3", "0.3"],
+                   check=True, timeout=30)
+    raw.unlink()
+    return path
+
+
+def with_noise(clean: Path, path: Path, snr_db: float) -> Path:
+    """``clean`` mixed with white noise ``snr_db`` below the speech's RMS level."""
+    stats = subprocess.run(["sox", str(clean), "-n", "stat"], capture_output=True, text=True, timeout=30).stderr
+    rms = float(next(line.split(":")[1] for line in stats.splitlines() if line.startswith("RMS     amplitude")))
+    noise_amplitude = rms / (10 ** (snr_db / 20)) * 1.732  # white noise from sox: RMS = amplitude / sqrt(3)
+    noise = path.with_suffix(".noise.wav")
+    duration = subprocess.run(["soxi", "-D", str(clean)], capture_output=True, text=True, timeout=30).stdout.strip()
+    rate = subprocess.run(["soxi", "-r", str(clean)], capture_output=True, text=True, timeout=30).stdout.strip()
+    subprocess.run(["sox", "-n", "-r", rate, "-b", "16", "-c", "1", str(noise), "synth", duration, "whitenoise",
+                    "vol", f"{noise_amplitude:.6f}"], check=True, timeout=30)
+    subprocess.run(["sox", "-m", str(clean), str(noise), str(path)], check=True, timeout=30)
+    noise.unlink()
+    return path

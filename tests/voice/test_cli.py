@@ -1,0 +1,36 @@
+"""`edge voice check`: load time, memory and menu coverage, from the real model."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from edge.app import open_store
+from edge.auth import load_or_create_secret
+from edge.cli import main
+from edge.demo import seed_demo
+from edge.settings import Settings
+from edge.store import commands
+from tests.voice.menus import item, korean_menu
+
+
+def test_voice_check_reports_load_memory_and_what_cannot_be_heard(korean_model, tmp_path, monkeypatch):
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    monkeypatch.setenv("EDGE_DATA_DIR", str(tmp_path))
+    store = open_store(Settings(data_dir=tmp_path))
+    seed_demo(store, load_or_create_secret(tmp_path))  # the stations the Korean menu cooks at
+    menu = korean_menu()
+    menu.items.append(item("mystery", "쿠쿠루삥뽕", "food", "grill", 100))
+    commands.replace_menu(store, menu, 3)
+    store.close()
+    result = CliRunner().invoke(main, ["voice", "check", "--model", str(korean_model), "--language", "ko"])
+    assert result.exit_code == 0, result.output
+    assert "load " in result.output and " MB peak" in result.output
+    assert "5/6 items can be heard" in result.output
+    assert "cannot hear '쿠쿠루삥뽕' (mystery)" in result.output
+
+
+def test_voice_check_without_a_model_says_voice_is_off(tmp_path, monkeypatch):
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    monkeypatch.setenv("EDGE_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["voice", "check"])
+    assert result.exit_code == 1 and "voice is off" in result.output
