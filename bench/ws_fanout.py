@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,24 +30,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from e2e.support import CHROMIUM, CHROMIUM_ARGS, WsClient, free_port  # noqa: E402  (the same launch as the tests)
-
-
-def start_server(data_dir: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_")}
-    env.update({"EDGE_DATA_DIR": str(data_dir), "EDGE_LOG_LEVEL": "WARNING", "EDGE_SERVER__THREADS": "64"})
-    server = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-m", "edge.cli", "serve", "--demo",
-                               "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok:
-                return server
-        except requests.RequestException:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
+from e2e.edge_process import EdgeServer  # noqa: E402  (the same server and browser as the tests)
+from e2e.support import CHROMIUM, CHROMIUM_ARGS, WsClient, stop  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -145,10 +128,9 @@ def main() -> None:
     args = parser.parse_args()
     if len(os.sched_getaffinity(0)) > 1:
         os.sched_setaffinity(0, os.sched_getaffinity(0) - {0})  # keep CPU 0 for the server
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data_dir:
-        server = start_server(Path(data_dir), port)
+        server = EdgeServer(Path(data_dir) / "box", cpu=0, extra_env={"EDGE_SERVER__THREADS": "64"}).start()
+        base, port = server.url, server.port
         try:
             login = requests.post(f"{base}/api/v1/auth/login", json={"pin": "1111"}).json()
             token = login["token"]
@@ -167,8 +149,7 @@ def main() -> None:
             print(f"KDS page weight: {sum(app.values())} bytes ({sum(app.values()) / 1024:.1f} KiB) uncompressed "
                   f"in {len(app)} files ({', '.join(sorted(app))}); plus {data} bytes of API data for 40 tickets")
         finally:
-            server.terminate()
-            server.wait(15)
+            stop(server)
 
 
 if __name__ == "__main__":

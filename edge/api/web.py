@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, send_from_directory
@@ -12,7 +13,9 @@ from edge.domain.menu import Station
 from edge.settings import StationTiming
 from edge.store.menu_repo import load_stations
 
-DEFAULT_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+SOURCE_WEB_DIR = Path(__file__).resolve().parents[2] / "web"  # a source checkout
+INSTALLED_WEB_DIR = Path(sys.prefix) / "share" / "restaurant-edge" / "web"  # the wheel's data files
+DEFAULT_WEB_DIR = SOURCE_WEB_DIR if SOURCE_WEB_DIR.is_dir() else INSTALLED_WEB_DIR
 SHELL = "app.html"  # one page for every screen; web/js/main.js picks the screen from the URL
 pages = Blueprint("web", __name__)
 api = Blueprint("web_api", __name__, url_prefix="/api/v1")

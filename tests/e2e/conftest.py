@@ -3,8 +3,8 @@ never shadows tests/conftest.py for `from conftest import ...`).
 
 ``edge_server``: the real ``edge serve --demo`` (gunicorn) in a subprocess on a free loopback
 port with its own data directory; waits for /health (with a timeout), yields an ``EdgeServer``
-(``.url``, ``.port``, ``.stop()``, ``.start()``, ``.restart()``, ``.log()``, ``.login(pin)``),
-SIGTERMs it afterwards. ``start_edge_server(name, **env)`` starts more, with extra ``EDGE_*``
+(edge_process.py: ``.url``, ``.port``, ``.start()``, ``.terminate()``, ``.log()``,
+``.login(pin)``), SIGTERMs it afterwards (support.stop). ``start_edge_server(name, **env)`` starts more, with extra ``EDGE_*``
 settings. ``browser``: Debian's chromium driven by Playwright (one per session; use fresh
 contexts). ``artifacts``: the gitignored folder for screenshots.
 """
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from .support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, EdgeServer
+from .edge_process import EdgeServer
+from .support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, stop
 
 
 @pytest.fixture
@@ -23,13 +24,13 @@ def start_edge_server(tmp_path):
     servers: list[EdgeServer] = []
 
     def start(name: str = "box", **env: str) -> EdgeServer:
-        server = EdgeServer(tmp_path / name, env=env).start()
+        server = EdgeServer(tmp_path / name, extra_env=env).start()
         servers.append(server)
         return server
 
     yield start
     for server in servers:
-        server.stop()
+        stop(server)
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from edge.domain.orders import OrderRequest
 from edge.settings import Settings
 from edge.store import commands
 
+from .support import login_token, stop
+
 pytestmark = pytest.mark.e2e
 LANDSCAPE = {"width": 1280, "height": 800}
 PORTRAIT = {"width": 800, "height": 1280}
@@ -133,7 +135,7 @@ def test_an_order_reaches_the_station_at_once_is_cooked_bumped_and_completed_on_
     expo.screenshot(path=artifacts / "expo.png")
     complete.click()
     expect(expo.get_by_test_id("expo-order")).to_have_count(0)
-    token = edge_server.login("1111")
+    token = login_token(edge_server, "1111")
     [order] = api(edge_server, "GET", "/orders", token)["orders"]
     assert order["status"] == "completed" and order["table"] == "12"
 
@@ -169,7 +171,7 @@ def test_86_on_manage_disables_the_item_on_order_entry_and_a_paired_tablet_opens
     manage.goto(f"{edge_server.url}/")  # after a reboot the tablet opens at its start page...
     expect(manage).to_have_url(f"{edge_server.url}/kds/fry")  # ...and goes straight to its KDS
     expect(manage.get_by_test_id("login")).to_have_count(0)
-    admin = edge_server.login("1234")
+    admin = login_token(edge_server, "1234")
     [device] = api(edge_server, "GET", "/devices", admin)["devices"]
     api(edge_server, "POST", f"/devices/{device['id']}/revoke", admin)
     expect(manage.get_by_test_id("login")).to_be_visible(timeout=3000)  # unpaired: asks for a PIN
@@ -177,14 +179,14 @@ def test_86_on_manage_disables_the_item_on_order_entry_and_a_paired_tablet_opens
 
 def test_a_kds_survives_a_box_restart_catches_up_and_shows_nothing_twice(
         browser, edge_server, errors, artifacts, monkeypatch):
-    token = edge_server.login("1111")
+    token = login_token(edge_server, "1111")
     first = api(edge_server, "POST", "/orders", token, json=order_request("1"))
     second = api(edge_server, "POST", "/orders", token, json=order_request("5"))
     kds = open_page(browser, f"{edge_server.url}/kds/grill", errors, pin="1111")
     expect(kds.get_by_test_id("ticket")).to_have_count(2)
     assert kds.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
-    edge_server.stop()
+    stop(edge_server)
     expect(kds.get_by_test_id("offline-banner")).to_be_visible(timeout=3000)
     kds.reload()  # the app shell comes from the service worker, the tickets from the tablet's cache
     expect(kds.get_by_test_id("offline-banner")).to_be_visible()
@@ -203,14 +205,14 @@ def test_a_kds_survives_a_box_restart_catches_up_and_shows_nothing_twice(
     expect(kds.get_by_test_id("connection")).to_have_text("Live", timeout=5000)
     expect(kds.get_by_test_id("offline-banner")).to_be_hidden(timeout=5000)
     expect(kds.locator(".toast.error")).to_contain_text("cannot bump")  # the second tap came too late
-    api(edge_server, "POST", "/orders", edge_server.login("1111"), json=order_request("4"))
+    api(edge_server, "POST", "/orders", login_token(edge_server, "1111"), json=order_request("4"))
     expect(kds.locator("article .where")).to_have_text(
         ["Table 2 \u00b7 Dine in", "Table 3 \u00b7 Dine in", "Table 4 \u00b7 Dine in"])
     kds.wait_for_timeout(300)  # a late duplicate would show up now
     assert kds.locator("article .num").all_inner_texts() == ["#3", "#4", "#5"]
-    order = api(edge_server, "GET", f"/orders/{first['id']}", edge_server.login("1111"))
+    order = api(edge_server, "GET", f"/orders/{first['id']}", login_token(edge_server, "1111"))
     assert order["status"] == "ready"  # the queued bump was applied, after the restart
-    events = api(edge_server, "GET", "/events?after=0&limit=1000", edge_server.login("1111"))["events"]
+    events = api(edge_server, "GET", "/events?after=0&limit=1000", login_token(edge_server, "1111"))["events"]
     assert sorted(e["data"]["order"]["number"] for e in events if e["type"] == "ticket.bumped") == [1, 2]
 
 
@@ -226,7 +228,7 @@ def _box_while_the_server_is_down(server, monkeypatch):
 
 
 def test_tickets_age_amber_then_red_page_when_they_do_not_fit_and_a_double_tap_bumps_one(browser, edge_server, errors, artifacts):
-    api(edge_server, "POST", "/orders", edge_server.login("1111"), json=order_request("9"))
+    api(edge_server, "POST", "/orders", login_token(edge_server, "1111"), json=order_request("9"))
     kds = errors.new_page(browser, PORTRAIT)
     kds.clock.install()
     kds.goto(f"{edge_server.url}/kds/grill")
@@ -244,7 +246,7 @@ def test_tickets_age_amber_then_red_page_when_they_do_not_fit_and_a_double_tap_b
     expect(ticket.locator(".timer")).to_have_text(re.compile(r"^8:0\d$"))
     kds.screenshot(path=artifacts / "kds-portrait-late.png")
 
-    token = edge_server.login("1111")
+    token = login_token(edge_server, "1111")
     for table in range(10, 16):  # 7 tickets; portrait shows 3 columns x 2 rows
         api(edge_server, "POST", "/orders", token, json=order_request(str(table)))
     expect(kds.get_by_test_id("page")).to_have_text("Page 1/2")

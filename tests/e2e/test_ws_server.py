@@ -15,7 +15,7 @@ import pytest
 import requests
 import simple_websocket
 
-from .support import WsClient
+from .support import WsClient, login_token, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -58,9 +58,9 @@ def post_order(server, token, item="grilled-salmon"):
 
 
 def test_the_handshake_is_refused_with_the_reason(edge_server):
-    token = edge_server.login("1111")
+    token = login_token(edge_server, "1111")
     for url, status in [(ws_url(edge_server, "not-a-jwt"), 401),
-                        (ws_url(edge_server, edge_server.login("0000")), 403),  # customers see no kitchen
+                        (ws_url(edge_server, login_token(edge_server, "0000")), 403),  # customers see no kitchen
                         (ws_url(edge_server, token, station="pizza"), 404),
                         (ws_url(edge_server, token, after="-3"), 422)]:
         with pytest.raises(simple_websocket.ConnectionError, match=str(status)):
@@ -68,7 +68,7 @@ def test_the_handshake_is_refused_with_the_reason(edge_server):
 
 
 def test_a_station_replays_then_streams_only_what_concerns_it(edge_server):
-    token = edge_server.login("1111")
+    token = login_token(edge_server, "1111")
     before = post_order(edge_server, token)
     post_order(edge_server, token, item="cola")  # the bar's, not the grill's
     grill = WsClient.connect(ws_url(edge_server, token, station="grill", after=0))
@@ -93,7 +93,7 @@ def test_a_station_replays_then_streams_only_what_concerns_it(edge_server):
 
 def test_a_client_that_vanishes_is_dropped_by_the_heartbeat(start_edge_server):
     server = start_edge_server(EDGE_SERVER__WS_HEARTBEAT_S="0.5")
-    token = server.login("1111")
+    token = login_token(server, "1111")
     ghost = _handshake_then_go_silent(server, token)  # never reads, never answers a ping
     try:
         wait_for(lambda: active_sockets(server, token) == 1, 3, "the ghost to be counted")
@@ -115,9 +115,9 @@ def _handshake_then_go_silent(server, token) -> socket.socket:
 
 
 def test_sigterm_closes_open_sockets_at_once_instead_of_waiting_out_the_grace(edge_server):
-    clients = [WsClient.connect(ws_url(edge_server, edge_server.login("1111")))
+    clients = [WsClient.connect(ws_url(edge_server, login_token(edge_server, "1111")))
                for _ in range(3)]
-    took = edge_server.stop()
+    took = stop(edge_server)
     assert took < 5, f"stopping with open sockets took {took:.1f} s"
     for client in clients:
         with pytest.raises(simple_websocket.ConnectionClosed):
