@@ -49,7 +49,9 @@ function complete(order) {
 }
 
 function render() {
-  const list = [...orders.values()].sort((a, b) => parseTime(a.fired_at) - parseTime(b.fired_at));
+  // In the box's order (the snapshot comes sorted by the log; a newly fired order joins the end),
+  // never by wall-clock stamps a Pi without a real-time clock may get wrong.
+  const list = [...orders.values()];
   board.replaceChildren(...(list.length ? list.map(orderView) : [h('p', { class: 'empty' }, 'Nothing in the kitchen')]));
   tick();
 }

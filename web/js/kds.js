@@ -4,8 +4,8 @@ import { elapsedText, h, parseTime, toast } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession } from './login.js';
 import { connectionIndicator, orderLabel, registerServiceWorker } from './shell.js';
-import { AGE_CUE, ageLevel, allDay, cardFromOrder, isActive, isRecallable, oldestFirst,
-  RECALL_LIMIT } from './tickets.js';
+import { AGE_CUE, ageLevel, allDay, cardFromOrder, isActive, isRecallable, lastBumpedFirst, oldestFirst,
+  RECALL_LIMIT, withSeqs } from './tickets.js';
 
 const station = decodeURIComponent(location.pathname.split('/')[2] || '');
 const CACHE_KEY = `edge.kds.${station}`;
@@ -70,11 +70,11 @@ function applyEvent(event) {
   }
   state.lastSeq = event.seq;
   const order = event.data && event.data.order;
-  const card = order && cardFromOrder(order, station);
-  if (card) {
-    const isNew = event.type === 'order.fired' && !state.cards.has(card.id);
-    upsert(card);
-    if (isNew) chime();
+  const built = order && cardFromOrder(order, station);
+  if (built) {
+    const known = state.cards.get(built.id) || state.bumped.get(built.id);
+    upsert(withSeqs(built, event, known));
+    if (event.type === 'order.fired' && !known) chime();
   }
   scheduleRender();
 }
@@ -127,14 +127,15 @@ function bump(card) {
   const now = Date.now();
   if (now - lastBumpAt < BUMP_GUARD_MS) return;
   lastBumpAt = now;
-  upsert({ ...card, status: 'ready', bumped_at: new Date(now + state.clockOffsetMs).toISOString() });
+  upsert({ ...card, status: 'ready', bumped_at: new Date(now + state.clockOffsetMs).toISOString(),
+    bumped_seq: state.lastSeq + 0.5 }); // newest in the recall list until the box's event comes
   scheduleRender();
   outbox.push(`/api/v1/tickets/${card.id}/bump`);
 }
 
 function recall(card) {
   lastBumpAt = 0; // a deliberate action since: the next header tap is not a double tap
-  upsert({ ...card, status: 'in_progress', bumped_at: null });
+  upsert({ ...card, status: 'in_progress', bumped_at: null, bumped_seq: null });
   recallPanel.hidden = true;
   scheduleRender();
   outbox.push(`/api/v1/tickets/${card.id}/recall`);
@@ -198,7 +199,7 @@ function renderRecall() {
   if (recallPanel.hidden) return;
   const nowMs = Date.now() + state.clockOffsetMs;
   const recent = [...state.bumped.values()].filter((card) => isRecallable(card, nowMs))
-    .sort((a, b) => parseTime(b.bumped_at) - parseTime(a.bumped_at)).slice(0, RECALL_LIMIT);
+    .sort(lastBumpedFirst).slice(0, RECALL_LIMIT);
   recallList.replaceChildren(...(recent.length ? recent.map((card) => h('li', {},
     h('button', { type: 'button', onclick: () => recall(card) },
       `#${card.number} ${orderLabel(card)} \u2014 bumped ${elapsedText((nowMs - parseTime(card.bumped_at)) / 1000)} ago`)))

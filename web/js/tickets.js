@@ -31,8 +31,25 @@ export function isRecallable(card, nowMs) {
     && nowMs - parseTime(card.bumped_at) <= RECALL_WINDOW_MS;
 }
 
+// The kitchen's order is the event log's (fired_seq), not the wall clock: a Pi without a
+// real-time clock may boot in 1970 and stamp new tickets "before" old ones.
 export function oldestFirst(a, b) {
-  return (parseTime(a.fired_at) - parseTime(b.fired_at)) || (a.id < b.id ? -1 : 1);
+  return ((a.fired_seq || 0) - (b.fired_seq || 0)) || (a.id < b.id ? -1 : 1);
+}
+
+export function lastBumpedFirst(a, b) {
+  return (b.bumped_seq || 0) - (a.bumped_seq || 0);
+}
+
+// A card built from an event keeps the seqs the box gave it: the event's own seq when it fired
+// or bumped the ticket, else what the screen already knew.
+export function withSeqs(card, event, known) {
+  return {
+    ...card,
+    fired_seq: event.type === 'order.fired' ? event.seq : (known && known.fired_seq) || event.seq,
+    bumped_seq: event.type === 'ticket.bumped' && event.data.ticket_id === card.id ? event.seq
+      : card.status === 'ready' ? (known && known.bumped_seq) || event.seq : null,
+  };
 }
 
 export function allDay(cards) {
