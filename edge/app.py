@@ -9,9 +9,11 @@ from typing import Callable
 
 from flask import Flask, g, request
 
+from devices.kitchen import KitchenDevices
 from edge import auth, pairing
 from edge.api import (auth as auth_api, errors, idempotency, menu as menu_api, orders as orders_api,
                       pairing as pairing_api, system, web as web_api, ws)
+from edge.api import printers as printers_api
 from edge.api import voice as voice_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.realtime import Hub
@@ -98,8 +100,19 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     voice_api.init_app(app, services, start=start_workers)
     _instrument(app, services)
     services.on_close(store.close)
+    printers_api.init_app(app, services, start_workers=start_workers)
+    if start_workers:
+        _start_kitchen_devices(services)
     _wire_tablets(app, services)  # after store.close is registered, so sockets close before it
     return app
+
+
+def _start_kitchen_devices(services: Services) -> None:
+    """GPIO bump buttons, alerts and USB bump bars: the same commands as a tablet tap."""
+    kitchen = KitchenDevices(services.store, services.settings,
+                             talk=getattr(services, "microphone", None)).start()
+    services.on_close(kitchen.close)
+    services.health.register("kitchen_devices", lambda: Check(*kitchen.health()))
 
 
 def _wire_tablets(app: Flask, services: Services) -> None:
