@@ -42,6 +42,7 @@ bench: dev-deps
 	$(BIN)/python bench/api.py
 	taskset -c 0 $(BIN)/python bench/print_queue.py
 	taskset -c 0 $(BIN)/python bench/bump_press.py
+	$(BIN)/python bench/ws_fanout.py
 
 # The wheel a box installs (deploy/pi-image/edge-update); checked for the files a box needs.
 dist: $(BIN)/activate

@@ -10,6 +10,7 @@ from pathlib import Path
 REQUIRED = ["edge/__init__.py", "edge/cli.py", "edge/store/migrations/0001_core.sql",
             "edge/appliance/sdnotify.py", "edge/doctor/checks.py",
             "devices/__init__.py", "voice/__init__.py", "sync/__init__.py"]
+WEB_APP = ["web/app.html", "web/sw.js", "web/css/app.css", "web/js/main.js", "web/js/kds.js"]
 
 
 def problems(wheel: Path) -> list[str]:
@@ -17,6 +18,8 @@ def problems(wheel: Path) -> list[str]:
         names = set(archive.namelist())
         entry_points = next((archive.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt")), "")
     found = [f"missing {path}" for path in REQUIRED if path not in names]
+    found += [f"missing the tablet app's {path}" for path in WEB_APP
+              if not any(n.endswith(f".data/data/share/restaurant-edge/{path}") for n in names)]
     if "edge = edge.cli:main" not in entry_points:
         found.append("no `edge` console script")
     leaked = sorted(n for n in names if n.startswith(("tests/", "bench/", "deploy/")) or n.endswith((".sqlite", ".key")))

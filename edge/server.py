@@ -12,6 +12,7 @@ the watchdog while the single writer still commits (edge.appliance.sdnotify).
 from __future__ import annotations
 
 import logging
+import signal
 
 from gunicorn.app.base import BaseApplication
 
@@ -72,6 +73,7 @@ class EdgeServer(BaseApplication):
         return self.app
 
     def _announce(self, worker) -> None:
+        self._stop_long_requests_on_sigterm(worker)
         listening = ", ".join(str(sock) for sock in worker.sockets)
         log.info("serving on %s%s", listening, " (demo mode)" if self.settings.demo else "")
         self.notifier.notify("READY=1", f"STATUS=serving on {listening}")
@@ -81,6 +83,18 @@ class EdgeServer(BaseApplication):
         """The watchdog's probe: the single writer still runs a transaction within 10 s."""
         store = self.app.extensions["edge"].store
         return store.write(lambda tx: True, timeout=10)
+
+    def _stop_long_requests_on_sigterm(self, worker) -> None:
+        """gunicorn waits up to the graceful timeout for running requests; an open WebSocket never
+        ends by itself, so tell the app to close them as soon as SIGTERM arrives."""
+        gunicorn_handler = worker.handle_exit
+
+        def handle_exit(signum, frame):
+            gunicorn_handler(signum, frame)
+            if self.app is not None:
+                self.app.extensions["edge"].stopping()
+
+        signal.signal(signal.SIGTERM, handle_exit)
 
     def _worker_exit(self, arbiter, worker) -> None:
         self.notifier.notify("STOPPING=1")

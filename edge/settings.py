@@ -37,6 +37,10 @@ class ServerSettings(Section):
     threads: int = Field(32, ge=2, le=512, description="gunicorn threads (WebSocket clients hold one each)")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=64 * 1024 * 1024)
     graceful_timeout_s: int = Field(10, ge=1, le=300)
+    ws_heartbeat_s: float = Field(10.0, ge=0.2, le=60, description="WebSocket ping interval; a tablet "
+                                  "that misses one is dropped at the next (so within 2x this)")
+    ws_queue_max: int = Field(500, ge=10, le=100_000, description="events a slow tablet may lag "
+                              "behind before it is told to resync")
     public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$",
                                    description="where tablets open the box, e.g. http://kitchen.local")
 
@@ -151,6 +155,8 @@ class Settings(BaseSettings):
     demo: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     min_free_disk_mb: int = Field(200, ge=0)
+    web_dir: Path | None = Field(None, description="the tablet app's files; default: web/ beside the "
+                                 "edge package (a source checkout)")
     server: ServerSettings = ServerSettings()
     restaurant: RestaurantSettings = RestaurantSettings()
     auth: AuthSettings = AuthSettings()

@@ -79,6 +79,8 @@ class TicketCard(BaseModel):
     fired_at: str | None
     started_at: str | None
     bumped_at: str | None
+    fired_seq: int | None = Field(None, description="seq of the event that fired it: the kitchen's order")
+    bumped_seq: int | None = Field(None, description="seq of the event that last bumped it")
     items: list[TicketItem]
 
 

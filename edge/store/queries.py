@@ -71,11 +71,13 @@ def expo_view(conn: sqlite3.Connection) -> dict:
 
 def _tickets(conn, station, condition, order_by, params=(), limit=500) -> list[dict]:
     rows = conn.execute(
-        f"SELECT t.id AS ticket_id, o.doc FROM tickets t JOIN orders o ON o.id = t.order_id "
+        f"SELECT t.id AS ticket_id, t.fired_seq, t.bumped_seq, o.doc "
+        f"FROM tickets t JOIN orders o ON o.id = t.order_id "
         f"WHERE t.station = ? AND {condition} ORDER BY {order_by} LIMIT ?",
         (station, *params, limit))
     # The documents were validated when written; plain JSON keeps a busy KDS cheap to serve.
-    return [_ticket_card(json.loads(row["doc"]), row["ticket_id"]) for row in rows]
+    return [{**_ticket_card(json.loads(row["doc"]), row["ticket_id"]),
+             "fired_seq": row["fired_seq"], "bumped_seq": row["bumped_seq"]} for row in rows]
 
 
 def _ticket_card(order: dict, ticket_id: str) -> dict:

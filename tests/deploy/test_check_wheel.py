@@ -20,8 +20,16 @@ def make_wheel(path, names, entry_points="[console_scripts]\nedge = edge.cli:mai
     return path
 
 
+WEB_APP = [f"restaurant_edge-0.1.0.data/data/share/restaurant-edge/{path}" for path in check_wheel.WEB_APP]
+
+
 def test_a_complete_wheel_passes(tmp_path):
-    assert check_wheel.problems(make_wheel(tmp_path / "ok.whl", check_wheel.REQUIRED)) == []
+    assert check_wheel.problems(make_wheel(tmp_path / "ok.whl", check_wheel.REQUIRED + WEB_APP)) == []
+
+
+def test_a_wheel_without_the_tablet_app_is_reported(tmp_path):
+    found = check_wheel.problems(make_wheel(tmp_path / "no-web.whl", check_wheel.REQUIRED))
+    assert "missing the tablet app's web/js/kds.js" in found
 
 
 def test_missing_migrations_a_missing_command_and_leaked_files_are_reported(tmp_path):
