@@ -34,7 +34,7 @@ class Section(BaseModel):
 class ServerSettings(Section):
     host: str = "0.0.0.0"
     port: int = Field(3001, ge=1, le=65535)
-    threads: int = Field(32, ge=2, le=512, description="gunicorn threads (WebSocket clients hold one each)")
+    threads: int = Field(128, ge=2, le=1024, description="gunicorn threads; each open WebSocket (a tablet) holds one")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=64 * 1024 * 1024)
     graceful_timeout_s: int = Field(10, ge=1, le=300)
     ws_heartbeat_s: float = Field(10.0, ge=0.2, le=60, description="WebSocket ping interval; a tablet "

@@ -1,5 +1,5 @@
 """Reusable real-server and real-browser fixtures (tests/e2e is a package so that this conftest
-never shadows tests/conftest.py for `from conftest import ...`).
+cannot shadow tests/conftest.py).
 
 ``edge_server``: the real ``edge serve --demo`` (gunicorn) in a subprocess on a free loopback
 port with its own data directory; waits for /health (with a timeout), yields an ``EdgeServer``

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import order_body
+from edge_testing import order_body
 
 
 def fired_ticket(client, staff):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from conftest import login
+from edge_testing import login
 
 
 def pair(client, admin, station="grill", name="Grill tablet"):
