@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 3001
-# Debian packages the test suite drives for real: a browser, a PostgreSQL server, speech synthesis.
-TEST_DEBS := chromium postgresql espeak-ng sox shellcheck systemd
+# Debian packages the test suite drives for real: a browser, a PostgreSQL server, speech synthesis,
+# and the fonts tickets are drawn with (DejaVu Sans Mono; WenQuanYi Micro Hei for CJK and Hangul).
+TEST_DEBS := chromium postgresql espeak-ng sox shellcheck systemd fonts-dejavu-core fonts-wqy-microhei
 
 .PHONY: run test bench dist venv dev-deps system-deps clean
 
@@ -39,10 +40,16 @@ test: system-deps dev-deps
 
 bench: dev-deps
 	$(BIN)/python bench/api.py
+	taskset -c 0 $(BIN)/python bench/print_queue.py
+	taskset -c 0 $(BIN)/python bench/bump_press.py
+	$(BIN)/python bench/ws_fanout.py
 
+# The wheel a box installs (deploy/pi-image/edge-update); checked for the files a box needs.
 dist: $(BIN)/activate
 	$(BIN)/pip install --quiet build
+	rm -f dist/restaurant_edge-*.whl
 	$(BIN)/python -m build --wheel --outdir dist .
+	$(BIN)/python deploy/check_wheel.py dist/restaurant_edge-*.whl
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info var .pytest_cache

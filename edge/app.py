@@ -9,10 +9,15 @@ from typing import Callable
 
 from flask import Flask, g, request
 
-from edge import auth, security
-from edge.api import auth as auth_api, errors, menu as menu_api, orders as orders_api, system
+from devices.kitchen import KitchenDevices
+from edge import auth, pairing, security
+from edge.api import (auth as auth_api, errors, idempotency, menu as menu_api, orders as orders_api,
+                      pairing as pairing_api, system, web as web_api, ws)
+from edge.api import printers as printers_api
 from edge.api import voice as voice_api
+from edge.api import sync as sync_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
+from edge.realtime import Hub
 from edge.settings import Settings
 from edge.store import Store
 from edge.domain.ids import uuid7
@@ -32,10 +37,23 @@ class Services:
         self.metrics = Metrics()
         self.health = Health()
         self._closers: list[Callable[[], None]] = []
+        self._stoppers: list[Callable[[], None]] = []
         self.revocation_checks: list[Callable[[dict], None]] = [self._user_still_active]
+        self.realtime = Hub(store.events_after, max_queue=settings.server.ws_queue_max,
+                            on_count=self.metrics.websocket_connections.set)
 
     def on_close(self, fn: Callable[[], None]) -> None:
         self._closers.append(fn)
+
+    def on_stop(self, fn: Callable[[], None]) -> None:
+        """fn() runs when the server is asked to stop, BEFORE in-flight requests are awaited (so
+        long-lived ones such as WebSockets end now). It must only set flags: it runs in a signal
+        handler."""
+        self._stoppers.append(fn)
+
+    def stopping(self) -> None:
+        for fn in self._stoppers:
+            fn()
 
     def close(self) -> None:
         for fn in reversed(self._closers):
@@ -84,7 +102,32 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     _instrument(app, services)
     security.init_app(app, services, start_workers=start_workers)
     services.on_close(store.close)
+    printers_api.init_app(app, services, start_workers=start_workers)
+    if start_workers:
+        _start_kitchen_devices(services)
+    sync_api.init_app(app, services, start=start_workers)  # after store.close: stops before it
+    _wire_tablets(app, services)  # after store.close is registered, so sockets close before it
     return app
+
+
+def _start_kitchen_devices(services: Services) -> None:
+    """GPIO bump buttons, alerts and USB bump bars: the same commands as a tablet tap."""
+    kitchen = KitchenDevices(services.store, services.settings,
+                             talk=getattr(services, "microphone", None)).start()
+    services.on_close(kitchen.close)
+    services.health.register("kitchen_devices", lambda: Check(*kitchen.health()))
+
+
+def _wire_tablets(app: Flask, services: Services) -> None:
+    """The tablet app, its live feed, paired tablets and replay-safe retries of queued taps."""
+    app.config["SOCK_SERVER_OPTIONS"] = ws.server_options(services.settings.server.ws_heartbeat_s)
+    for blueprint in (ws.bp, pairing_api.bp, web_api.api, web_api.pages):
+        app.register_blueprint(blueprint)
+    idempotency.init_app(app)
+    services.store.add_commit_listener(services.realtime.publish)
+    services.revocation_checks.append(pairing.revocation_check(services.store.read))
+    services.on_stop(services.realtime.shutdown)
+    services.on_close(services.realtime.shutdown)
 
 
 def open_store(settings: Settings) -> Store:
@@ -97,6 +140,8 @@ def open_store(settings: Settings) -> Store:
 
 def _register_health(services: Services) -> None:
     def database() -> Check:
+        if not services.store.writer_alive:
+            return Check("down", "the database writer has stopped; orders cannot be saved")
         services.store.read().execute("SELECT 1 FROM events LIMIT 1").fetchall()
         return Check("ok", f"last event {services.store.last_seq}")
 

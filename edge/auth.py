@@ -57,18 +57,29 @@ def pin_lookup(secret: bytes, pin: str) -> str:
     return hmac.new(secret, pin.encode(), hashlib.sha256).hexdigest()
 
 
+LEGACY_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # hashes written as scrypt$salt$digest
+
+
 def hash_pin(pin: str) -> str:
+    """scrypt$n$r$p$salt$digest: the cost travels with the hash, so raising SCRYPT later does
+    not lock out every user whose PIN was hashed at the old cost."""
     salt = os.urandom(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, **SCRYPT)
-    return f"scrypt${salt.hex()}${digest.hex()}"
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
 def verify_pin(pin: str, stored: str) -> bool:
     try:
-        _, salt_hex, digest_hex = stored.split("$")
+        parts = stored.split("$")
+        if len(parts) == 6:
+            _, n, r, p, salt_hex, digest_hex = parts
+            params = {"n": int(n), "r": int(r), "p": int(p), "dklen": 32}
+        else:
+            _, salt_hex, digest_hex = parts
+            params = LEGACY_SCRYPT
+        digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt_hex), **params)
     except ValueError:
         return False
-    digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt_hex), **SCRYPT)
     return hmac.compare_digest(digest.hex(), digest_hex)
 
 

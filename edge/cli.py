@@ -46,6 +46,9 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
     base = build_settings()
     server = base.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     settings = build_settings(demo=demo or None, server=server.model_dump())
+    # Refuse a damaged database here, with one clear line, rather than as a traceback from a
+    # gunicorn worker that failed to boot after the port was already bound.
+    open_store_or_exit(settings).close()
     run(settings)
 
 
@@ -169,6 +172,24 @@ def voice_check(model_path: Path | None, language: str | None) -> None:
         raise click.ClickException(str(error)) from None
     for line in describe(report):
         click.echo(line)
+
+
+def _add_appliance_commands() -> None:
+    from edge.appliance.cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_appliance_commands()
+
+def _add_sync_commands() -> None:
+    from sync.cli import sync_group
+
+    main.add_command(sync_group)
+
+
+_add_sync_commands()
 
 
 def _add_operator_commands() -> None:

@@ -60,6 +60,12 @@ def rotate(data_dir: Path, legacy_secret: bytes, grace: timedelta, *, now: float
     return new.kid
 
 
+def _unverified_kind(token: str) -> str | None:
+    """Only picks the key: the signature is checked with it right after."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return claims.get("kind") if isinstance(claims, dict) else None
+
+
 class TokenService:
     """Issues and checks people's (and devices') JWTs with the key ring. Drop-in for
     ``edge.auth.TokenIssuer``: ``issue(user, now=)``, ``verify(token)``, ``.ttl``."""
@@ -98,9 +104,15 @@ class TokenService:
 
     def _key_for(self, token: str) -> SigningKey:
         try:
-            kid = jwt.get_unverified_header(token).get("kid", LEGACY_KID)
+            kid = jwt.get_unverified_header(token).get("kid")
+            if kid is None and _unverified_kind(token) == "device":
+                # Paired tablets hold year-long tokens signed with the box key; rotating people's
+                # keys must not unpair every kitchen screen. Each one stays revocable by its
+                # pairing row, checked on every request (edge.pairing.revocation_check).
+                return SigningKey(LEGACY_KID, self.legacy_secret, None)
         except jwt.InvalidTokenError as error:
             raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
+        kid = kid or LEGACY_KID
         self._reload_if_changed()
         key = next((k for k in self._keys if k.kid == kid), None)
         now = datetime.now(timezone.utc).timestamp()

@@ -3,14 +3,20 @@
 flask-sock needs a threaded server, and the realtime hub must live in exactly one process, so:
 one worker, many threads. SIGTERM lets in-flight requests finish (graceful timeout), then the
 worker closes the app, which drains the writer queue and closes the database cleanly.
+
+Under systemd (deploy/pi-image): the listening sockets may come from ``edge.socket`` (gunicorn
+takes ``LISTEN_FDS`` itself), and the worker reports READY=1 once the database is open and feeds
+the watchdog while the single writer still commits (edge.appliance.sdnotify).
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 
 from gunicorn.app.base import BaseApplication
 
+from edge.appliance.sdnotify import Notifier
 from edge.observability import configure_logging
 from edge.settings import Settings
 
@@ -32,8 +38,9 @@ GUNICORN_JSON_LOGGING = {
 
 
 class EdgeServer(BaseApplication):
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, notifier: Notifier | None = None):
         self.settings = settings
+        self.notifier = notifier or Notifier(None)
         self.app = None
         super().__init__()
 
@@ -66,11 +73,31 @@ class EdgeServer(BaseApplication):
         return self.app
 
     def _announce(self, worker) -> None:
-        server = self.settings.server
-        log.info("serving on http://%s:%s%s", server.host, server.port,
-                 " (demo mode)" if self.settings.demo else "")
+        self._stop_long_requests_on_sigterm(worker)
+        listening = ", ".join(str(sock) for sock in worker.sockets)
+        log.info("serving on %s%s", listening, " (demo mode)" if self.settings.demo else "")
+        self.notifier.notify("READY=1", f"STATUS=serving on {listening}")
+        self.notifier.start_watchdog(self._writer_commits)
+
+    def _writer_commits(self) -> bool:
+        """The watchdog's probe: the single writer still runs a transaction within 10 s."""
+        store = self.app.extensions["edge"].store
+        return store.write(lambda tx: True, timeout=10)
+
+    def _stop_long_requests_on_sigterm(self, worker) -> None:
+        """gunicorn waits up to the graceful timeout for running requests; an open WebSocket never
+        ends by itself, so tell the app to close them as soon as SIGTERM arrives."""
+        gunicorn_handler = worker.handle_exit
+
+        def handle_exit(signum, frame):
+            gunicorn_handler(signum, frame)
+            if self.app is not None:
+                self.app.extensions["edge"].stopping()
+
+        signal.signal(signal.SIGTERM, handle_exit)
 
     def _worker_exit(self, arbiter, worker) -> None:
+        self.notifier.notify("STOPPING=1")
         if self.app is not None:
             self.app.extensions["edge"].close()
             log.info("database closed cleanly")
@@ -88,4 +115,4 @@ def _seed_demo(app) -> None:
 
 def run(settings: Settings) -> None:
     configure_logging(settings.log_level)
-    EdgeServer(settings).run()
+    EdgeServer(settings, Notifier.take_from_environment()).run()

@@ -34,9 +34,15 @@ class Section(BaseModel):
 class ServerSettings(Section):
     host: str = "0.0.0.0"
     port: int = Field(3001, ge=1, le=65535)
-    threads: int = Field(32, ge=2, le=512, description="gunicorn threads (WebSocket clients hold one each)")
+    threads: int = Field(128, ge=2, le=1024, description="gunicorn threads; each open WebSocket (a tablet) holds one")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=64 * 1024 * 1024)
     graceful_timeout_s: int = Field(10, ge=1, le=300)
+    ws_heartbeat_s: float = Field(10.0, ge=0.2, le=60, description="WebSocket ping interval; a tablet "
+                                  "that misses one is dropped at the next (so within 2x this)")
+    ws_queue_max: int = Field(500, ge=10, le=100_000, description="events a slow tablet may lag "
+                              "behind before it is told to resync")
+    public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$",
+                                   description="where tablets open the box, e.g. http://kitchen.local")
 
 
 class RestaurantSettings(Section):
@@ -154,6 +160,7 @@ class SyncSettings(Section):
     box_token_file: Path | None = None
     box_id: str | None = None
     interval_s: float = Field(2.0, gt=0, le=3600)
+    menu_pull_interval_s: float = Field(60.0, gt=0, le=86400)
     timeout_s: float = Field(10.0, gt=0, le=120)
     batch_max_events: int = Field(500, ge=1, le=500)
     batch_max_bytes: int = Field(256 * 1024, ge=1024, le=256 * 1024)
@@ -181,6 +188,8 @@ class Settings(BaseSettings):
     demo: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     min_free_disk_mb: int = Field(200, ge=0)
+    web_dir: Path | None = Field(None, description="the tablet app's files; default: web/ beside the "
+                                 "edge package (a source checkout)")
     server: ServerSettings = ServerSettings()
     restaurant: RestaurantSettings = RestaurantSettings()
     auth: AuthSettings = AuthSettings()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 
 import pytest
 
+from edge import auth
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import Settings
+from edge_testing import login, order_body  # noqa: F401  (shared with tests that import them)
+
+
+@pytest.fixture(autouse=True)
+def cheap_pin_hashing(monkeypatch):
+    """scrypt at full cost takes ~60 ms a PIN; tests log in hundreds of times. The real cost is
+    kept by the end-to-end tests, which run the real server in a process of its own."""
+    monkeypatch.setitem(auth.SCRYPT, "n", 2**8)
 
 
 @pytest.fixture
@@ -36,12 +44,6 @@ def client(app):
     return app.test_client()
 
 
-def login(client, pin: str) -> dict:
-    response = client.post("/api/v1/auth/login", json={"pin": pin})
-    assert response.status_code == 200, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
-
-
 @pytest.fixture
 def staff(client) -> dict:
     return login(client, "1111")
@@ -55,12 +57,3 @@ def admin(client) -> dict:
 @pytest.fixture
 def customer(client) -> dict:
     return login(client, "0000")
-
-
-def order_body(*items, **fields) -> dict:
-    """An order request; items are (menu_item_id, quantity, [modifier ids]) tuples."""
-    lines = [{"menu_item_id": item, "quantity": qty, "modifier_ids": list(mods)}
-             for item, qty, *rest in items for mods in [rest[0] if rest else []]]
-    return {"client_order_id": str(uuid.uuid4()), "type": "dine_in", "table": "12",
-            "items": lines or [{"menu_item_id": "fries", "quantity": 1, "modifier_ids": ["small"]}],
-            **fields}

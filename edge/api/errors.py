@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from edge.auth import AuthError
 from edge.domain.errors import Conflict, DomainError, Invalid, NotFound
@@ -55,6 +55,12 @@ def init_app(app: Flask) -> None:
     def _validation_error(error: ValidationError):
         return error_response(422, "validation_failed", "the request does not match the schema",
                               validation_details(error))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge):
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        return error_response(413, "body_too_large", f"the body is larger than the limit of {limit} bytes",
+                              [{"limit_bytes": limit}])
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

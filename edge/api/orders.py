@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, api_route
-from edge.api.schemas import (EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery, VoidBody)
-from edge.domain.orders import Order, OrderRequest
+from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery
+from edge.domain.orders import Order, OrderRequest, VoidRequest
 from edge.store import commands, queries
 from edge.store.menu_repo import load_stations
 
@@ -71,9 +71,9 @@ def complete_order(order_id: str):
     return commands.complete_order(_services().store, order_id, g.actor)
 
 
-@api_route(bp, "/orders/<order_id>/void", methods=["POST"], body=VoidBody, response=Order,
+@api_route(bp, "/orders/<order_id>/void", methods=["POST"], body=VoidRequest, response=Order,
            errors=(400, 404, 409, 415, 422), summary="Void or cancel an order, with a reason")
-def void_order(order_id: str, body: VoidBody):
+def void_order(order_id: str, body: VoidRequest):
     return commands.void_order(_services().store, order_id, body.reason, g.actor)
 
 

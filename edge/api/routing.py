@@ -103,8 +103,10 @@ def _to_response(result: Any, status: int) -> Response:
         return result
     if isinstance(result, tuple):
         result, status = result
-    payload = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-    response = jsonify(payload)
+    if isinstance(result, BaseModel):
+        # pydantic writes JSON in Rust: several times cheaper than model_dump() + json.dumps
+        return Response(result.model_dump_json(), status=status, mimetype="application/json")
+    response = jsonify(result)
     response.status_code = status
     return response
 

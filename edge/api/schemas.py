@@ -81,10 +81,6 @@ class OrdersQuery(Strict):
     limit: int = Field(100, ge=1, le=500)
 
 
-class VoidBody(Strict):
-    reason: str = Field(min_length=1, max_length=200)
-
-
 class TicketCard(BaseModel):
     id: str
     order_id: str
@@ -100,6 +96,8 @@ class TicketCard(BaseModel):
     fired_at: str | None
     started_at: str | None
     bumped_at: str | None
+    fired_seq: int | None = Field(None, description="seq of the event that fired it: the kitchen's order")
+    bumped_seq: int | None = Field(None, description="seq of the event that last bumped it")
     items: list[TicketItem]
 
 
@@ -157,6 +155,7 @@ class EventOut(BaseModel):
     data: dict[str, Any]
     at: str
     hlc: str
+    box_id: str
     stations: list[str]
 
 

@@ -10,9 +10,9 @@ from edge.domain.actors import Actor
 
 
 def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return header[len("Bearer "):].strip() or None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":  # the scheme is case-insensitive (RFC 7235)
+        return token.strip() or None
     # Browsers cannot put headers on a WebSocket, so the socket passes the token in the query.
     if request.path.endswith("/ws"):
         return request.args.get("token")

@@ -43,7 +43,7 @@ def root_health():
 def metrics():
     services = current_app.extensions["edge"]
     services.refresh_gauges()
-    return Response(generate_latest(services.metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(services.metrics.registry), content_type=CONTENT_TYPE_LATEST)
 
 
 @api_route(bp, "/openapi.json", roles=PUBLIC, summary="This document")

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections import defaultdict
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,6 +25,8 @@ Source = Literal["pos", "voice", "kiosk"]
 
 MAX_NOTE = 500
 MAX_ITEMS = 100
+MAX_ID = 64
+MenuId = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
 
 
 class Strict(BaseModel):
@@ -32,9 +34,10 @@ class Strict(BaseModel):
 
 
 class OrderItemRequest(Strict):
-    menu_item_id: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(1, ge=1, le=99)
-    modifier_ids: list[str] = Field(default_factory=list, max_length=20)
+    menu_item_id: MenuId
+    # strict: JSON true or "2" is a wrong type, not a quantity of 1 or 2
+    quantity: int = Field(1, ge=1, le=99, strict=True)
+    modifier_ids: list[MenuId] = Field(default_factory=list, max_length=20)
     notes: str | None = Field(None, max_length=MAX_NOTE)
     course: int = Field(1, ge=1, le=9)
 

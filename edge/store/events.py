@@ -23,7 +23,7 @@ class Event(BaseModel):
     def public(self) -> dict[str, Any]:
         """The shape tablets and integrations see (GET /events, the WebSocket)."""
         return {"seq": self.seq, "id": self.id, "type": self.type, "data": self.data, "at": self.at,
-                "hlc": self.hlc, "stations": self.stations}
+                "hlc": self.hlc, "box_id": self.box_id, "stations": self.stations}
 
     def concerns(self, station: str | None) -> bool:
         return station is None or not self.stations or station in self.stations
@@ -45,8 +45,9 @@ def events_after(conn: sqlite3.Connection, seq: int, *, box_id: str, limit: int 
         rows = conn.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
     else:
         rows = conn.execute(
-            "SELECT * FROM events WHERE seq > ? AND (stations = '' OR stations LIKE ?) "
-            "ORDER BY seq LIMIT ?", (seq, f"%,{station},%", limit))
+            # instr, not LIKE: '_' and '%' are legal in station ids and would act as wildcards
+            "SELECT * FROM events WHERE seq > ? AND (stations = '' OR instr(stations, ?) > 0) "
+            "ORDER BY seq LIMIT ?", (seq, f",{station},", limit))
     return [row_to_event(row, box_id) for row in rows]
 
 

@@ -21,12 +21,18 @@ def save_order(conn: sqlite3.Connection, order: Order, *, seq: int, request_hash
         conn.execute("UPDATE orders SET status = ?, updated_seq = ?, doc = ? WHERE id = ?",
                      (order.status, seq, doc, order.id))
     for ticket in order.tickets:
+        # fired_seq / bumped_seq: the seq of the event that fired / last bumped the ticket; they
+        # order the kitchen, because the wall clock of a Pi can go back.
         conn.execute(
-            "INSERT INTO tickets (id, order_id, station, status, fired_at, bumped_at) VALUES (?,?,?,?,?,?)"
+            "INSERT INTO tickets (id, order_id, station, status, fired_at, bumped_at, fired_seq, bumped_seq)"
+            " VALUES (?1,?2,?3,?4,?5,?6, CASE WHEN ?5 IS NULL THEN NULL ELSE ?7 END,"
+            " CASE WHEN ?6 IS NULL THEN NULL ELSE ?7 END)"
             " ON CONFLICT(id) DO UPDATE SET status=excluded.status, fired_at=excluded.fired_at,"
-            " bumped_at=excluded.bumped_at",
+            " bumped_at=excluded.bumped_at, fired_seq=COALESCE(tickets.fired_seq, excluded.fired_seq),"
+            " bumped_seq=CASE WHEN excluded.bumped_at IS NULL THEN NULL"
+            " WHEN tickets.bumped_at IS excluded.bumped_at THEN tickets.bumped_seq ELSE excluded.bumped_seq END",
             (ticket.id, order.id, ticket.station, ticket.status, _iso(ticket.fired_at),
-             _iso(ticket.bumped_at)),
+             _iso(ticket.bumped_at), seq),
         )
 
 
@@ -54,13 +60,13 @@ def next_number(conn: sqlite3.Connection, business_date: str) -> int:
 
 def oldest_active_ticket(conn: sqlite3.Connection, station: str) -> str | None:
     row = conn.execute("SELECT id FROM tickets WHERE station = ? AND status IN ('fired', 'in_progress')"
-                       " ORDER BY fired_at, id LIMIT 1", (station,)).fetchone()
+                       " ORDER BY fired_seq, id LIMIT 1", (station,)).fetchone()
     return row[0] if row else None
 
 
 def last_bumped_ticket(conn: sqlite3.Connection, station: str) -> str | None:
     row = conn.execute("SELECT id FROM tickets WHERE station = ? AND status = 'ready'"
-                       " ORDER BY bumped_at DESC, id DESC LIMIT 1", (station,)).fetchone()
+                       " ORDER BY bumped_seq DESC, id DESC LIMIT 1", (station,)).fetchone()
     return row[0] if row else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from edge.domain.orders import Order
 
@@ -31,21 +31,22 @@ def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, st
         params.append(station)
     if since:
         clauses.append("o.created_at >= ?")
-        params.append(since.isoformat(timespec="milliseconds"))
+        params.append(_iso(_as_utc(since)))
     if created_by:
         clauses.append("o.created_by = ?")
         params.append(created_by)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = conn.execute(f"SELECT doc FROM orders o {where} ORDER BY o.created_at, o.id LIMIT ?",
+    # rowid is insertion order, i.e. log order: created_at is the wall clock, which can go back
+    rows = conn.execute(f"SELECT doc FROM orders o {where} ORDER BY o.rowid LIMIT ?",
                         (*params, limit))
     return [Order.model_validate_json(row[0]) for row in rows]
 
 
 def kds_view(conn: sqlite3.Connection, station: str, now: datetime) -> dict:
     """A station's screen: active tickets oldest first, recently bumped ones, all-day counts."""
-    active = _tickets(conn, station, "t.status IN ('fired', 'in_progress')", "t.fired_at, t.id")
+    active = _tickets(conn, station, "t.status IN ('fired', 'in_progress')", "t.fired_seq, t.id")
     recent = _tickets(conn, station, "t.status = 'ready' AND t.bumped_at >= ?",
-                      "t.bumped_at DESC, t.id DESC", (_iso(now - RECALL_WINDOW),), RECALL_LIMIT)
+                      "t.bumped_seq DESC, t.id DESC", (_iso(now - RECALL_WINDOW),), RECALL_LIMIT)
     all_day: Counter[str] = Counter()
     for ticket in active:
         for item in ticket["items"]:
@@ -61,17 +62,22 @@ def kds_view(conn: sqlite3.Connection, station: str, now: datetime) -> dict:
 
 def expo_view(conn: sqlite3.Connection) -> dict:
     """Every order in the kitchen with each station's progress."""
-    orders = list_orders(conn, status=list(KITCHEN_OPEN), limit=500)
-    return {"orders": [_expo_order(order) for order in sorted(orders, key=lambda o: o.fired_at or o.created_at)]}
+    rows = conn.execute(
+        f"SELECT o.doc FROM orders o WHERE o.status IN ({','.join('?' * len(KITCHEN_OPEN))}) "
+        "ORDER BY (SELECT MIN(t.fired_seq) FROM tickets t WHERE t.order_id = o.id), o.rowid LIMIT 500",
+        KITCHEN_OPEN)  # fired first is shown first, by the event log rather than the wall clock
+    return {"orders": [_expo_order(Order.model_validate_json(row[0])) for row in rows]}
 
 
 def _tickets(conn, station, condition, order_by, params=(), limit=500) -> list[dict]:
     rows = conn.execute(
-        f"SELECT t.id AS ticket_id, o.doc FROM tickets t JOIN orders o ON o.id = t.order_id "
+        f"SELECT t.id AS ticket_id, t.fired_seq, t.bumped_seq, o.doc "
+        f"FROM tickets t JOIN orders o ON o.id = t.order_id "
         f"WHERE t.station = ? AND {condition} ORDER BY {order_by} LIMIT ?",
         (station, *params, limit))
     # The documents were validated when written; plain JSON keeps a busy KDS cheap to serve.
-    return [_ticket_card(json.loads(row["doc"]), row["ticket_id"]) for row in rows]
+    return [{**_ticket_card(json.loads(row["doc"]), row["ticket_id"]),
+             "fired_seq": row["fired_seq"], "bumped_seq": row["bumped_seq"]} for row in rows]
 
 
 def _ticket_card(order: dict, ticket_id: str) -> dict:
@@ -102,6 +108,11 @@ def _expo_order(order: Order) -> dict:
         "items": [{"name": i.name, "quantity": i.quantity, "station": i.station,
                    "done": i.done_at is not None} for i in order.items],
     }
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """created_at is stored as UTC text and compared as text, so the bound must be UTC too."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _iso(moment: datetime | None) -> str | None:

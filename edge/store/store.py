@@ -144,6 +144,11 @@ class Store:
         return self._menu
 
     @property
+    def writer_alive(self) -> bool:
+        """False once the writer thread has stopped: every write would then wait and time out."""
+        return self._writer is not None and self._writer.alive
+
+    @property
     def writer_stats(self) -> dict[str, int]:
         writer = self._writer
         return {"groups": writer.groups_committed, "jobs": writer.jobs_committed} if writer else {}

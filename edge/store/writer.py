@@ -45,6 +45,10 @@ class Writer:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def submit(self, fn: Callable[[Any], Any]) -> Future:
         if not self._thread.is_alive():
             raise RuntimeError("the database writer is not running")
@@ -98,12 +102,14 @@ class Writer:
             return
         self.groups_committed += 1
         self.jobs_committed += len(done)
-        for job, result, _ in done:
-            job.future.set_result(result)
+        # Before anyone is answered: a caller must read its own write (the reloaded menu after a
+        # price change or an 86, Store.last_seq) as soon as write() returns.
         try:
             self._on_group_committed([tx for _, _, tx in done])
         except Exception:
             log.exception("a commit listener failed")
+        for job, result, _ in done:
+            job.future.set_result(result)
 
     def _run_job(self, job: _Job, done: list) -> None:
         tx = self._make_tx(self._conn)

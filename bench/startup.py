@@ -1,0 +1,118 @@
+"""The appliance's footprint: wheel size, installed size, start-up time to the first healthy
+/health, and the idle memory of the server (target: under 80 MB without the voice model).
+
+    taskset -c 0 .venv/bin/python bench/startup.py [--runs 5] [--wheel dist/restaurant_edge-*.whl]
+
+Installs the wheel the way a box does (deploy/pi-image/edge-update --first-install, a clean venv)
+into a temporary directory, then starts that release's `edge serve --demo` on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+EDGE_UPDATE = REPO / "deploy/pi-image/edge-update"
+
+
+def du_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def install(wheel: Path, prefix: Path) -> Path:
+    env = {**os.environ, "EDGE_PREFIX": str(prefix), "EDGE_EXTRAS": "", "EDGE_PIP_CACHE": "on"}
+    subprocess.run([EDGE_UPDATE, "--first-install", wheel], env=env, check=True, capture_output=True)
+    return prefix / "current"
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """RSS and PSS of the server's processes (gunicorn arbiter + its worker)."""
+    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    totals = {"rss": 0, "pss": 0, "worker_rss": 0}
+    for index, process in enumerate(pids):
+        rollup = dict(line.split(":", 1) for line in Path(f"/proc/{process}/smaps_rollup").read_text().splitlines()[1:])
+        rss, pss = (int(rollup[key].split()[0]) for key in ("Rss", "Pss"))
+        totals["rss"] += rss
+        totals["pss"] += pss
+        if index > 0:
+            totals["worker_rss"] += rss
+    return totals
+
+
+def start_and_measure(release: Path, data_dir: Path, idle_s: float) -> dict:
+    port = free_port()
+    env = {**os.environ, "EDGE_DATA_DIR": str(data_dir), "EDGE_CONFIG": str(data_dir.parent / "empty.toml")}
+    started = time.perf_counter()
+    server = subprocess.Popen([release / "bin/edge", "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = started + 120
+        while time.perf_counter() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+                    if json.load(response)["status"] != "down":
+                        break
+            except OSError:
+                time.sleep(0.02)
+        else:
+            raise RuntimeError("the server did not become healthy in 120 s")
+        healthy_s = time.perf_counter() - started
+        time.sleep(idle_s)
+        return {"healthy_s": healthy_s, **memory_kib(server.pid)}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before reading memory")
+    parser.add_argument("--wheel", type=Path, default=None)
+    args = parser.parse_args()
+    wheel = args.wheel or max((REPO / "dist").glob("restaurant_edge-*.whl"), key=lambda p: p.stat().st_mtime)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        (base / "empty.toml").write_text("")
+        release = install(wheel, base / "opt-edge")
+        site = next(release.resolve().glob("lib/python3*/site-packages"))
+        ours = sum(du_bytes(site / package) for package in ("edge", "devices", "voice", "sync"))
+        print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+              f"cpu affinity {sorted(os.sched_getaffinity(0))}")
+        print(f"wheel: {wheel.name} {wheel.stat().st_size / 1024:.0f} KiB")
+        print(f"installed: venv {du_bytes(release.resolve()) / 2**20:.1f} MiB "
+              f"(restaurant-edge's own files {ours / 2**20:.2f} MiB)")
+        cold, warm = [], []
+        for run in range(args.runs):
+            data_dir = base / f"data-{run}"
+            cold.append(start_and_measure(release, data_dir, args.idle))   # first start: migrate + seed
+            warm.append(start_and_measure(release, data_dir, args.idle))   # restart on existing data
+        for label, runs in (("first start (migrations + demo seed)", cold), ("restart (existing data)", warm)):
+            times = sorted(r["healthy_s"] for r in runs)
+            print(f"{label}: to healthy /health median {statistics.median(times):.2f} s "
+                  f"(min {times[0]:.2f}, max {times[-1]:.2f}, n={len(times)})")
+        idle = warm + cold
+        for key, label in (("rss", "RSS arbiter+worker"), ("pss", "PSS arbiter+worker"), ("worker_rss", "RSS worker")):
+            values = sorted(r[key] / 1024 for r in idle)
+            print(f"idle {label}: median {statistics.median(values):.1f} MiB (max {values[-1]:.1f})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Pairing kitchen tablets to stations, under /api/v1 (admin only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, g
+from pydantic import BaseModel, Field
+
+from edge import pairing
+from edge.pairing import Device
+from edge.api.routing import api_route
+from edge.api.schemas import Strict
+
+bp = Blueprint("pairing", __name__, url_prefix="/api/v1")
+ADMIN = ("admin",)
+
+
+class PairRequest(Strict):
+    name: str = Field(min_length=1, max_length=40, description="e.g. 'Grill tablet'")
+    station: str = Field(min_length=1, max_length=32)
+
+
+class PairResponse(BaseModel):
+    device: Device
+    token: str
+
+
+class DeviceList(BaseModel):
+    devices: list[Device]
+
+
+@api_route(bp, "/devices", methods=["POST"], body=PairRequest, response=PairResponse, status=201,
+           roles=ADMIN, errors=(400, 404, 415, 422),
+           summary="Pair a tablet to a station: a long-lived device token it keeps across reboots")
+def pair(body: PairRequest):
+    services = current_app.extensions["edge"]
+    ttl = timedelta(days=services.settings.auth.device_token_ttl_days)
+    actor = g.actor  # the job runs in the writer thread, outside this request's context
+    device = services.store.write(lambda tx: pairing.pair_device(tx, body.name, body.station, ttl, actor))
+    token = pairing.issue_token(device, services.secret, services.settings.restaurant_id,
+                                services.store.now())
+    return PairResponse(device=device, token=token)
+
+
+@api_route(bp, "/devices", response=DeviceList, roles=ADMIN, summary="Paired tablets, live ones first")
+def list_devices():
+    devices = pairing.list_devices(current_app.extensions["edge"].store.read())
+    return DeviceList(devices=devices)
+
+
+@api_route(bp, "/devices/<device_id>/revoke", methods=["POST"], response=Device, roles=ADMIN,
+           errors=(404, 409), summary="Unpair a tablet: its token stops working at once")
+def revoke(device_id: str):
+    store = current_app.extensions["edge"].store
+    actor = g.actor
+    device = store.write(lambda tx: pairing.revoke_device(tx, device_id, actor))
+    return device

@@ -1,0 +1,90 @@
+"""Cloud sync for the Manage page: status, dead letters, retry. Under /api/v1/sync."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+from pydantic import BaseModel, ConfigDict, Field
+
+from edge.api.routing import api_route
+from sync import service, state
+from sync.status import health
+
+bp = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
+
+
+class SyncStatusOut(BaseModel):
+    health: str
+    detail: str
+    configured: bool
+    acked_seq: int
+    backlog_events: int
+    oldest_unsent_at: str | None
+    oldest_unsent_age_s: float | None
+    last_push_at: str | None
+    last_pull_at: str | None
+    cloud_menu_version: int
+    last_error: str | None
+    last_error_at: str | None
+    credential_problem: str | None
+    dead_letters: int
+    clock_problem: str | None
+    clock_skew_s: float | None
+    next_attempt_in_s: float | None
+    pushed_events: int | None
+
+
+class DeadLetterOut(BaseModel):
+    seq: int
+    event_id: str
+    type: str
+    reason: str
+    first_failed_at: str
+    last_failed_at: str
+    attempts: int
+    retry_requested: bool
+
+
+class DeadLetterList(BaseModel):
+    dead_letters: list[DeadLetterOut]
+
+
+class RetryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seqs: list[int] | None = Field(None, max_length=500, description="only these events (default: all)")
+
+
+class RetryOut(BaseModel):
+    marked: int
+
+
+def init_app(app, services, *, start: bool = True) -> None:
+    """Sync's health check, metrics and worker (when configured), and these routes."""
+    service.install(services, start=start)
+    app.register_blueprint(bp)
+
+
+def _services():
+    return current_app.extensions["edge"]
+
+
+@api_route(bp, "/status", response=SyncStatusOut, summary="Cloud sync: backlog, last push/pull, problems")
+def sync_status_view():
+    status = _services().sync_status()
+    level, detail = health(status)
+    return SyncStatusOut(health=level, detail=detail, **status)
+
+
+@api_route(bp, "/dead-letters", response=DeadLetterList, summary="Events the cloud refused, with reasons")
+def dead_letters_view():
+    return DeadLetterList(dead_letters=state.dead_letters(_services().store))
+
+
+@api_route(bp, "/retry", methods=["POST"], body=RetryIn, response=RetryOut, roles=("admin",),
+           errors=(400, 415, 422), summary="Send dead letters again and lift a credential stop")
+def retry_view(body: RetryIn):
+    services = _services()
+    marked = services.store.write(lambda tx: state.request_retry(tx, body.seqs))
+    if services.sync_worker is not None:
+        services.sync_worker.retry_now()
+        services.sync_worker.wake()
+    return RetryOut(marked=marked)

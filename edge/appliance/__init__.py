@@ -1,0 +1,1 @@
+"""The box as an appliance: systemd notification, first boot, the status ticket."""

@@ -1,0 +1,155 @@
+"""The realtime hub: every committed event, fanned out to the tablets' WebSockets.
+
+A tablet connects with the last ``seq`` it has seen. The hub subscribes it FIRST, then replays
+the log after that seq, then streams live events, dropping any live event the replay already
+sent: so nothing is missed (an event committed during the replay is queued) and nothing is sent
+twice (its seq is not above the last replayed one).
+
+The writer thread only ever does ``put_nowait`` on each subscriber's bounded queue, so a slow
+tablet never slows the others or the writer. A subscriber whose queue overflows is told to
+``resync`` (reload a snapshot) and is disconnected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from edge.store.events import Event
+
+log = logging.getLogger(__name__)
+
+REPLAY_PAGE = 500
+REPLAY_MAX = 20_000  # further behind than this, a snapshot is cheaper than a replay
+RESYNC = json.dumps({"type": "resync"})
+
+
+def encode(event: Event) -> str:
+    return json.dumps(event.public(), separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One connected tablet: what it listens to and its bounded queue of encoded events."""
+
+    station: str | None  # None: every event (expo, order entry, manage)
+    subject: str  # who is connected (user or device id), so a revoked device can be cut off
+    max_queue: int
+    queue: queue.Queue = field(init=False)
+    last_seq: int = 0
+    closing_reason: str | None = None  # set by the hub: "overflow", "revoked", "shutdown"
+
+    def __post_init__(self) -> None:
+        self.queue = queue.Queue(self.max_queue)
+
+    def offer(self, seq: int, message: str) -> bool:
+        """Called by the hub in the writer thread; never blocks. False when it had to give up."""
+        try:
+            self.queue.put_nowait((seq, message))
+            return True
+        except queue.Full:
+            self.close("overflow")
+            return False
+
+    def close(self, reason: str) -> None:
+        if self.closing_reason is None:
+            self.closing_reason = reason
+        try:  # wake a consumer blocked on an empty queue
+            self.queue.put_nowait((0, ""))
+        except queue.Full:
+            pass
+
+    def next_message(self, timeout: float) -> str | None:
+        """The next live message not already replayed; None when nothing came within timeout.
+        Once the hub closed the subscription, returns ``RESYNC`` for an overflow, else None."""
+        deadline = time.monotonic() + timeout
+        while self.closing_reason is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                seq, message = self.queue.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if message and seq > self.last_seq:
+                self.last_seq = seq
+                return message
+        return RESYNC if self.closing_reason == "overflow" else None
+
+
+class Hub:
+    """Subscriptions and the fan-out. ``publish`` is the store's commit listener."""
+
+    def __init__(self, events_after: Callable[..., list[Event]], *, max_queue: int = 500,
+                 on_count: Callable[[int], None] = lambda n: None):
+        self._events_after = events_after
+        self._max_queue = max_queue
+        self._on_count = on_count
+        self._subscriptions: set[Subscription] = set()
+        self._lock = threading.Lock()
+        self._stopping = False
+
+    # -- the writer side ------------------------------------------------------------------
+    def publish(self, events: list[Event]) -> None:
+        with self._lock:
+            subscriptions = list(self._subscriptions)
+        for event in events:
+            message = encode(event)
+            revoked = event.data.get("device", {}).get("id") if event.type == "device.revoked" else None
+            for subscription in subscriptions:
+                if revoked and subscription.subject == revoked:
+                    subscription.close("revoked")
+                elif event.concerns(subscription.station) and not subscription.offer(event.seq, message):
+                    log.warning("a tablet fell %d events behind; told it to resync", self._max_queue)
+        with self._lock:
+            self._subscriptions -= {s for s in subscriptions if s.closing_reason}
+            self._on_count(len(self._subscriptions))
+
+    # -- the tablet side ------------------------------------------------------------------
+    def subscribe(self, station: str | None, subject: str = "") -> Subscription:
+        subscription = Subscription(station=station, subject=subject, max_queue=self._max_queue)
+        with self._lock:
+            self._subscriptions.add(subscription)
+            self._on_count(len(self._subscriptions))
+        if self._stopping:  # connected while the server was stopping: end it like the others
+            subscription.close("shutdown")
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            self._subscriptions.discard(subscription)
+            self._on_count(len(self._subscriptions))
+
+    def replay(self, subscription: Subscription, after: int) -> Iterator[str]:
+        """The logged events after ``after`` that concern the subscriber, oldest first, encoded.
+        Yields ``RESYNC`` (and stops) when the subscriber is too far behind to replay."""
+        subscription.last_seq = after
+        sent = 0
+        while True:
+            page = self._events_after(subscription.last_seq, limit=REPLAY_PAGE,
+                                      station=subscription.station)
+            for event in page:
+                subscription.last_seq = event.seq
+                yield encode(event)
+            sent += len(page)
+            if len(page) < REPLAY_PAGE:
+                return
+            if sent >= REPLAY_MAX:
+                yield RESYNC
+                return
+
+    def shutdown(self) -> None:
+        """The server is stopping: every open socket closes now rather than at the grace timeout.
+        Safe to call from a signal handler (it only sets flags)."""
+        self._stopping = True  # before the sweep: a subscriber added meanwhile sees the flag
+        for subscription in list(self._subscriptions):
+            subscription.close("shutdown")
+
+    @property
+    def count(self) -> int:
+        return len(self._subscriptions)

@@ -1,0 +1,57 @@
+"""Builds the sync worker from settings and wires it into the box's services (health, metrics,
+commit listener, shutdown). Called by the composition root; knows nothing about Flask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edge.observability import Check
+from edge.settings import Settings
+from sync.status import SyncCollector, health, sync_status
+from sync.transport import Transport
+from sync.worker import SyncWorker
+
+
+def box_token(settings: Settings) -> str | None:
+    sync = settings.sync
+    if sync.box_token:
+        return sync.box_token.strip()
+    if sync.box_token_file and Path(sync.box_token_file).is_file():
+        return Path(sync.box_token_file).read_text().strip() or None
+    return None
+
+
+def build_worker(settings: Settings, store) -> SyncWorker | None:
+    """The worker, or None when the cloud is not configured (the box then simply works offline)."""
+    sync = settings.sync
+    token = box_token(settings)
+    if not (sync.supabase_url and sync.anon_key and token):
+        return None
+    transport = Transport(sync.supabase_url, sync.anon_key, token, timeout_s=sync.timeout_s)
+    return SyncWorker(store, transport, box_id=sync.box_id or settings.box_id, token=token,
+                      max_events=sync.batch_max_events, max_bytes=sync.batch_max_bytes,
+                      interval_s=sync.interval_s, pull_interval_s=sync.menu_pull_interval_s)
+
+
+def install(services, *, start: bool = True) -> SyncWorker | None:
+    """Register the sync health check and metrics; start the worker when configured."""
+    worker = build_worker(services.settings, services.store)
+
+    def status() -> dict:
+        return sync_status(services.store, worker, configured=worker is not None)
+
+    def check() -> Check:
+        try:
+            return Check(*health(status()))
+        except Exception as error:  # the kitchen does not need the cloud: never `down`
+            return Check("degraded", f"sync status unavailable: {error}")
+
+    services.health.register("sync", check)
+    services.metrics.registry.register(SyncCollector(status))
+    services.sync_worker = worker
+    services.sync_status = status
+    if worker is not None and start:
+        services.store.add_commit_listener(worker.wake)
+        worker.start()
+        services.on_close(worker.stop)
+    return worker

@@ -1,0 +1,108 @@
+"""The real `edge serve` (gunicorn) on a loopback port, driven over HTTP, then stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import pytest
+import requests
+
+from .edge_process import EdgeServer
+
+pytestmark = pytest.mark.e2e
+GRACEFUL_TIMEOUT_S = 10  # the default server.graceful_timeout_s
+
+
+@pytest.fixture
+def server(tmp_path):
+    running = EdgeServer(tmp_path / "data").start()
+    yield running
+    running.kill()
+
+
+def order(*lines, **fields):
+    return {"client_order_id": str(uuid.uuid4()), "type": "dine_in", "table": "7",
+            "items": [{"menu_item_id": i, "quantity": q, "modifier_ids": m} for i, q, m in lines], **fields}
+
+
+def test_whole_flow_over_http_then_clean_sigterm(server):
+    http = requests.Session()
+    health = http.get(f"{server.url}/health", timeout=5).json()
+    assert health["status"] == "ok" and health["demo"] is True
+    staff = server.login("1111", http)
+    api = f"{server.url}/api/v1"
+    assert len(http.get(f"{api}/menu", headers=staff, timeout=5).json()["items"]) >= 20
+
+    body = order(("cheeseburger", 1, ["medium", "no-onions"]), ("fries", 2, ["large"]), ("cola", 1, []))
+    created = http.post(f"{api}/orders", json=body, headers=staff, timeout=5)
+    assert created.status_code == 201, created.text
+    placed = created.json()
+    assert placed["status"] == "fired" and placed["number"] == 1
+    repeat = http.post(f"{api}/orders", json=body, headers=staff, timeout=5)
+    assert repeat.status_code == 200 and repeat.json()["id"] == placed["id"]
+
+    kds = http.get(f"{api}/kds/grill", headers=staff, timeout=5).json()
+    assert [t["order_id"] for t in kds["tickets"]] == [placed["id"]]
+    grill = next(t for t in placed["tickets"] if t["station"] == "grill")
+    item_done = http.post(f"{api}/tickets/{grill['id']}/items/{grill['item_ids'][0]}/done", headers=staff, timeout=5)
+    assert item_done.json()["status"] == "in_progress"
+    for ticket in placed["tickets"]:
+        assert http.post(f"{api}/tickets/{ticket['id']}/bump", headers=staff, timeout=5).status_code == 200
+    completed = http.post(f"{api}/orders/{placed['id']}/complete", headers=staff, timeout=5)
+    assert completed.json()["status"] == "completed"
+
+    bad = http.post(f"{api}/orders", data="{nope", headers={**staff, "Content-Type": "application/json"}, timeout=5)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "malformed_json"
+    events = http.get(f"{api}/events", params={"after": 0, "limit": 100}, headers=staff, timeout=5).json()["events"]
+    assert [e["type"] for e in events if e["data"].get("order", {}).get("id") == placed["id"]][-1] == "order.completed"
+    metrics = http.get(f"{api}/metrics", headers=staff, timeout=5).text
+    assert "order_processing_time_ms_count 1.0" in metrics
+    http.close()
+
+    assert server.terminate(timeout=GRACEFUL_TIMEOUT_S + 5) == 0, server.log()
+    assert "Traceback" not in server.log()
+    database = server.data_dir / "edge.sqlite"
+    wal = database.with_name("edge.sqlite-wal")
+    assert not wal.exists() or wal.stat().st_size == 0, "the WAL was not checkpointed on shutdown"
+    conn = sqlite3.connect(database)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT status FROM orders WHERE id = ?", (placed["id"],)).fetchone()[0] == "completed"
+    finally:
+        conn.close()
+
+
+def test_sigterm_lets_an_in_flight_request_finish(server):
+    """Requests already accepted when SIGTERM arrives are answered, and their orders are kept."""
+    import threading
+
+    staff = server.login("1111")
+    results = []
+
+    def client():
+        http = requests.Session()
+        for _ in range(200):
+            try:
+                response = http.post(f"{server.url}/api/v1/orders", json=order(("coffee", 1, [])),
+                                     headers=staff, timeout=10)
+            except requests.RequestException:
+                return
+            if response.status_code != 201:
+                return
+            results.append(response.json()["id"])
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    while len(results) < 20 and all(t.is_alive() for t in threads):
+        threading.Event().wait(0.01)
+    assert server.terminate(timeout=GRACEFUL_TIMEOUT_S + 5) == 0
+    for t in threads:
+        t.join(timeout=15)
+    conn = sqlite3.connect(server.data_dir / "edge.sqlite")
+    try:
+        stored = {row[0] for row in conn.execute("SELECT id FROM orders")}
+    finally:
+        conn.close()
+    assert set(results) <= stored

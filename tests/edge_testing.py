@@ -1,0 +1,22 @@
+"""Helpers for API tests. A module of its own (not conftest) so that every test imports the same
+one: several folders have a conftest.py, and `from edge_testing import` would pick whichever came first."""
+
+from __future__ import annotations
+
+import uuid
+
+
+def login(client, pin: str) -> dict:
+    response = client.post("/api/v1/auth/login", json={"pin": pin})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+
+def order_body(*items, **fields) -> dict:
+    """An order request; items are (menu_item_id, quantity, [modifier ids]) tuples."""
+    lines = [{"menu_item_id": item, "quantity": qty, "modifier_ids": list(mods)}
+             for item, qty, *rest in items for mods in [rest[0] if rest else []]]
+    return {"client_order_id": str(uuid.uuid4()), "type": "dine_in", "table": "12",
+            "items": lines or [{"menu_item_id": "fries", "quantity": 1, "modifier_ids": ["small"]}],
+            **fields}

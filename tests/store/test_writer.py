@@ -1,0 +1,210 @@
+"""The single writer: group commit, per-job rollback, hooks inside the transaction, listeners."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from edge.demo import seed_demo
+from edge.domain.actors import SYSTEM
+from edge.domain.orders import OrderRequest
+from edge.store import Store, commands
+
+from edge_testing import order_body
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = Store(tmp_path / "edge.sqlite", box_id="box-1", restaurant_id="r1").open()
+    yield opened
+    opened.close()
+
+
+def raw_count(path, sql: str) -> int:
+    """Counted through a fresh connection, so only what is durable on disk is seen."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def hold_writer_until_queued(store: Store, waiting: int, timeout: float = 10):
+    """A job that keeps the writer busy until `waiting` more jobs are queued behind it."""
+    def job(tx):
+        deadline = time.monotonic() + timeout
+        while store._writer._queue.qsize() < waiting:
+            if time.monotonic() > deadline:
+                raise TimeoutError("jobs did not queue up in time")
+            time.sleep(0.005)
+        tx.append_event("test.holder", {})
+    return job
+
+
+def test_concurrent_writes_are_grouped_and_all_durable(store):
+    jobs_before = store.writer_stats["jobs"]
+    groups_before = store.writer_stats["groups"]
+    threads, per_thread = 16, 25
+
+    def writer(n):
+        return [store.write(lambda tx: tx.append_event("test.write", {"n": n, "i": i}).seq)
+                for i in range(per_thread)]
+
+    with ThreadPoolExecutor(threads) as pool:
+        seqs = [seq for result in pool.map(writer, range(threads)) for seq in result]
+    jobs = store.writer_stats["jobs"] - jobs_before
+    groups = store.writer_stats["groups"] - groups_before
+    assert jobs == threads * per_thread
+    assert groups < jobs, "concurrent writes were not grouped into shared transactions"
+    assert len(set(seqs)) == len(seqs)
+    path = store.path
+    store.close()
+    assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.write'") == threads * per_thread
+
+
+def test_queued_jobs_share_one_commit(store):
+    groups_before = store.writer_stats["groups"]
+    with ThreadPoolExecutor(11) as pool:
+        holder = pool.submit(store.write, hold_writer_until_queued(store, 10))
+        time.sleep(0.05)
+        rest = [pool.submit(store.write, lambda tx: tx.append_event("test.grouped", {}))
+                for _ in range(10)]
+        holder.result(timeout=15)
+        [f.result(timeout=15) for f in rest]
+    # the holder alone, then the ten queued jobs together (at most a couple of groups)
+    assert store.writer_stats["groups"] - groups_before <= 3
+
+
+def test_a_failing_job_rolls_back_only_itself(store):
+    def failing(tx):
+        tx.append_event("test.failing", {})
+        tx.conn.execute("INSERT INTO box_state (key, value) VALUES ('bad', 'x')")
+        raise ValueError("this job breaks")
+
+    with ThreadPoolExecutor(4) as pool:
+        holder = pool.submit(store.write, hold_writer_until_queued(store, 3))
+        time.sleep(0.05)
+        before = pool.submit(store.write, lambda tx: tx.append_event("test.before", {}))
+        bad = pool.submit(store.write, failing)
+        after = pool.submit(store.write, lambda tx: tx.append_event("test.after", {}))
+        holder.result(timeout=15)
+        with pytest.raises(ValueError, match="this job breaks"):
+            bad.result(timeout=15)
+        good = [before.result(timeout=15), after.result(timeout=15)]
+    path = store.path
+    store.close()
+    assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type IN ('test.before', 'test.after')") == 2
+    assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.failing'") == 0
+    assert raw_count(path, "SELECT COUNT(*) FROM box_state WHERE key = 'bad'") == 0
+    assert good[1].seq > good[0].seq
+
+
+def test_a_tx_hook_runs_inside_the_transaction(store, tmp_path):
+    seed_demo(store, b"s" * 64)
+
+    def hook(tx, event):
+        if event.type == "order.fired":
+            tx.conn.execute("INSERT INTO box_state (key, value) VALUES (?, ?)",
+                            (f"printed:{event.order_id}", str(event.seq)))
+
+    store.add_tx_hook(hook)
+    order, _ = commands.create_order(store, OrderRequest.model_validate(order_body()), SYSTEM)
+    row = store.read().execute("SELECT value FROM box_state WHERE key = ?", (f"printed:{order.id}",)).fetchone()
+    fired_seq = store.read().execute("SELECT seq FROM events WHERE order_id = ? AND type = 'order.fired'",
+                                     (order.id,)).fetchone()[0]
+    assert row is not None and int(row[0]) == fired_seq
+
+
+def test_a_raising_tx_hook_rolls_the_whole_command_back(store):
+    seed_demo(store, b"s" * 64)
+    events_before = store.read().execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+    def broken_printer_queue(tx, event):
+        if event.type == "order.fired":
+            raise RuntimeError("print queue is broken")
+
+    store.add_tx_hook(broken_printer_queue)
+    with pytest.raises(RuntimeError, match="print queue"):
+        commands.create_order(store, OrderRequest.model_validate(order_body()), SYSTEM)
+    conn = store.read()
+    assert conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == events_before
+    # and the store keeps working for everything else
+    store.tx_hooks.clear()
+    order, created = commands.create_order(store, OrderRequest.model_validate(order_body()), SYSTEM)
+    assert created and order.number == 1
+
+
+def test_commit_listeners_see_every_event_once_in_seq_order(store):
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def listener(events):
+        with lock:
+            seen.extend(e.seq for e in events)
+
+    store.add_commit_listener(listener)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: [store.write(lambda tx: (tx.append_event("a", {}), tx.append_event("b", {})))
+                                 for _ in range(20)], range(8)))
+    assert seen == sorted(seen)
+    assert len(seen) == 8 * 20 * 2
+    assert seen == list(range(seen[0], seen[0] + len(seen)))
+    assert store.last_seq == seen[-1]
+
+
+def test_a_failing_commit_listener_does_not_break_writes(store):
+    store.add_commit_listener(lambda events: 1 / 0)
+    event = store.write(lambda tx: tx.append_event("test.x", {}))
+    assert store.events_after(event.seq - 1)[0].id == event.id
+
+
+def test_listeners_do_not_see_events_of_failed_jobs(store):
+    seen = []
+    store.add_commit_listener(lambda events: seen.extend(e.type for e in events))
+
+    def failing(tx):
+        tx.append_event("test.lost", {})
+        raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        store.write(failing)
+    store.write(lambda tx: tx.append_event("test.kept", {}))
+    assert seen == ["test.kept"]
+
+
+def test_events_after_filters_by_station_and_limit(store):
+    store.write(lambda tx: tx.append_event("a", {}, stations=["grill"]))
+    store.write(lambda tx: tx.append_event("b", {}, stations=["fry", "grill-2"]))
+    store.write(lambda tx: tx.append_event("c", {}))  # for everyone
+    assert [e.type for e in store.events_after(0, station="grill")] == ["a", "c"]
+    assert [e.type for e in store.events_after(0, station="fry")] == ["b", "c"]
+    assert [e.type for e in store.events_after(0, limit=2)] == ["a", "b"]
+    # station ids may hold '_' (and the query any text): no LIKE wildcards
+    assert [e.type for e in store.events_after(0, station="gr_ll")] == ["c"]
+    assert [e.type for e in store.events_after(0, station="%")] == ["c"]
+
+
+def test_writes_after_close_are_refused(store):
+    store.close()
+    with pytest.raises(RuntimeError):
+        store.write(lambda tx: None)
+
+
+def test_close_finishes_jobs_already_queued(store):
+    results = []
+    with ThreadPoolExecutor(6) as pool:
+        holder = pool.submit(store.write, hold_writer_until_queued(store, 5))
+        time.sleep(0.05)
+        queued = [pool.submit(store.write, lambda tx: tx.append_event("test.queued", {}).seq) for _ in range(5)]
+        holder.result(timeout=15)
+        results = [f.result(timeout=15) for f in queued]
+    path = store.path
+    store.close()
+    assert len(results) == 5
+    assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.queued'") == 5

@@ -1,0 +1,71 @@
+// The KDS's model, computed from order snapshots exactly as the box's GET /kds/{station} does,
+// so a card built from a live event and one from a snapshot are the same.
+import { parseTime } from './dom.js';
+
+const FINAL = ['completed', 'voided'];
+export const RECALL_WINDOW_MS = 15 * 60 * 1000;
+export const RECALL_LIMIT = 50;
+
+export function cardFromOrder(order, station) {
+  const ticket = order.tickets.find((t) => t.station === station);
+  if (!ticket) return null;
+  const items = new Map(order.items.map((item) => [item.id, item]));
+  return {
+    id: ticket.id, order_id: order.id, number: order.number, table: order.table,
+    customer_name: order.customer_name, type: order.type, source: order.source, notes: order.notes,
+    station, status: ticket.status, order_status: order.status, fired_at: ticket.fired_at,
+    started_at: ticket.started_at, bumped_at: ticket.bumped_at,
+    items: ticket.item_ids.map((id) => items.get(id)).filter(Boolean).map((item) => ({
+      id: item.id, name: item.name, quantity: item.quantity, modifiers: item.modifiers.map((m) => m.name),
+      notes: item.notes, course: item.course, done: item.done_at !== null && item.done_at !== undefined,
+    })),
+  };
+}
+
+export function isActive(card) {
+  return (card.status === 'fired' || card.status === 'in_progress') && !FINAL.includes(card.order_status);
+}
+
+export function isRecallable(card, nowMs) {
+  return card.status === 'ready' && !FINAL.includes(card.order_status) && card.bumped_at
+    && nowMs - parseTime(card.bumped_at) <= RECALL_WINDOW_MS;
+}
+
+// The kitchen's order is the event log's (fired_seq), not the wall clock: a Pi without a
+// real-time clock may boot in 1970 and stamp new tickets "before" old ones.
+export function oldestFirst(a, b) {
+  return ((a.fired_seq || 0) - (b.fired_seq || 0)) || (a.id < b.id ? -1 : 1);
+}
+
+export function lastBumpedFirst(a, b) {
+  return (b.bumped_seq || 0) - (a.bumped_seq || 0);
+}
+
+// A card built from an event keeps the seqs the box gave it: the event's own seq when it fired
+// or bumped the ticket, else what the screen already knew.
+export function withSeqs(card, event, known) {
+  return {
+    ...card,
+    fired_seq: event.type === 'order.fired' ? event.seq : (known && known.fired_seq) || event.seq,
+    bumped_seq: event.type === 'ticket.bumped' && event.data.ticket_id === card.id ? event.seq
+      : card.status === 'ready' ? (known && known.bumped_seq) || event.seq : null,
+  };
+}
+
+export function allDay(cards) {
+  const counts = new Map();
+  for (const card of cards) {
+    for (const item of card.items) {
+      if (!item.done) counts.set(item.name, (counts.get(item.name) || 0) + item.quantity);
+    }
+  }
+  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, quantity]) => ({ name, quantity }));
+}
+
+export function ageLevel(seconds, timing) {
+  if (seconds >= timing.late_after_s) return 'late';
+  if (seconds >= timing.warn_after_s) return 'warn';
+  return 'fresh';
+}
+
+export const AGE_CUE = { fresh: '', warn: '\u26a0 WAITING', late: '\u203c LATE' };
