@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "security"), str(ROOT / "tests")]
 
-from conftest import login  # noqa: E402
+from edge_testing import login  # noqa: E402
 from edge.app import create_app  # noqa: E402
 from edge.demo import seed_demo  # noqa: E402
 from edge.settings import Settings  # noqa: E402

@@ -22,6 +22,9 @@ from edge.domain.ids import uuid7
 # Events that are audit entries by themselves: event type -> audit action.
 AUDITED_EVENTS = {"order.voided": "order.voided", "menu.item_updated": "menu.item_updated",
                   "menu.replaced": "menu.replaced", "order.refunded": "order.refunded"}
+# Audit events concern no kitchen station: tagged so station feeds (KDS, WebSocket) skip them,
+# while the unfiltered log (sync, integrations) carries them.
+AUDIT_STATIONS = ("audit",)
 _caller = threading.local()
 
 
@@ -61,7 +64,7 @@ def record(tx, action: str, actor: Actor | None, *, target: str | None = None,
     if event_seq is None:
         event = tx.append_event(f"audit.{action.replace('.', '_')}",
                                 {"actor": actor.as_dict(), "device": device, "target": target,
-                                 "details": details})
+                                 "details": details}, stations=AUDIT_STATIONS)
         event_seq = event.seq
     tx.conn.execute(
         "INSERT INTO audit_log (id, at, action, actor_kind, actor_id, actor_name, actor_role, device,"

@@ -135,7 +135,8 @@ class Hub:
                                       station=subscription.station)
             for event in page:
                 subscription.last_seq = event.seq
-                yield encode(event)
+                if event.concerns(subscription.station):  # the SQL filter knows stations only
+                    yield encode(event)
             sent += len(page)
             if len(page) < REPLAY_PAGE:
                 return

@@ -81,7 +81,10 @@ class SecuritySettings(Section):
     lockout_max_s: int = Field(15 * 60, ge=1, description="the longest lockout")
     user_lockout_max_s: int = Field(5 * 60, ge=1, description="cap for a named user (an attacker can "
                                     "lock a named user out, so their lockout stays short)")
-    api_rate_limit: str = Field("1200 per minute;100 per second", description="per client (address + token)")
+    api_rate_limit: str = Field("6000 per minute;500 per second", description=(
+        "per client with a valid token (address + token): room for a tablet replaying its queue"))
+    anonymous_rate_limit: str = Field("600 per minute;50 per second", description=(
+        "per address, requests without a valid token"))
     login_rate_limit: str = Field("30 per minute", description="login attempts per client address")
     allowed_origins: list[str] = Field(default_factory=list, description=(
         "origins besides the box's own that browsers may call the API from (CORS)"))

@@ -20,6 +20,7 @@ from edge.auth import AuthError
 from edge.lockout import LoginKey, LoginLocked, login_keys
 
 DEVICE_HEADER = "X-Device-Id"
+STATIC_PREFIXES = ("/web/", "/sw.js", "/favicon", "/manifest")
 
 
 def client_address() -> str:
@@ -43,6 +44,13 @@ def _token_subject() -> str:
     return f"{claims.get('kind', 'user')}:{claims['sub']}"
 
 
+def _limit_for_client() -> str:
+    """Guessing and scanning come without a valid token: those get the tighter limit."""
+    policy = current_app.extensions["edge"].settings.security
+    anonymous = client_key().endswith(("|anonymous", "|bad-token"))
+    return policy.anonymous_rate_limit if anonymous else policy.api_rate_limit
+
+
 def client_key() -> str:
     if "rate_key" not in g:
         g.rate_key = f"{client_address()}|{_token_subject()}"
@@ -60,7 +68,7 @@ def _too_many(limit: RequestLimit):
 
 def init_limits(app: Flask, services) -> Limiter:
     policy = services.settings.security
-    limiter = Limiter(client_key, app=app, default_limits=[policy.api_rate_limit],
+    limiter = Limiter(client_key, app=app, default_limits=[_limit_for_client],
                       storage_uri="memory://", strategy="moving-window", headers_enabled=True,
                       # Retry-After belongs to 429s only (set in _too_many and by lockouts)
                       header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"},
@@ -68,6 +76,10 @@ def init_limits(app: Flask, services) -> Limiter:
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(error: RateLimitExceeded):
         return error.response or _too_many(limiter.current_limit)  # the on_breach answer
+
+    @limiter.request_filter
+    def _static_files() -> bool:  # the tablet app's own files: cheap, and a page loads dozens at once
+        return request.path == "/" or request.path.startswith(STATIC_PREFIXES)
 
     # Health checks come from the box's own watchdog and monitoring: never throttle them.
     for endpoint in ("root.root_health", "system.health"):

@@ -79,7 +79,8 @@ def _count_wrong_pin(services, keys) -> None:
     device = device_label()
 
     def audit_it(tx, lockout) -> None:
-        audit.record(tx, "login_failed", None, device=device, details={"reason": "wrong_pin"})
+        # A single wrong PIN changes nothing but its counter (bad input changes nothing); the
+        # lockout it may trigger is what the audit log and the cloud hear about.
         if lockout is not None:
             audit.record(tx, "lockout", None, device=device, target=lockout.key.key,
                          details={"scope": lockout.key.scope, "seconds": lockout.retry_after_s})

@@ -26,6 +26,8 @@ class Event(BaseModel):
                 "hlc": self.hlc, "box_id": self.box_id, "stations": self.stations}
 
     def concerns(self, station: str | None) -> bool:
+        if self.type.startswith("audit."):  # admin-only entries: for sync and GET /audit, no screen
+            return False
         return station is None or not self.stations or station in self.stations
 
 

@@ -48,5 +48,5 @@ def test_me_for_each_demo_user(client, pin, role):
 
 def test_login_answers_token_user_and_expiry(client):
     body = client.post("/api/v1/auth/login", json={"pin": "1111"}).get_json()
-    assert set(body) == {"token", "expires_at", "user"}
+    assert set(body) == {"token", "expires_at", "user", "refresh_token", "refresh_expires_at"}
     assert body["user"]["name"] == "Sam" and body["user"]["role"] == "staff"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import order_body
+from edge_testing import order_body
 
 TABLET = {"REMOTE_ADDR": "10.0.0.21"}
 
@@ -42,20 +42,21 @@ def test_user_changes_logins_and_lockouts_are_audited_and_become_events(client, 
         client.post("/api/v1/auth/login", json={"pin": "9999"}, environ_base=TABLET)
     actions = [e["action"] for e in entries(client, admin)]
     assert actions.count("login") >= 2  # the admin's and the staff member's logins
-    assert {"user.added", "user.disabled", "login_failed", "lockout"} <= set(actions)
-    assert actions.count("login_failed") == 5
+    assert {"user.added", "user.disabled", "lockout"} <= set(actions)
+    assert "login_failed" not in actions  # a single wrong PIN is bad input: it changes nothing
     [lockout] = entries(client, admin, action="lockout")
     assert lockout["device"] == "10.0.0.21" and lockout["details"]["seconds"] == 30
-    types = [e["type"] for e in client.get("/api/v1/events", headers=staff,
+    types = [e["type"] for e in client.get("/api/v1/events", headers=admin,
                                            query_string={"limit": 1000}).get_json()["events"]]
-    assert {"audit.user_added", "audit.user_disabled", "audit.login", "audit.login_failed",
-            "audit.lockout"} <= set(types)
+    assert {"audit.user_added", "audit.user_disabled", "audit.login", "audit.lockout"} <= set(types)
+    seen_by_staff = client.get("/api/v1/events", headers=staff, query_string={"limit": 1000}).get_json()
+    assert not [e for e in seen_by_staff["events"] if e["type"].startswith("audit.")]  # admin-only
 
 
 def test_audit_events_never_hold_a_pin(client, admin, staff):
     client.post("/api/v1/users", json={"name": "Jo", "role": "staff", "pin": "4321"}, headers=admin)
     client.post("/api/v1/auth/login", json={"pin": "8642"})
-    events = client.get("/api/v1/events", headers=staff, query_string={"limit": 1000}).get_json()["events"]
+    events = client.get("/api/v1/events", headers=admin, query_string={"limit": 1000}).get_json()["events"]
     text = str([e for e in events if e["type"].startswith("audit.")])
     assert "4321" not in text and "8642" not in text
 

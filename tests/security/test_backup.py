@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from conftest import order_body
+from edge_testing import order_body
 from edge import backup, backup_job
 from edge.app import create_app
 from edge.cli import main as cli

@@ -4,7 +4,7 @@ long run is bench/fuzz.py."""
 
 from __future__ import annotations
 
-from conftest import login
+from edge_testing import login
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import login
+from edge_testing import login
 from edge.app import create_app
 from edge.api.headers import CONTENT_SECURITY_POLICY
 from edge.demo import seed_demo
@@ -18,7 +18,8 @@ NOISY = {"REMOTE_ADDR": "10.0.0.66"}
 def tight_client(tmp_path, monkeypatch):
     monkeypatch.delenv("EDGE_CONFIG", raising=False)
     settings = Settings(data_dir=tmp_path / "tight", demo=True,
-                        security={"api_rate_limit": "10 per minute", "allowed_origins": ["https://owner.example"]})
+                        security={"api_rate_limit": "10 per minute", "anonymous_rate_limit": "10 per minute",
+                                  "allowed_origins": ["https://owner.example"]})
     app = create_app(settings, start_workers=False)
     services = app.extensions["edge"]
     seed_demo(services.store, services.secret)
@@ -48,13 +49,33 @@ def test_one_address_with_a_token_has_its_own_bucket(tight_client):
 def test_a_paired_device_keeps_working_beside_a_noisy_neighbour(tight_client):
     from datetime import timedelta
 
+    from edge import pairing
+    from edge.domain.actors import SYSTEM
+
     services = tight_client.application.extensions["edge"]
-    device = services.tokens.encode({"sub": "kds-grill", "role": "staff", "kind": "device"}, timedelta(days=1))
+    device = services.store.write(lambda tx: pairing.pair_device(tx, "Grill KDS", "grill", timedelta(days=1), SYSTEM))
+    token = pairing.issue_token(device, services.secret, services.settings.restaurant_id, services.store.now())
     for _ in range(11):
         tight_client.get("/api/v1/menu", environ_base=NOISY)
         tight_client.post("/api/v1/auth/login", json={"pin": "9876"}, environ_base=NOISY)
-    kds = tight_client.get("/api/v1/kds/grill", headers={"Authorization": f"Bearer {device}"}, environ_base=NOISY)
+    kds = tight_client.get("/api/v1/kds/grill", headers={"Authorization": f"Bearer {token}"}, environ_base=NOISY)
     assert kds.status_code == 200
+
+
+def test_authenticated_clients_get_the_roomier_limit(tmp_path, monkeypatch):
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    app = create_app(Settings(data_dir=tmp_path / "roomy", demo=True,
+                              security={"api_rate_limit": "20 per minute", "anonymous_rate_limit": "3 per minute"}),
+                     start_workers=False)
+    services = app.extensions["edge"]
+    try:
+        seed_demo(services.store, services.secret)
+        client = app.test_client()
+        staff = login(client, "1111")
+        assert [client.get("/api/v1/menu").status_code for _ in range(4)] == [401, 401, 401, 429]
+        assert {client.get("/api/v1/menu", headers=staff).status_code for _ in range(10)} == {200}
+    finally:
+        services.close()
 
 
 def test_health_is_never_throttled(tight_client):

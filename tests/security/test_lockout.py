@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import login
+from edge_testing import login
 from edge.app import create_app
 from edge.lockout import LoginGuard, LoginLocked, login_keys
 from edge.settings import SecuritySettings

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import login, order_body
+from edge_testing import login, order_body
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import Settings

@@ -121,6 +121,18 @@ def test_rotation_with_zero_grace_logs_everyone_out_at_once(client, services):
     assert client.get("/api/v1/auth/me", headers=bearer(login_body(client)["token"])).status_code == 200
 
 
+def test_paired_tablets_survive_a_key_rotation(client, services):
+    from edge import pairing
+    from edge.domain.actors import SYSTEM
+
+    device = services.store.write(lambda tx: pairing.pair_device(tx, "Fry KDS", "fry", timedelta(days=30), SYSTEM))
+    token = pairing.issue_token(device, services.secret, services.settings.restaurant_id, services.store.now())
+    keyring.rotate(services.settings.data_dir, services.secret, timedelta(0))
+    assert client.get("/api/v1/kds/fry", headers=bearer(token)).status_code == 200
+    services.store.write(lambda tx: pairing.revoke_device(tx, device.id, SYSTEM))
+    assert client.get("/api/v1/kds/fry", headers=bearer(token)).get_json()["error"]["code"] == "device_revoked"
+
+
 def test_device_tokens_can_be_signed_and_are_checked(client, services):
     """The tablet pairing signs device tokens through the same key ring (claims kind=device)."""
     token = services.tokens.encode({"sub": "tablet-7", "role": "staff", "kind": "device", "name": "Grill"},
