@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import Blueprint, current_app
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,7 +52,8 @@ class DeadLetterList(BaseModel):
 
 class RetryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    seqs: list[int] | None = Field(None, max_length=500, description="only these events (default: all)")
+    seqs: list[Annotated[int, Field(ge=0, le=2**63 - 1)]] | None = Field(  # SQLite ints are 64-bit
+        None, max_length=500, description="only these events (default: all)")
 
 
 class RetryOut(BaseModel):

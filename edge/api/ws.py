@@ -60,7 +60,7 @@ class WsQuery(Strict):
 ROUTES.append(RouteSpec(
     "/api/v1/ws", ["GET"], "The live event feed (WebSocket): replay after `after`, then live events; "
     "see docs/events.md", body=None, query=WsQuery, response=None, status=101, roles=ANY_STAFF,
-    errors=(404, 422), tags=["ws"]))
+    errors=(400, 404, 422), tags=["ws"]))  # 400: a plain GET, not a WebSocket upgrade
 
 
 @bp.before_request
