@@ -78,7 +78,7 @@ def test_orders_reach_the_cloud_and_health_and_metrics_show_sync(synced_app, clo
 def test_manage_api_lists_and_retries_dead_letters(synced_app):
     services = synced_app.extensions["edge"]
     client = synced_app.test_client()
-    services.store.write(lambda tx: tx.append_event("order.fired", {"ticket_id": "lost"}))
+    services.store.write(lambda tx: tx.append_event("ticket.bumped", {"ticket_id": "lost"}))
     assert wait_for(lambda: client.get("/api/v1/sync/dead-letters", headers=login(client, "1111"))
                     .get_json()["dead_letters"])
     admin = login(client, "1234")
