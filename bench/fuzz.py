@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "security"), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT / "tests" / "security"))
+sys.path.append(str(ROOT / "tests"))  # last: tests/sync must not hide the sync package
 
 from edge_testing import login  # noqa: E402
 from edge.app import create_app  # noqa: E402
