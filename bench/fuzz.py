@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # not bench/: its voice.py would hide the package
 sys.path.insert(0, str(ROOT / "tests" / "security"))
 sys.path.append(str(ROOT / "tests"))  # last: tests/sync must not hide the sync package
 

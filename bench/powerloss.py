@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # not bench/: its voice.py would hide the package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from boxserver import BoxServer  # noqa: E402
 from test_powerloss import Load, check_database, retry_in_flight, run_until_power_cut  # noqa: E402

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import requests
 
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # not bench/: its voice.py would hide the package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from boxserver import BoxServer  # noqa: E402
 
