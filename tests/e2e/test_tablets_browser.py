@@ -264,3 +264,26 @@ def test_tickets_age_amber_then_red_page_when_they_do_not_fit_and_a_double_tap_b
     kds.get_by_test_id("ticket").first.locator(".card-head").dblclick()  # a double tap bumps ONE ticket
     expect(kds.get_by_test_id("open-count")).to_have_text("6 open")
     expect(kds.get_by_test_id("ticket").first.locator(".num")).to_have_text("#2")
+
+
+def test_an_order_entry_tablet_renews_its_short_lived_token_and_stays_logged_in(
+        browser, start_edge_server, errors):
+    server = start_edge_server("short-tokens", EDGE_AUTH__TOKEN_TTL_MINUTES="1")
+    page = errors.new_page(browser, LANDSCAPE)
+    page.clock.install()  # the tablet's clock; the box keeps real time
+    page.goto(f"{server.url}/")
+    for digit in "1111":
+        page.get_by_role("button", name=digit, exact=True).click()
+    page.get_by_role("button", name="Enter").click()
+    expect(page.get_by_test_id("login")).to_have_count(0)
+    first = page.evaluate("() => JSON.parse(localStorage.getItem('edge.session')).token")
+
+    page.clock.fast_forward("00:35")  # past the one-minute token's half-life: time to renew
+    page.wait_for_function("(old) => JSON.parse(localStorage.getItem('edge.session')).token !== old",
+                           arg=first, timeout=5000)
+    renewed = page.evaluate("() => JSON.parse(localStorage.getItem('edge.session')).token")
+    me = requests.get(f"{server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {renewed}"}, timeout=5)
+    assert me.status_code == 200 and me.json()["name"] == "Sam"
+    page.reload()  # a reload keeps the renewed session: no PIN pad
+    expect(page.get_by_role("button", name="Send to kitchen")).to_be_visible()
+    expect(page.get_by_test_id("login")).to_have_count(0)

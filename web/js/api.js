@@ -17,18 +17,87 @@ function readJson(key) {
   try { return JSON.parse(localStorage.getItem(key) || 'null'); } catch { return null; }
 }
 
+// One in-memory session object. A refresh updates it in place, so every screen that holds it
+// (login.token) uses the new access token without being told.
+let current;
+let refreshTimer = null;
+let refreshing = null;
+const REFRESH_EARLY_MS = 60_000;
+const REFRESH_RETRY_MS = 15_000;
+
+function sessionUsableUntil(saved) {
+  return parseTime(saved.refresh_token ? saved.refresh_expires_at : saved.expires_at);
+}
+
 export function session() {
-  const saved = readJson(SESSION_KEY);
-  if (!saved || parseTime(saved.expires_at) <= Date.now()) return null;
+  if (current === undefined) current = readJson(SESSION_KEY);
+  if (!current || !(sessionUsableUntil(current) > Date.now())) return null;
+  scheduleRefresh();
+  return current;
+}
+export function saveSession(login) {
+  current = login;
+  localStorage.setItem(SESSION_KEY, JSON.stringify(login));
+  scheduleRefresh();
+}
+export function clearSession() {
+  current = null;
+  clearTimeout(refreshTimer);
+  localStorage.removeItem(SESSION_KEY);
+}
+
+// People's access tokens are short-lived; a tablet trades its refresh token for a new pair a
+// minute before expiry (and on a 401 'token_expired'), so nobody is sent back to the PIN pad
+// mid-shift. Refresh tokens are single-use: only one refresh may be in flight at a time.
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  if (!current || !current.refresh_token) return;
+  const left = parseTime(current.expires_at) - Date.now();
+  const due = Math.max(left - REFRESH_EARLY_MS, left / 2);  // a short-lived token: at half-life
+  refreshTimer = setTimeout(() => {
+    refreshSession().catch((failure) => {
+      if (failure.offline) refreshTimer = setTimeout(scheduleRefresh, REFRESH_RETRY_MS);
+    });
+  }, Math.max(due, 0));
+}
+
+export function refreshSession() {
+  if (!refreshing) {
+    refreshing = renew().finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+async function renew() {
+  const saved = current;
+  if (!saved || !saved.refresh_token) throw new ApiError(401, 'no_session', 'Log in again.');
+  let fresh;
+  try {
+    fresh = await request('/api/v1/auth/refresh', { method: 'POST', body: { refresh_token: saved.refresh_token } });
+  } catch (failure) {
+    if (!failure.offline) clearSession();  // spent or revoked: the PIN pad is the only way back
+    throw failure;
+  }
+  Object.assign(saved, fresh);
+  if (current === saved) saveSession(saved);
   return saved;
 }
-export function saveSession(login) { localStorage.setItem(SESSION_KEY, JSON.stringify(login)); }
-export function clearSession() { localStorage.removeItem(SESSION_KEY); }
 export function pairedDevice() { return readJson(DEVICE_KEY); }
 export function savePairedDevice(paired) { localStorage.setItem(DEVICE_KEY, JSON.stringify(paired)); }
 export function clearPairedDevice() { localStorage.removeItem(DEVICE_KEY); }
 
-export async function api(path, { method = 'GET', body, token, key, timeoutMs = 8000 } = {}) {
+export async function api(path, options = {}) {
+  try {
+    return await request(path, options);
+  } catch (failure) {
+    const expired = failure.status === 401 && failure.code === 'token_expired';
+    if (!expired || !current || options.token !== current.token || !current.refresh_token) throw failure;
+    await refreshSession();
+    return request(path, { ...options, token: current.token });
+  }
+}
+
+async function request(path, { method = 'GET', body, token, key, timeoutMs = 8000 } = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
