@@ -31,6 +31,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from e2e.edge_process import EdgeServer  # noqa: E402  (the same server and browser as the tests)
+
+# This one process posts every order; lift the per-client rate limit meant for a real tablet.
+SERVER_ENV = {"EDGE_SERVER__THREADS": "64", "EDGE_SECURITY__API_RATE_LIMIT": "10000000 per minute"}
 from e2e.support import CHROMIUM, CHROMIUM_ARGS, WsClient, stop  # noqa: E402
 
 
@@ -129,7 +132,7 @@ def main() -> None:
     if len(os.sched_getaffinity(0)) > 1:
         os.sched_setaffinity(0, os.sched_getaffinity(0) - {0})  # keep CPU 0 for the server
     with tempfile.TemporaryDirectory() as data_dir:
-        server = EdgeServer(Path(data_dir) / "box", cpu=0, extra_env={"EDGE_SERVER__THREADS": "64"}).start()
+        server = EdgeServer(Path(data_dir) / "box", cpu=0, extra_env=SERVER_ENV).start()
         base, port = server.url, server.port
         try:
             login = requests.post(f"{base}/api/v1/auth/login", json={"pin": "1111"}).json()
