@@ -43,6 +43,8 @@ bench: dev-deps
 	taskset -c 0 $(BIN)/python bench/print_queue.py
 	taskset -c 0 $(BIN)/python bench/bump_press.py
 	$(BIN)/python bench/ws_fanout.py
+	taskset -c 0 $(BIN)/python bench/voice.py
+	taskset -c 0 $(BIN)/python bench/sync.py --cloud-cpus 1
 
 # The wheel a box installs (deploy/pi-image/edge-update); checked for the files a box needs.
 dist: $(BIN)/activate

@@ -4,7 +4,7 @@
 
 Everything is real: the box's Store (SQLite, synchronous=FULL) and commands, the sync worker,
 the PostgREST-compatible gateway over loopback HTTP, and PostgreSQL with the Supabase
-migrations (started as in the tests, fsync off). Figures go to bench/RESULTS-sync.md by hand.
+migrations (started as in the tests, fsync off). Figures go to bench/RESULTS.md by hand.
 """
 
 from __future__ import annotations

@@ -19,14 +19,25 @@ def build_settings(**overrides) -> Settings:
         raise click.ClickException(str(error)) from None
 
 
+DAMAGED_DATABASE_HINT = "Restore a backup or move the file aside; the box will not serve a damaged database."
+
+
 def open_store_or_exit(settings: Settings):
     from edge.app import open_store
 
     try:
         return open_store(settings)
     except DatabaseError as error:
-        raise click.ClickException(f"{error}\nRestore a backup or move the file aside; "
-                                   "the box will not serve a damaged database.") from None
+        raise click.ClickException(f"{error}\n{DAMAGED_DATABASE_HINT}") from None
+
+
+def check_database_or_exit(settings: Settings) -> None:
+    from edge.store import db
+
+    try:
+        db.open_checked(settings.database_path).close()
+    except DatabaseError as error:
+        raise click.ClickException(f"{error}\n{DAMAGED_DATABASE_HINT}") from None
 
 
 @click.group()
@@ -47,8 +58,9 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
     server = base.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     settings = build_settings(demo=demo or None, server=server.model_dump())
     # Refuse a damaged database here, with one clear line, rather than as a traceback from a
-    # gunicorn worker that failed to boot after the port was already bound.
-    open_store_or_exit(settings).close()
+    # gunicorn worker that failed to boot after the port was already bound. Only the store's own
+    # module is loaded: whatever this process imports, gunicorn's arbiter keeps in memory for good.
+    check_database_or_exit(settings)
     run(settings)
 
 
