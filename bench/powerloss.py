@@ -3,7 +3,8 @@
     .venv/bin/python bench/powerloss.py --rounds 50
 
 Same checks as tests/e2e/test_powerloss.py (acknowledged orders present, integrity ok, events a
-tablet saw neither lost nor changed, nothing created twice, in-flight retries land exactly once).
+tablet saw neither lost nor changed, nothing created twice, in-flight retries land exactly once,
+one print job per ticket, and every ticket on paper with any extra copy marked REPRINT).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # not bench/: its voice.py would hide the package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from boxserver import BoxServer  # noqa: E402
-from test_powerloss import Load, check_database, retry_in_flight, run_until_power_cut  # noqa: E402
+from test_powerloss import (Load, check_database, check_paper, kitchen_printer, retry_in_flight,  # noqa: E402
+                            run_until_power_cut, wait_for_printer_to_drain)
 
 
 def main() -> int:
@@ -29,7 +31,8 @@ def main() -> int:
     rng = random.Random(args.seed)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
-        server = BoxServer(Path(folder) / "data").start()
+        printout = Path(folder) / "kitchen-printer.bin"
+        server = BoxServer(Path(folder) / "data", env=kitchen_printer(printout)).start()
         load = Load(server, server.login())
         restarts = []
         try:
@@ -42,8 +45,10 @@ def main() -> int:
                 restarts.append(time.monotonic() - began)
                 load.headers = server.login()
                 retry_in_flight(server, load, load.headers)
+            wait_for_printer_to_drain(server.data_dir / "edge.sqlite")
             server.stop()
             check_database(server.data_dir / "edge.sqlite", load)
+            check_paper(server.data_dir / "edge.sqlite", printout)
         finally:
             server.kill()
     restarts.sort()

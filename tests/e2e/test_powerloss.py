@@ -1,9 +1,12 @@
 """Power cuts under load: SIGKILL the real server at random moments, many rounds; after each
 restart every acknowledged order is there, the database is intact, no event that a tablet saw is
-lost or changed, and no order or event is duplicated by clients retrying."""
+lost or changed, no order or event is duplicated by clients retrying, every ticket has exactly
+one print job, and at the end every ticket reached the (file) printer, any extra copy marked
+REPRINT."""
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import sys
@@ -22,6 +25,7 @@ from boxserver import BoxServer  # noqa: E402
 pytestmark = pytest.mark.e2e
 ROUNDS = 5
 WRITERS = 4
+CUT = b"\x1dV"  # ESC/POS paper cut: one per ticket that reached the paper
 
 
 def order(client_order_id: str) -> dict:
@@ -102,10 +106,43 @@ def check_database(path, load: Load) -> None:
 
 
 def check_print_jobs(conn: sqlite3.Connection, orders: dict) -> None:
-    """TODO(printers): once print_jobs exists (devices branch), assert one kitchen job per fired
-    order and station, none lost and none doubled except rows marked REPRINT."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'print_jobs'").fetchone() is None:
-        return
+    """Every ticket of every stored order has exactly one kitchen print job: written in the same
+    transaction as the order, so none is lost by a cut and none is doubled by a retry."""
+    tickets = dict(conn.execute("SELECT id, order_id FROM tickets"))
+    assert set(tickets.values()) == set(orders.values())
+    jobs = Counter(row[0] for row in conn.execute(
+        "SELECT ticket_id FROM print_jobs WHERE kind = 'ticket' AND reprint_of IS NULL"))
+    assert set(jobs) == set(tickets), "a ticket has no print job, or a job has no ticket"
+    assert all(count == 1 for count in jobs.values()), "a ticket was queued twice"
+
+
+def wait_for_printer_to_drain(path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        conn = sqlite3.connect(path)
+        try:
+            pending = conn.execute("SELECT COUNT(*) FROM print_jobs WHERE status IN ('queued', 'printing')").fetchone()[0]
+        finally:
+            conn.close()
+        if pending == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{pending} print jobs still pending after {timeout} s")
+
+
+def check_paper(path: Path, printout: Path) -> None:
+    """What reached the printer: every job at least once; any extra copy carries REPRINT."""
+    conn = sqlite3.connect(path)
+    try:
+        done = conn.execute("SELECT COUNT(*) FROM print_jobs WHERE kind = 'ticket' AND status = 'done'").fetchone()[0]
+        total = conn.execute("SELECT COUNT(*) FROM print_jobs WHERE kind = 'ticket'").fetchone()[0]
+    finally:
+        conn.close()
+    assert done == total
+    paper = printout.read_bytes()
+    printed, reprint_banners = paper.count(CUT), paper.count(b" REPRINT ")
+    assert printed >= done, f"{done} tickets to print, only {printed} cuts on paper"
+    assert printed - done <= reprint_banners, "a ticket came out twice without the REPRINT banner"
 
 
 def retry_in_flight(server: BoxServer, load: Load, headers: dict) -> None:
@@ -120,9 +157,16 @@ def retry_in_flight(server: BoxServer, load: Load, headers: dict) -> None:
         assert again.status_code == 200 and again.json()["id"] == order_id
 
 
+def kitchen_printer(printout: Path) -> dict:
+    """A file printer for every station: the print queue drains into it during the test."""
+    printer = {"name": "kitchen", "backend": "file", "path": str(printout), "stations": ["*"]}
+    return {"EDGE_PRINTERS": json.dumps([printer])}
+
+
 def test_power_cuts_under_load_lose_and_double_nothing(tmp_path):
     rng = random.Random(7)
-    server = BoxServer(tmp_path / "data").start()
+    printout = tmp_path / "kitchen-printer.bin"
+    server = BoxServer(tmp_path / "data", env=kitchen_printer(printout)).start()
     load = Load(server, server.login())
     try:
         for round_number in range(ROUNDS):
@@ -133,8 +177,10 @@ def test_power_cuts_under_load_lose_and_double_nothing(tmp_path):
             headers = server.login()
             load.headers = headers
             retry_in_flight(server, load, headers)
+        wait_for_printer_to_drain(server.data_dir / "edge.sqlite")
         server.stop()
         check_database(server.data_dir / "edge.sqlite", load)
+        check_paper(server.data_dir / "edge.sqlite", printout)
         assert len(load.acknowledged) > ROUNDS * 5, "the load never got going"
     finally:
         server.kill()
