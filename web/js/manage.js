@@ -32,8 +32,9 @@ async function menuSection() {
   const names = new Map(menu.categories.map((c) => [c.id, c.name]));
   return h('table', {}, h('thead', {}, h('tr', {}, ['Item', 'Category', 'Price', 'Availability'].map((t) => h('th', {}, t)))),
     h('tbody', {}, menu.items.map((item) => {
+      const saved = (item.price_cents / 100).toFixed(2);
       const price = h('input', { class: 'price', type: 'number', min: '0', step: '0.01', 'aria-label': `Price of ${item.name}`,
-        value: (item.price_cents / 100).toFixed(2) });
+        value: saved, 'data-item': item.id, 'data-saved': saved });
       const savePrice = () => guarded(() => call(`/api/v1/menu/items/${item.id}`, { method: 'PATCH',
         body: { price_cents: Math.round(Number(price.value) * 100) } }), `${item.name}: new price saved`);
       return h('tr', { class: item.available ? '' : 'off', 'data-testid': `row-${item.id}` },
@@ -96,12 +97,34 @@ async function statusSection() {
 
 const BUILDERS = { menu: menuSection, users: usersSection, tablets: tabletsSection, status: statusSection };
 
+// A menu event (a cook 86ing an item) redraws the table; a price being typed must survive it.
+function typedPrices() {
+  const typed = new Map();
+  for (const input of content.querySelectorAll('input.price')) {
+    if (input.value !== input.dataset.saved) typed.set(input.dataset.item, input.value);
+  }
+  return typed;
+}
+
+function restoreTypedPrices(typed, focusedItem) {
+  for (const input of content.querySelectorAll('input.price')) {
+    if (typed.has(input.dataset.item)) input.value = typed.get(input.dataset.item);
+    if (input.dataset.item === focusedItem) input.focus();
+  }
+}
+
 async function show(name) {
+  const typed = name === 'menu' && section === 'menu' ? typedPrices() : new Map();
+  const focusedItem = document.activeElement && document.activeElement.dataset
+    ? document.activeElement.dataset.item : undefined;
   section = name;
   nav.replaceChildren(...SECTIONS.map(([id, label]) => h('button', { type: 'button', 'aria-pressed': String(id === section),
     onclick: () => show(id) }, label)));
   try {
-    content.replaceChildren(await BUILDERS[name]());
+    const built = await BUILDERS[name]();
+    const stillTyped = name === 'menu' ? new Map([...typed, ...typedPrices()]) : typed;
+    content.replaceChildren(built);
+    restoreTypedPrices(stillTyped, focusedItem);
   } catch (error) {
     if (error.status === 401) { logout(); return; }
     content.replaceChildren(h('p', { class: 'error', role: 'alert' }, error.message));
