@@ -3,6 +3,7 @@ one: several folders have a conftest.py, and `from edge_testing import` would pi
 
 from __future__ import annotations
 
+import time
 import uuid
 
 
@@ -20,3 +21,13 @@ def order_body(*items, **fields) -> dict:
     return {"client_order_id": str(uuid.uuid4()), "type": "dine_in", "table": "12",
             "items": lines or [{"menu_item_id": "fries", "quantity": 1, "modifier_ids": ["small"]}],
             **fields}
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; every wait has a limit."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False

@@ -3,7 +3,6 @@ loopback fake printers, and a print service over them that is always stopped."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -13,6 +12,7 @@ from edge.domain.actors import Actor
 from edge.domain.orders import OrderItemRequest, OrderRequest
 from edge.settings import PrinterSettings
 from edge.store import Store, commands
+from edge_testing import wait_for  # noqa: F401  (the device tests import it from here)
 from tests.devices.fake_printer import FakePrinter
 
 SERVER = Actor(kind="user", id="u-sam", name="Sam", role="staff")
@@ -38,16 +38,6 @@ def fakes():
     yield make
     for printer in printers:
         printer.stop()
-
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; every wait has a limit."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def network_printer(name: str, fake: FakePrinter, stations, **fields) -> PrinterSettings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import jwt
@@ -14,15 +13,12 @@ from click.testing import CliRunner
 
 from sync_cloud import ANON_KEY, JWT_SECRET
 from edge.app import create_app
+from edge_testing import login, wait_for
 from edge.cli import main
 from edge.demo import seed_demo
 from edge.settings import Settings
 
 EDGE = str(Path(sys.executable).with_name("edge"))
-
-
-def login(client, pin):
-    return {"Authorization": "Bearer " + client.post("/api/v1/auth/login", json={"pin": pin}).get_json()["token"]}
 
 
 @pytest.fixture
@@ -38,15 +34,6 @@ def synced_app(tmp_path, cloud, gateway, monkeypatch):
     seed_demo(services.store, services.secret)
     yield app
     services.close()
-
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_orders_reach_the_cloud_and_health_and_metrics_show_sync(synced_app, cloud, gateway):
