@@ -52,16 +52,15 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Port to listen on (default 3001).")
 def serve(demo: bool, host: str | None, port: int | None) -> None:
     """Run the box's server (gunicorn, one process, threaded) until SIGTERM."""
-    from edge.server import run
+    from edge.server import exec_server
 
     base = build_settings()
     server = base.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
     settings = build_settings(demo=demo or None, server=server.model_dump())
     # Refuse a damaged database here, with one clear line, rather than as a traceback from a
-    # gunicorn worker that failed to boot after the port was already bound. Only the store's own
-    # module is loaded: whatever this process imports, gunicorn's arbiter keeps in memory for good.
+    # gunicorn worker that failed to boot after the port was already bound.
     check_database_or_exit(settings)
-    run(settings)
+    exec_server(settings)  # this process becomes the lean gunicorn arbiter (see edge/server.py)
 
 
 @main.command()

@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sys
-import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from edge import redact
+from edge.jsonlog import JsonFormatter, _request_context  # noqa: F401  (JsonFormatter: public here too)
 
 Status = Literal["ok", "degraded", "down"]
 MS_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
-_request_context = threading.local()
 
 
 # -- logging ----------------------------------------------------------------------------------
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line, with the request id when there is one."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        request_id = getattr(_request_context, "request_id", None)
-        if request_id:
-            entry["request_id"] = request_id
-        for key, value in getattr(record, "fields", {}).items():
-            entry[key] = value
-        if record.exc_info or record.exc_text:  # exc_text: already formatted (and scrubbed)
-            entry["exc"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
-
-
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())

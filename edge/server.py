@@ -4,29 +4,47 @@ flask-sock needs a threaded server, and the realtime hub must live in exactly on
 one worker, many threads. SIGTERM lets in-flight requests finish (graceful timeout), then the
 worker closes the app, which drains the writer queue and closes the database cleanly.
 
+Two processes, and the first one is kept lean. `edge serve` (the click command) builds and checks
+the settings, then replaces itself (``os.execve``, same pid) with ``python -m edge.server OPTIONS``.
+That process becomes gunicorn's arbiter, which lives as long as the box runs: whatever it imports
+stays in memory for good, so it imports gunicorn, the standard library and this module only. The
+one worker it forks loads the settings again from the same sources (with the options the command
+resolved: demo, the [server] section) and builds the app. OPTIONS is JSON with no secrets in it.
+
+The exec also sets glibc's malloc to return freed memory (see MALLOC_TUNING); both processes
+inherit it.
+
 Under systemd (deploy/pi-image): the listening sockets may come from ``edge.socket`` (gunicorn
-takes ``LISTEN_FDS`` itself), and the worker reports READY=1 once the database is open and feeds
-the watchdog while the single writer still commits (edge.appliance.sdnotify).
+takes ``LISTEN_FDS`` itself; the exec keeps the pid and the descriptors), and the worker reports
+READY=1 once the database is open and feeds the watchdog while the single writer still commits
+(edge.appliance.sdnotify).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import signal
+import sys
 
 from gunicorn.app.base import BaseApplication
 
 from edge.appliance.sdnotify import Notifier
-from edge.observability import configure_logging
-from edge.settings import Settings
 
 log = logging.getLogger("edge.server")
+
+# The threads' malloc arenas keep what they freed: after start-up and a lunch service they held
+# 15-35 MiB of free memory (bench/RESULTS.md, "Idle memory (issue 8), session 2"). A fixed mmap
+# threshold hands large blocks back to the kernel on free (a dynamic one grows up to 32 MiB),
+# and two arenas stop each thread from keeping a heap of its own. Values already set win.
+MALLOC_TUNING = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
 
 # gunicorn's own lines (start, worker boot, signals) in the same one-JSON-object-per-line format.
 GUNICORN_JSON_LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "edge.observability.JsonFormatter"}},
+    "formatters": {"json": {"()": "edge.jsonlog.JsonFormatter"}},
     "handlers": {  # the names gunicorn's defaults refer to, both JSON on stdout
         name: {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
         for name in ("console", "error_console")
@@ -37,21 +55,35 @@ GUNICORN_JSON_LOGGING = {
 }
 
 
+def exec_server(settings) -> None:
+    """Replace this process (the click command, with pydantic and every subcommand loaded) by the
+    lean arbiter. ``settings`` were built and checked by the caller; the worker rebuilds them."""
+    options = {"demo": settings.demo, "server": settings.server.model_dump(mode="json")}
+    environment = {**MALLOC_TUNING, **os.environ}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-P", "-m", "edge.server", json.dumps(options)], environment)
+
+
 class EdgeServer(BaseApplication):
-    def __init__(self, settings: Settings, notifier: Notifier | None = None):
-        self.settings = settings
+    """gunicorn's application. ``options`` is what `edge serve` resolved (see exec_server)."""
+
+    def __init__(self, options: dict, notifier: Notifier | None = None):
+        self.options = options
+        self.server = options["server"]
+        self.demo = bool(options.get("demo"))
         self.notifier = notifier or Notifier(None)
         self.app = None
         super().__init__()
 
     def load_config(self) -> None:
-        server = self.settings.server
+        server = self.server
         for key, value in {
-            "bind": [f"{server.host}:{server.port}"],
+            "bind": [f"{server['host']}:{server['port']}"],
             "worker_class": "gthread",
             "workers": 1,
-            "threads": server.threads,
-            "graceful_timeout": server.graceful_timeout_s,
+            "threads": server["threads"],
+            "graceful_timeout": server["graceful_timeout_s"],
             "timeout": 30,
             "keepalive": 5,
             "accesslog": None,
@@ -64,18 +96,22 @@ class EdgeServer(BaseApplication):
             self.cfg.set("control_socket_disable", True)
 
     def load(self):
+        """In the worker: the settings (from the same sources as `edge serve`), then the app."""
         from edge.app import create_app
+        from edge.observability import configure_logging
+        from edge.settings import load_settings
 
-        configure_logging(self.settings.log_level)
-        self.app = create_app(self.settings)
-        if self.settings.demo:
+        settings = load_settings(demo=self.demo, server=self.server)
+        configure_logging(settings.log_level)
+        self.app = create_app(settings)
+        if settings.demo:
             _seed_demo(self.app)
         return self.app
 
     def _announce(self, worker) -> None:
         self._stop_long_requests_on_sigterm(worker)
         listening = ", ".join(str(sock) for sock in worker.sockets)
-        log.info("serving on %s%s", listening, " (demo mode)" if self.settings.demo else "")
+        log.info("serving on %s%s", listening, " (demo mode)" if self.demo else "")
         self.notifier.notify("READY=1", f"STATUS=serving on {listening}")
         self.notifier.start_watchdog(self._writer_commits)
 
@@ -113,6 +149,10 @@ def _seed_demo(app) -> None:
         log.info("demo user %s (%s) PIN %s", name, role, pin)
 
 
-def run(settings: Settings) -> None:
-    configure_logging(settings.log_level)
-    EdgeServer(settings, Notifier.take_from_environment()).run()
+def main(argv: list[str]) -> None:
+    """The arbiter's entry (``python -m edge.server OPTIONS``), reached through exec_server."""
+    EdgeServer(json.loads(argv[0]), Notifier.take_from_environment()).run()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
