@@ -5,6 +5,11 @@
 
 Installs the wheel the way a box does (deploy/pi-image/edge-update --first-install, a clean venv)
 into a temporary directory, then starts that release's `edge serve --demo` on loopback.
+
+Memory is read twice per start: idle after start-up, and idle again after a little service
+(--requests: logins, menu, orders, KDS reads and bumps), which is what the box looks like at 3 pm:
+the worker has then imported what requests need and copied-on-write what it touched.
+Figures cover every process of the service (gunicorn arbiter + worker), as systemd counts them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,7 +62,44 @@ def memory_kib(pid: int) -> dict[str, int]:
     return totals
 
 
-def start_and_measure(release: Path, data_dir: Path, idle_s: float) -> dict:
+ORDER_LINES = [("cheeseburger", ["medium"]), ("fries", ["small"]), ("caesar-salad", ["ranch"]),
+               ("cola", ["no-ice"]), ("wings", ["hot"]), ("beer", [])]
+STATIONS = ("grill", "fry", "cold", "bar")
+
+
+def call(base: str, method: str, path: str, body=None, token: str | None = None):
+    request = urllib.request.Request(base + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode())
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response) if response.status != 204 else None
+
+
+def serve_a_little(base: str, requests: int) -> None:
+    """A small lunch: log in, read the menu, take orders, read the KDS screens, bump tickets."""
+    token = call(base, "POST", "/api/v1/auth/login", {"pin": "1111"})["token"]
+    call(base, "GET", "/api/v1/menu", token=token)
+    call(base, "GET", "/api/v1/stations", token=token)
+    done = 3
+    while done < requests:
+        item, modifiers = ORDER_LINES[done % len(ORDER_LINES)]
+        order = call(base, "POST", "/api/v1/orders", token=token, body={
+            "client_order_id": str(uuid.uuid4()), "type": "dine_in", "table": str(done % 20),
+            "items": [{"menu_item_id": item, "quantity": 1, "modifier_ids": modifiers}]})
+        done += 1
+        for station in STATIONS:
+            call(base, "GET", f"/api/v1/kds/{station}", token=token)
+        call(base, "GET", "/api/v1/expo", token=token)
+        call(base, "GET", f"/api/v1/orders/{order['id']}", token=token)
+        done += len(STATIONS) + 2
+        for ticket in order.get("tickets", [])[:1]:
+            call(base, "POST", f"/api/v1/tickets/{ticket['id']}/bump", token=token)
+            done += 1
+
+
+def start_and_measure(release: Path, data_dir: Path, idle_s: float, requests: int) -> dict:
     port = free_port()
     env = {**os.environ, "EDGE_DATA_DIR": str(data_dir), "EDGE_CONFIG": str(data_dir.parent / "empty.toml")}
     started = time.perf_counter()
@@ -75,7 +118,12 @@ def start_and_measure(release: Path, data_dir: Path, idle_s: float) -> dict:
             raise RuntimeError("the server did not become healthy in 120 s")
         healthy_s = time.perf_counter() - started
         time.sleep(idle_s)
-        return {"healthy_s": healthy_s, **memory_kib(server.pid)}
+        figures = {"healthy_s": healthy_s, **memory_kib(server.pid)}
+        if requests:
+            serve_a_little(f"http://127.0.0.1:{port}", requests)
+            time.sleep(idle_s)
+            figures.update({f"served_{key}": value for key, value in memory_kib(server.pid).items()})
+        return figures
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -85,6 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before reading memory")
+    parser.add_argument("--requests", type=int, default=200, help="requests served before the second reading")
     parser.add_argument("--wheel", type=Path, default=None)
     args = parser.parse_args()
     wheel = args.wheel or max((REPO / "dist").glob("restaurant_edge-*.whl"), key=lambda p: p.stat().st_mtime)
@@ -102,16 +151,19 @@ def main() -> None:
         cold, warm = [], []
         for run in range(args.runs):
             data_dir = base / f"data-{run}"
-            cold.append(start_and_measure(release, data_dir, args.idle))   # first start: migrate + seed
-            warm.append(start_and_measure(release, data_dir, args.idle))   # restart on existing data
+            cold.append(start_and_measure(release, data_dir, args.idle, args.requests))  # migrate + seed
+            warm.append(start_and_measure(release, data_dir, args.idle, args.requests))  # existing data
         for label, runs in (("first start (migrations + demo seed)", cold), ("restart (existing data)", warm)):
             times = sorted(r["healthy_s"] for r in runs)
             print(f"{label}: to healthy /health median {statistics.median(times):.2f} s "
                   f"(min {times[0]:.2f}, max {times[-1]:.2f}, n={len(times)})")
         idle = warm + cold
-        for key, label in (("rss", "RSS arbiter+worker"), ("pss", "PSS arbiter+worker"), ("worker_rss", "RSS worker")):
-            values = sorted(r[key] / 1024 for r in idle)
-            print(f"idle {label}: median {statistics.median(values):.1f} MiB (max {values[-1]:.1f})")
+        phases = [("idle", "")] + ([(f"idle after {args.requests} requests", "served_")] if args.requests else [])
+        for phase, prefix in phases:
+            for key, label in (("rss", "RSS arbiter+worker"), ("pss", "PSS arbiter+worker"),
+                               ("worker_rss", "RSS worker")):
+                values = sorted(r[prefix + key] / 1024 for r in idle)
+                print(f"{phase} {label}: median {statistics.median(values):.1f} MiB (max {values[-1]:.1f})")
 
 
 if __name__ == "__main__":
