@@ -22,6 +22,7 @@ READY=1 once the database is open and feeds the watchdog while the single writer
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -88,6 +89,7 @@ class EdgeServer(BaseApplication):
             "keepalive": 5,
             "accesslog": None,
             "logconfig_dict": GUNICORN_JSON_LOGGING,
+            "pre_fork": _freeze_before_fork,
             "worker_exit": self._worker_exit,
             "post_worker_init": self._announce,
         }.items():
@@ -137,6 +139,13 @@ class EdgeServer(BaseApplication):
         if self.app is not None:
             self.app.extensions["edge"].close()
             log.info("database closed cleanly")
+
+
+def _freeze_before_fork(arbiter, worker) -> None:
+    """The worker starts with the arbiter's objects on shared pages; keep its garbage collector
+    from writing to them (and so copying every page) by moving them out of the collector's sight."""
+    gc.collect()
+    gc.freeze()
 
 
 def _seed_demo(app) -> None:

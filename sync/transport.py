@@ -11,8 +11,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
-import requests
+if TYPE_CHECKING:  # requests (~5 MiB) is imported when a box is set up to sync, not on every box
+    import requests
 
 RETRYABLE = {"offline", "timeout", "server", "rate_limited", "captive_portal", "bad_response", "client_error"}
 
@@ -49,6 +51,8 @@ class Transport:
     def __init__(self, url: str, anon_key: str, token: str, *, timeout_s: float = 10.0,
                  connect_timeout_s: float = 3.05, session: requests.Session | None = None):
         self.url = url.rstrip("/")
+        import requests
+
         self.timeout = (connect_timeout_s, timeout_s)
         self.session = session or requests.Session()
         self.session.headers.update({
@@ -73,6 +77,8 @@ class Transport:
         return payload
 
     def rpc(self, function: str, body: bytes):
+        import requests  # already loaded by __init__: a dictionary look-up
+
         try:
             response = self.session.post(f"{self.url}/rest/v1/rpc/{function}", data=body, timeout=self.timeout,
                                          allow_redirects=False)

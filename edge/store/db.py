@@ -11,8 +11,10 @@ import re
 import sqlite3
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # sqlite-utils (~3 MiB with its dependencies) only when someone asks for it
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -38,6 +40,8 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
 
 def database(conn: sqlite3.Connection) -> sqlite_utils.Database:
     """sqlite-utils' view of a connection, for introspection and simple table work."""
+    import sqlite_utils
+
     return sqlite_utils.Database(conn)
 
 
