@@ -15,6 +15,7 @@ Figures cover every process of the service (gunicorn arbiter + worker), as syste
 from __future__ import annotations
 
 import argparse
+import array
 import json
 import os
 import platform
@@ -48,10 +49,33 @@ def install(wheel: Path, prefix: Path) -> Path:
     return prefix / "current"
 
 
+def service_pids(pid: int) -> list[int]:
+    return [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def resident_frames(pid: int) -> set[int]:
+    """The physical pages a process has resident (from /proc/PID/pagemap; frame numbers need root)."""
+    frames: set[int] = set()
+    page = os.sysconf("SC_PAGE_SIZE")
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+        for line in maps:
+            start, end = (int(x, 16) for x in line.split()[0].split("-"))
+            try:
+                pagemap.seek(start // page * 8)
+                entries = array.array("Q", pagemap.read((end - start) // page * 8))
+            except (OSError, OverflowError):  # [vsyscall] and the like
+                continue
+            frames.update(entry & ((1 << 55) - 1) for entry in entries if entry >> 63)
+    return frames
+
+
 def memory_kib(pid: int) -> dict[str, int]:
-    """RSS and PSS of the server's processes (gunicorn arbiter + its worker)."""
-    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    """RSS and PSS of the server's processes (gunicorn arbiter + its worker), and the pages they
+    hold counted once however many of them map a page (what the service itself costs the box,
+    whoever else on this machine shares a library; the page cache it reads comes on top)."""
+    pids = service_pids(pid)
     totals = {"rss": 0, "pss": 0, "worker_rss": 0}
+    frames: set[int] = set()
     for index, process in enumerate(pids):
         rollup = dict(line.split(":", 1) for line in Path(f"/proc/{process}/smaps_rollup").read_text().splitlines()[1:])
         rss, pss = (int(rollup[key].split()[0]) for key in ("Rss", "Pss"))
@@ -59,6 +83,9 @@ def memory_kib(pid: int) -> dict[str, int]:
         totals["pss"] += pss
         if index > 0:
             totals["worker_rss"] += rss
+        frames |= resident_frames(process)
+    if frames - {0}:  # without root every frame number reads 0
+        totals["unique"] = len(frames) * os.sysconf("SC_PAGE_SIZE") // 1024
     return totals
 
 
@@ -99,9 +126,9 @@ def serve_a_little(base: str, requests: int) -> None:
             done += 1
 
 
-def start_and_measure(release: Path, data_dir: Path, idle_s: float, requests: int) -> dict:
+def start_and_measure(release: Path, data_dir: Path, idle_s: float, requests: int, config: Path) -> dict:
     port = free_port()
-    env = {**os.environ, "EDGE_DATA_DIR": str(data_dir), "EDGE_CONFIG": str(data_dir.parent / "empty.toml")}
+    env = {**os.environ, "EDGE_DATA_DIR": str(data_dir), "EDGE_CONFIG": str(config)}
     started = time.perf_counter()
     server = subprocess.Popen([release / "bin/edge", "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -134,34 +161,43 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before reading memory")
     parser.add_argument("--requests", type=int, default=200, help="requests served before the second reading")
+    parser.add_argument("--printer", action="store_true",
+                        help="configure a kitchen printer (file backend) so tickets are rendered and printed")
     parser.add_argument("--wheel", type=Path, default=None)
     args = parser.parse_args()
     wheel = args.wheel or max((REPO / "dist").glob("restaurant_edge-*.whl"), key=lambda p: p.stat().st_mtime)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        (base / "empty.toml").write_text("")
+        config = base / "edge.toml"
+        config.write_text(f'[[printers]]\nname = "kitchen"\nbackend = "file"\npath = "{base / "kitchen.bin"}"\n'
+                          'stations = ["*"]\n' if args.printer else "")
         release = install(wheel, base / "opt-edge")
         site = next(release.resolve().glob("lib/python3*/site-packages"))
         ours = sum(du_bytes(site / package) for package in ("edge", "devices", "voice", "sync"))
         print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
               f"cpu affinity {sorted(os.sched_getaffinity(0))}")
+        print(f"configuration: demo{', a kitchen printer (file backend)' if args.printer else ''}, no voice model")
         print(f"wheel: {wheel.name} {wheel.stat().st_size / 1024:.0f} KiB")
         print(f"installed: venv {du_bytes(release.resolve()) / 2**20:.1f} MiB "
               f"(restaurant-edge's own files {ours / 2**20:.2f} MiB)")
         cold, warm = [], []
         for run in range(args.runs):
             data_dir = base / f"data-{run}"
-            cold.append(start_and_measure(release, data_dir, args.idle, args.requests))  # migrate + seed
-            warm.append(start_and_measure(release, data_dir, args.idle, args.requests))  # existing data
+            cold.append(start_and_measure(release, data_dir, args.idle, args.requests, config))  # migrate + seed
+            warm.append(start_and_measure(release, data_dir, args.idle, args.requests, config))  # existing data
         for label, runs in (("first start (migrations + demo seed)", cold), ("restart (existing data)", warm)):
             times = sorted(r["healthy_s"] for r in runs)
             print(f"{label}: to healthy /health median {statistics.median(times):.2f} s "
                   f"(min {times[0]:.2f}, max {times[-1]:.2f}, n={len(times)})")
+        if args.printer:
+            print(f"kitchen printer: {(base / 'kitchen.bin').stat().st_size / 1024:.0f} KiB of ESC/POS printed")
         idle = warm + cold
         phases = [("idle", "")] + ([(f"idle after {args.requests} requests", "served_")] if args.requests else [])
         for phase, prefix in phases:
             for key, label in (("rss", "RSS arbiter+worker"), ("pss", "PSS arbiter+worker"),
-                               ("worker_rss", "RSS worker")):
+                               ("unique", "arbiter+worker, each resident page once"), ("worker_rss", "RSS worker")):
+                if any(prefix + key not in r for r in idle):
+                    continue
                 values = sorted(r[prefix + key] / 1024 for r in idle)
                 print(f"{phase} {label}: median {statistics.median(values):.1f} MiB (max {values[-1]:.1f})")
 
