@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 
@@ -106,3 +107,23 @@ def test_sigterm_lets_an_in_flight_request_finish(server):
     finally:
         conn.close()
     assert set(results) <= stored
+
+
+def _libraries(pid: int) -> set[str]:
+    return {line.split()[-1].rsplit("/", 1)[-1] for line in open(f"/proc/{pid}/maps") if "/" in line}
+
+
+def test_the_long_lived_arbiter_stays_lean_and_logs_json(server):
+    """`edge serve` execs into gunicorn's arbiter (same pid): it holds neither pydantic nor the app,
+    which only its worker loads; both log one JSON object per line, gunicorn's lines included."""
+    arbiter = server.process.pid
+    workers = [int(pid) for pid in open(f"/proc/{arbiter}/task/{arbiter}/children").read().split()]
+    assert len(workers) == 1
+    assert b"edge.server" in open(f"/proc/{arbiter}/cmdline", "rb").read().split(b"\0")
+    assert not any(lib.startswith("_pydantic_core") for lib in _libraries(arbiter))
+    assert any(lib.startswith("_pydantic_core") for lib in _libraries(workers[0]))
+    environment = open(f"/proc/{workers[0]}/environ", "rb").read().split(b"\0")
+    assert b"MALLOC_ARENA_MAX=2" in environment  # freed memory goes back to the kernel
+
+    lines = [json.loads(line) for line in server.log_path.read_text().splitlines() if line.strip()]
+    assert any(entry["logger"] == "gunicorn.error" and "Booting worker" in entry["msg"] for entry in lines)
