@@ -53,6 +53,15 @@ def service_pids(pid: int) -> list[int]:
     return [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time the service's processes have used (user + system): start-up cost, whatever the load."""
+    total = 0
+    for process in service_pids(pid):
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def resident_frames(pid: int) -> set[int]:
     """The physical pages a process has resident (from /proc/PID/pagemap; frame numbers need root)."""
     frames: set[int] = set()
@@ -144,8 +153,9 @@ def start_and_measure(release: Path, data_dir: Path, idle_s: float, requests: in
         else:
             raise RuntimeError("the server did not become healthy in 120 s")
         healthy_s = time.perf_counter() - started
+        cpu_s = cpu_seconds(server.pid)
         time.sleep(idle_s)
-        figures = {"healthy_s": healthy_s, **memory_kib(server.pid)}
+        figures = {"healthy_s": healthy_s, "cpu_s": cpu_s, **memory_kib(server.pid)}
         if requests:
             serve_a_little(f"http://127.0.0.1:{port}", requests)
             time.sleep(idle_s)
@@ -187,8 +197,10 @@ def main() -> None:
             warm.append(start_and_measure(release, data_dir, args.idle, args.requests, config))  # existing data
         for label, runs in (("first start (migrations + demo seed)", cold), ("restart (existing data)", warm)):
             times = sorted(r["healthy_s"] for r in runs)
+            cpu = sorted(r["cpu_s"] for r in runs)
             print(f"{label}: to healthy /health median {statistics.median(times):.2f} s "
-                  f"(min {times[0]:.2f}, max {times[-1]:.2f}, n={len(times)})")
+                  f"(min {times[0]:.2f}, max {times[-1]:.2f}, n={len(times)}); "
+                  f"CPU used by then median {statistics.median(cpu):.2f} s")
         if args.printer:
             print(f"kitchen printer: {(base / 'kitchen.bin').stat().st_size / 1024:.0f} KiB of ESC/POS printed")
         idle = warm + cold
