@@ -20,6 +20,7 @@ import collections
 import os
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -198,6 +199,8 @@ def main() -> None:
                         help="total requests/s the clients aim at (open loop); 0 = as fast as answered")
     parser.add_argument("--only-create", action="store_true", help="POST orders only: the creation ceiling")
     parser.add_argument("--threads", type=int, default=None, help="gunicorn threads (default: the setting's)")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="sample the server with py-spy (pip install py-spy) into this raw flamegraph file")
     args = parser.parse_args()
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="edge-bench-")) / "data"
@@ -212,6 +215,9 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     try:
         worker = int(Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()[0])
+        if args.profile:
+            subprocess.Popen(["py-spy", "record", "-p", str(worker), "-d", str(int(args.warmup + args.duration)),
+                              "-r", "250", "-f", "raw", "-o", str(args.profile), "--nonblocking"])
         stats = asyncio.run(run_load(server.url, args.clients, args.duration, args.warmup, args.backlog, worker,
                                      args.only_create, args.rate))
         import requests
