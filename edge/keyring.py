@@ -93,9 +93,9 @@ class TokenService:
         self._reload_if_changed()
         return next(k for k in reversed(self._keys) if k.accept_until is None)
 
-    def issue(self, user: User, *, now: datetime | None = None) -> str:
-        return self.encode({"sub": user.id, "name": user.name, "role": user.role, "kind": "user"},
-                           self.ttl, now=now)
+    def issue(self, user: User, *, now: datetime | None = None, session: str | None = None) -> str:
+        claims = {"sub": user.id, "name": user.name, "role": user.role, "kind": "user"}
+        return self.encode({**claims, "sid": session} if session else claims, self.ttl, now=now)
 
     def encode(self, claims: dict, ttl: timedelta, *, now: datetime | None = None) -> str:
         """Sign any claims (device tokens too) with the current key, stamped for this restaurant."""

@@ -23,7 +23,7 @@ def get_order(conn: sqlite3.Connection, order_id: str) -> Order | None:
 
 def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, station: str | None = None,
                 since: datetime | None = None, created_by: str | None = None,
-                limit: int = 100) -> list[Order]:
+                created_session: str | None = None, limit: int = 100) -> list[Order]:
     clauses, params = [], []
     if status:
         clauses.append(f"o.status IN ({','.join('?' * len(status))})")
@@ -37,6 +37,9 @@ def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, st
     if created_by:
         clauses.append("o.created_by = ?")
         params.append(created_by)
+    if created_session:
+        clauses.append("json_extract(o.doc, '$.created_session') = ?")
+        params.append(created_session)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     # rowid is insertion order, i.e. log order: created_at is the wall clock, which can go back
     rows = conn.execute(f"SELECT doc FROM orders o {where} ORDER BY o.rowid LIMIT ?",
