@@ -21,7 +21,7 @@ from pydantic import Field
 from simple_websocket import ConnectionClosed
 
 from edge.api.errors import ApiError
-from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, _parse_query
+from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, parse_query
 from edge.api.schemas import Strict
 from edge.api.security import require_roles
 from edge.realtime import RESYNC, Subscription
@@ -68,7 +68,7 @@ def _check_before_handshake():
     """flask-sock completes the handshake before the view runs: refuse here, while a clear
     401/404/422 can still be answered."""
     require_roles(ANY_STAFF)
-    query = _parse_query(WsQuery)
+    query = parse_query(WsQuery)
     g.ws_after = query.after
     g.ws_station = _station_filter(query.station)
 
