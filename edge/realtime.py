@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+import orjson
+
 from edge.store.events import Event
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ RESYNC = json.dumps({"type": "resync"})
 
 
 def encode(event: Event) -> str:
-    return json.dumps(event.public(), separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(event.public()).decode()
 
 
 @dataclass(eq=False)

@@ -95,6 +95,9 @@ class EdgeServer(BaseApplication):
         return self.app
 
     def _announce(self, worker) -> None:
+        import sys
+        if os.environ.get("EXP_SWITCH"):
+            sys.setswitchinterval(float(os.environ["EXP_SWITCH"]))
         self._stop_long_requests_on_sigterm(worker)
         listening = ", ".join(str(sock) for sock in worker.sockets)
         log.info("serving on %s%s", listening, " (demo mode)" if self.settings.demo else "")

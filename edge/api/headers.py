@@ -26,7 +26,7 @@ SECURITY_HEADERS = {
 }
 ALLOWED_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Device-Id, X-Request-ID"
-EXPOSED_HEADERS = "Retry-After, X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+EXPOSED_HEADERS = "Retry-After, X-Request-ID"
 
 
 def own_origin() -> str:
