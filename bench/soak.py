@@ -24,6 +24,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -146,11 +147,12 @@ def main() -> int:
         try:
             time.sleep(1)
             rss_start = server.rss_kib()
-            ledger, start = Ledger(), time.monotonic()
+            ledger, start, shift_starts = Ledger(), time.monotonic(), threading.Barrier(args.tablets)
             cpu_start = resource.getrusage(resource.RUSAGE_SELF)
             tablets = [Tablet(server.url, i, tablets=args.tablets, orders_per_minute=args.orders_per_minute,
                               cook_s=args.cook_seconds, drop_every_s=args.drop_every * 60,
-                              until=start + args.minutes * 60, ledger=ledger, sleepy=i % 5 == 4)
+                              until=start + args.minutes * 60, ledger=ledger, sleepy=i % 5 == 4,
+                              shift_starts=shift_starts)
                        for i in range(args.tablets)]
             for tablet in tablets:
                 tablet.start()

@@ -197,7 +197,8 @@ class LiveFeed(threading.Thread):
 
 class Tablet(threading.Thread):
     def __init__(self, server_url: str, index: int, *, tablets: int, orders_per_minute: float,
-                 cook_s: float, drop_every_s: float, until: float, ledger: Ledger, sleepy: bool):
+                 cook_s: float, drop_every_s: float, until: float, ledger: Ledger, sleepy: bool,
+                 shift_starts: threading.Barrier):
         super().__init__(daemon=True, name=f"tablet-{index}")
         self.url, self.host, self.index, self.until, self.ledger = \
             server_url, server_url.split("//", 1)[1], index, until, ledger
@@ -211,6 +212,7 @@ class Tablet(threading.Thread):
         self.work_lock = threading.Lock()
         self.work: dict[str, tuple[float, str]] = {}  # ticket or order id -> (due at, path to POST)
         self.start_seq = 0
+        self.shift_starts = shift_starts  # every feed is open before the first order
 
     def mine(self, some_id: str) -> bool:
         return zlib.crc32(some_id.encode()) % self.crew == self.rank
@@ -241,6 +243,7 @@ class Tablet(threading.Thread):
         self.session.login("1111")
         self.start_seq = self.call("config", "GET", "/api/v1/web/config").json()["last_seq"]
         self.feed.start_after(self.start_seq)
+        self.shift_starts.wait(timeout=60)
         next_order = time.monotonic() + self.rng.uniform(0, self.order_every)
         next_drop = time.monotonic() + self.rng.expovariate(1 / self.drop_every_s)
         while (now := time.monotonic()) < self.until:
@@ -273,12 +276,21 @@ class Tablet(threading.Thread):
             self.call("bump" if "/tickets/" in path else "complete", "POST", path,
                       headers={"Idempotency-Key": str(uuid.uuid4())})
 
-    def call(self, kind: str, method: str, path: str, headers: dict | None = None, **kwargs):
+    def call(self, kind: str, method: str, path: str, headers: dict | None = None, *, retried: bool = False,
+             **kwargs):
         token = self.session.token
         started = time.perf_counter()
         try:
             response = self.session.http.request(method, f"{self.url}{path}", timeout=10, **kwargs,
                                                  headers={"Authorization": f"Bearer {token}", **(headers or {})})
+        except requests.ConnectionError as error:
+            if retried or not _reset(error):
+                self.ledger.request(kind, (time.perf_counter() - started) * 1000, False, f"{kind}: {error}")
+                return None
+            # The box closed the idle keep-alive connection as this request went out: a browser
+            # sends it again on a new one, as here (client_order_id / Idempotency-Key make it safe).
+            self.ledger.count("resent_after_keepalive_close")
+            return self.call(kind, method, path, headers, retried=True, **kwargs)
         except requests.RequestException as error:
             self.ledger.request(kind, (time.perf_counter() - started) * 1000, False, f"{kind}: {error}")
             return None
@@ -290,3 +302,9 @@ class Tablet(threading.Thread):
         ok = response.status_code < 400
         self.ledger.request(kind, ms, ok, "" if ok else f"{kind} {path}: {response.status_code} {response.text[:200]}")
         return response
+
+
+def _reset(error: requests.ConnectionError) -> bool:
+    """The connection was reset or closed before any answer (not refused, not a timeout)."""
+    text = str(error)
+    return "Connection aborted" in text or "RemoteDisconnected" in text or "reset by peer" in text
