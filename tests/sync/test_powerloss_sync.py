@@ -98,7 +98,8 @@ def check_cloud_equals_box(cloud, db: Path, box_id: str, restaurant_id: str, loa
 
 
 def synced_power_cuts(server: BoxServer, cloud, gateway, *, rounds: int, rng: random.Random,
-                      box_id: str, restaurant_id: str, printout: Path) -> tuple[Load, Counter, list[float]]:
+                      box_id: str, restaurant_id: str, printout: Path,
+                      drain_s: float = WAIT_S) -> tuple[Load, Counter, list[float]]:
     """The rounds, the final sync and every check; returns the load, the cut statistics and the
     restart times. Shared by the test and bench/powerloss.py --sync."""
     db = server.data_dir / "edge.sqlite"
@@ -114,7 +115,7 @@ def synced_power_cuts(server: BoxServer, cloud, gateway, *, rounds: int, rng: ra
         load.headers = server.login()
         retry_in_flight(server, load, load.headers)
     wait_for_printer_to_drain(db)
-    wait_until(lambda: all_acknowledged(*read_box(db)), WAIT_S, "the last events to reach the cloud")
+    wait_until(lambda: all_acknowledged(*read_box(db)), drain_s, "the last events to reach the cloud")
     server.stop()
     check_database(db, load)
     check_paper(db, printout)
