@@ -7,8 +7,9 @@ Same checks as tests/e2e/test_powerloss.py (acknowledged orders present, integri
 tablet saw neither lost nor changed, nothing created twice, in-flight retries land exactly once,
 one print job per ticket, and every ticket on paper with any extra copy marked REPRINT). With
 ``--sync``, as tests/sync/test_powerloss_sync.py: the server's sync worker pushes to a throwaway
-PostgreSQL through the test gateway and half the cuts land just after a push left; the cloud stays
-a prefix of the box's log after every cut and equals the box (every event and order once) at the end.
+PostgreSQL through the test gateway, and the cuts also land just after a push reached the cloud
+or while a push hangs in the network; the cloud stays a prefix of the box's log after every cut
+and equals the box (every event and order once) at the end.
 """
 
 from __future__ import annotations

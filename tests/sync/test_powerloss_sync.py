@@ -1,7 +1,7 @@
 """Power cuts with the cloud sync running: the real server (its sync worker inside, as on the
 box) pushes to the real PostgreSQL through the gateway while orders flow, and is SIGKILLed at
-random moments, half of them just after a push left (in flight, being committed by the cloud, or
-its answer on the way back). After every cut: tests/e2e/test_powerloss.py's checks, and the
+random moments: any moment of the load, just after a push reached the cloud (being committed, or
+its answer on the way back), or while a push hangs in the network and never arrives. After every cut: tests/e2e/test_powerloss.py's checks, and the
 cloud holds exactly a prefix of the box's log. After the last cut and a final sync: the cloud
 has every acknowledged order and every event exactly once, equal to the box."""
 
@@ -44,13 +44,30 @@ def wait_until(condition, timeout: float, what: str) -> None:
 
 
 def just_after_a_push(gateway, rng: random.Random):
-    """A cut moment: some load first, then 0-15 ms after the next push reached the gateway."""
+    """A cut 0-15 ms after the next push reached the cloud: the cloud commits it, the box never
+    hears the answer and sends it again after the restart."""
     def moment() -> None:
         time.sleep(rng.uniform(0.3, 0.8))
         pushes = gateway.calls["sync_push"]
         wait_until(lambda: gateway.calls["sync_push"] > pushes, WAIT_S, "the sync worker to push")
         time.sleep(rng.uniform(0, 0.015))
     return moment
+
+
+def while_a_push_is_held_up(gateway, rng: random.Random):
+    """A cut while the next push hangs in the network (the router went down too): it never
+    reaches the cloud, so the box must not have counted it as sent."""
+    def moment() -> None:
+        time.sleep(rng.uniform(0.3, 0.8))
+        gateway.fail_next("stall", stall_s=1.0)
+        wait_until(lambda: gateway.pending_faults() == 0, WAIT_S, "a push to stall")
+        time.sleep(rng.uniform(0, 0.05))
+    return moment
+
+
+def cut_moment(round_number: int, gateway, rng: random.Random):
+    """In turn: any moment of the load, just after a push, while a push is held up."""
+    return [None, just_after_a_push(gateway, rng), while_a_push_is_held_up(gateway, rng)][round_number % 3]
 
 
 def read_box(db: Path) -> tuple[list[tuple[int, str]], int]:
@@ -104,9 +121,9 @@ def synced_power_cuts(server: BoxServer, cloud, gateway, *, rounds: int, rng: ra
     restart times. Shared by the test and bench/powerloss.py --sync."""
     db = server.data_dir / "edge.sqlite"
     load, stats, restarts = Load(server, server.login()), Counter(), []
-    for _ in range(rounds):
+    for round_number in range(rounds):
         load.stop.clear()
-        run_until_power_cut(server, load, rng, just_after_a_push(gateway, rng) if rng.random() < 0.5 else None)
+        run_until_power_cut(server, load, rng, cut_moment(round_number, gateway, rng))
         check_database(db, load)
         check_cloud_prefix(cloud, db, box_id, stats)
         began = time.monotonic()
