@@ -18,6 +18,7 @@ any error, lost or duplicated event.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import sqlite3
@@ -102,11 +103,14 @@ def open_work(db: Path) -> str:
     return f"tickets {tickets}  orders {orders}"
 
 
-def report(ledger: Ledger, latencies: list[tuple[float, float]], start: float, window_s: float) -> None:
+def report(ledger: Ledger, latencies: list[tuple[float, float]], start: float, window_s: float,
+           run_s: float) -> None:
     windows: dict[int, dict[str, list]] = {}
+    last = max(0, math.ceil(run_s / window_s) - 1)  # the last taps and events after the end count in it
 
     def window(at: float) -> dict[str, list]:
-        return windows.setdefault(int((at - start) // window_s), {"requests": [], "ws": [], "reconnects": []})
+        index = min(last, int((at - start) // window_s))
+        return windows.setdefault(index, {"requests": [], "ws": [], "reconnects": []})
 
     for at, kind, ms, ok in ledger.requests:
         window(at)["requests"].append((kind, ms, ok))
@@ -180,11 +184,11 @@ def main() -> int:
     print(f"order.created deliveries {len(latencies)}  missing {missing}  |  feeds: events missed {missed}  "
           f"duplicated {duplicated}  not for the station {strays}")
     print("counters", dict(sorted(ledger.counters.items())), " at the end:", work)
-    report(ledger, latencies, start, args.window)
+    report(ledger, latencies, start, args.window, args.minutes * 60)
     for problem in ledger.problems:
         print("problem:", problem)
     bad = errors or missing or missed or duplicated or strays or ledger.counters.get("resyncs") \
-        or ledger.counters.get("ws_handshake_refused") or ledger.counters.get("ws_dead")
+        or any(ledger.counters.get(name) for name in ("ws_handshake_refused", "ws_dead", "crashed"))
     return 1 if bad else 0
 
 

@@ -112,6 +112,12 @@ class LiveFeed(threading.Thread):
         self.start()
 
     def run(self) -> None:
+        try:
+            self._run()
+        except Exception as error:  # noqa: BLE001 - a dead feed must show in the report, not vanish
+            self.ledger.count("crashed", f"feed {self.tablet.index} crashed: {error!r}")
+
+    def _run(self) -> None:
         connected_before = False
         while not self.stopping.is_set():
             if not self._connect():
@@ -240,6 +246,12 @@ class Tablet(threading.Thread):
                     self.work.pop(ticket["id"], None)
 
     def run(self) -> None:
+        try:
+            self._run()
+        except Exception as error:  # noqa: BLE001 - a dead tablet must show in the report, not vanish
+            self.ledger.count("crashed", f"tablet {self.index} crashed: {error!r}")
+
+    def _run(self) -> None:
         self.session.login("1111")
         self.start_seq = self.call("config", "GET", "/api/v1/web/config").json()["last_seq"]
         self.feed.start_after(self.start_seq)
