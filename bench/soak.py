@@ -129,6 +129,12 @@ def report(ledger: Ledger, latencies: list[tuple[float, float]], start: float, w
               f"{percentile(rows['ws'], 95):>8.1f} {len(rows['reconnects']):>11}")
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process: every tablet thread, its sockets' reader threads included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def server_env(args: argparse.Namespace) -> dict:
     caller = {k: v for k, v in os.environ.items() if k.startswith("EDGE_")}
     return {"EDGE_SERVER__THREADS": str(max(64, args.tablets + 34)), **caller}  # each socket holds a thread
@@ -152,7 +158,7 @@ def main() -> int:
             time.sleep(1)
             rss_start = server.rss_kib()
             ledger, start, shift_starts = Ledger(), time.monotonic(), threading.Barrier(args.tablets)
-            cpu_start = resource.getrusage(resource.RUSAGE_SELF)
+            cpu_start = cpu_seconds()
             tablets = [Tablet(server.url, i, tablets=args.tablets, orders_per_minute=args.orders_per_minute,
                               cook_s=args.cook_seconds, drop_every_s=args.drop_every * 60,
                               until=start + args.minutes * 60, ledger=ledger, sleepy=i % 5 == 4,
@@ -165,8 +171,7 @@ def main() -> int:
             for tablet in tablets:
                 tablet.join(timeout=args.minutes * 60 + 60)
             rss_end = server.rss_kib()
-            cpu = resource.getrusage(resource.RUSAGE_SELF)
-            tablet_cpu = (cpu.ru_utime + cpu.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime) / (time.monotonic() - start)
+            tablet_cpu = (cpu_seconds() - cpu_start) / (time.monotonic() - start)
             wait_for_deliveries(ledger, tablets, DRAIN_S)
             latencies, missing = deliveries(ledger, tablets)
             missed, duplicated, strays = feed_check(server.url, tablets[0].session.token, tablets)

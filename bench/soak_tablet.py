@@ -55,6 +55,13 @@ class Ledger:
                 self.problems.append(problem)
 
 
+def reporting_crashes(ledger: Ledger, name: str, body) -> None:
+    try:
+        body()
+    except Exception as error:  # noqa: BLE001 - a dead thread must show in the report, not vanish
+        ledger.count("crashed", f"{name} crashed: {error!r}")
+
+
 class TokenSession:
     """A person's session on one tablet: access + single-use refresh token (api.js)."""
 
@@ -112,10 +119,7 @@ class LiveFeed(threading.Thread):
         self.start()
 
     def run(self) -> None:
-        try:
-            self._run()
-        except Exception as error:  # noqa: BLE001 - a dead feed must show in the report, not vanish
-            self.ledger.count("crashed", f"feed {self.tablet.index} crashed: {error!r}")
+        reporting_crashes(self.ledger, self.name, self._run)
 
     def _run(self) -> None:
         connected_before = False
@@ -246,10 +250,7 @@ class Tablet(threading.Thread):
                     self.work.pop(ticket["id"], None)
 
     def run(self) -> None:
-        try:
-            self._run()
-        except Exception as error:  # noqa: BLE001 - a dead tablet must show in the report, not vanish
-            self.ledger.count("crashed", f"tablet {self.index} crashed: {error!r}")
+        reporting_crashes(self.ledger, self.name, self._run)
 
     def _run(self) -> None:
         self.session.login("1111")

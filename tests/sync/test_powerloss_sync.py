@@ -1,9 +1,10 @@
 """Power cuts with the cloud sync running: the real server (its sync worker inside, as on the
 box) pushes to the real PostgreSQL through the gateway while orders flow, and is SIGKILLed at
 random moments: any moment of the load, just after a push reached the cloud (being committed, or
-its answer on the way back), or while a push hangs in the network and never arrives. After every cut: tests/e2e/test_powerloss.py's checks, and the
-cloud holds exactly a prefix of the box's log. After the last cut and a final sync: the cloud
-has every acknowledged order and every event exactly once, equal to the box."""
+its answer on the way back), or while a push hangs in the network and never arrives. After every
+cut: tests/e2e/test_powerloss.py's checks, and the cloud holds exactly a prefix of the box's log.
+After the last cut and a final sync: the cloud has every acknowledged order and every event
+exactly once, equal to the box."""
 
 from __future__ import annotations
 
