@@ -7,7 +7,9 @@ anything at or below it), takes orders over HTTP, and works the kitchen: a stati
 its share of the station's tickets a cook time after they fired, an expo tablet completes its
 share of the orders that turn ready. Tokens (api.js): refreshed at max(TTL - 60 s, TTL / 2),
 and on a 401 ``token_expired``; "sleepy" tablets (throttled timers, screen off) skip the early
-refresh and meet the expiry itself. Every so often the Wi-Fi drops and the socket goes.
+refresh and meet the expiry itself: half of them wake with the socket gone, so the feed's
+reconnect is what meets the expired token first (refused 401: refresh, reconnect), the other half
+meet it on their next HTTP request. Every so often the Wi-Fi drops and the socket goes.
 """
 
 from __future__ import annotations
@@ -218,6 +220,7 @@ class Tablet(threading.Thread):
         self.order_every, self.cook_s, self.drop_every_s = 60.0 / orders_per_minute, cook_s, drop_every_s
         self.rng = random.Random(index)
         self.session = TokenSession(server_url, f"soak-tablet-{index}", ledger, sleepy=sleepy)
+        self.wakes_socket_first = sleepy and self.rank % 2 == 0
         self.feed = LiveFeed(self)
         self.work_lock = threading.Lock()
         self.work: dict[str, tuple[float, str]] = {}  # ticket or order id -> (due at, path to POST)
@@ -261,6 +264,8 @@ class Tablet(threading.Thread):
         next_drop = time.monotonic() + self.rng.expovariate(1 / self.drop_every_s)
         while (now := time.monotonic()) < self.until:
             self.session.refresh_if_due()
+            if self.wakes_socket_first and self.session.expired():
+                self.wake_with_the_socket_gone()
             if now >= next_order:
                 self.take_order()
                 next_order += self.order_every
@@ -269,6 +274,14 @@ class Tablet(threading.Thread):
                 self.feed.drop()
                 next_drop = now + self.rng.expovariate(1 / self.drop_every_s)
             time.sleep(min(0.25, max(0.0, next_order - time.monotonic())))
+
+    def wake_with_the_socket_gone(self) -> None:
+        """The screen comes back on after the token expired, the socket dropped meanwhile: the
+        feed reconnects with the expired token before the tablet sends anything else."""
+        self.feed.drop()
+        deadline = time.monotonic() + 10
+        while self.session.expired() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def take_order(self) -> None:
         items = [{"menu_item_id": item, "quantity": 1, "modifier_ids": mods}
