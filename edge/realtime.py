@@ -35,6 +35,19 @@ def encode(event: Event) -> str:
     return orjson.dumps(event.public()).decode()
 
 
+def _ended_by(event: Event) -> Callable[["Subscription"], bool] | None:
+    """Which feeds an event ends: an unpaired tablet's, a disabled user's, a logged-out session's.
+    (A feed outlives its access token, as a session does: it is checked when it connects.)"""
+    data = event.data
+    if event.type == "device.revoked":
+        return lambda s: s.subject == data.get("device", {}).get("id")
+    if event.type == "audit.user_disabled":
+        return lambda s: s.subject == data.get("target")
+    if event.type == "audit.logout" and data.get("details", {}).get("session"):
+        return lambda s: s.session == data["details"]["session"]
+    return None
+
+
 @dataclass(eq=False)
 class Subscription:
     """One connected tablet: what it listens to and its bounded queue of encoded events."""
@@ -42,6 +55,7 @@ class Subscription:
     station: str | None  # None: every event (expo, order entry, manage)
     subject: str  # who is connected (user or device id), so a revoked device can be cut off
     max_queue: int
+    session: str | None = None  # a person's login session, ended by logging out
     queue: queue.Queue = field(init=False)
     last_seq: int = 0
     closing_reason: str | None = None  # set by the hub: "overflow", "revoked", "shutdown"
@@ -102,9 +116,9 @@ class Hub:
             subscriptions = list(self._subscriptions)
         for event in events:
             message = encode(event)
-            revoked = event.data.get("device", {}).get("id") if event.type == "device.revoked" else None
+            ended = _ended_by(event)
             for subscription in subscriptions:
-                if revoked and subscription.subject == revoked:
+                if ended and ended(subscription):
                     subscription.close("revoked")
                 elif event.concerns(subscription.station) and not subscription.offer(event.seq, message):
                     log.warning("a tablet fell %d events behind; told it to resync", self._max_queue)
@@ -113,8 +127,9 @@ class Hub:
             self._on_count(len(self._subscriptions))
 
     # -- the tablet side ------------------------------------------------------------------
-    def subscribe(self, station: str | None, subject: str = "") -> Subscription:
-        subscription = Subscription(station=station, subject=subject, max_queue=self._max_queue)
+    def subscribe(self, station: str | None, subject: str = "", session: str | None = None) -> Subscription:
+        subscription = Subscription(station=station, subject=subject, max_queue=self._max_queue,
+                                    session=session)
         with self._lock:
             self._subscriptions.add(subscription)
             self._on_count(len(self._subscriptions))

@@ -128,7 +128,8 @@ def logout(body: LogoutRequest):
         refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])
         if body.refresh_token:
             refresh.revoke_token(tx, body.refresh_token)
-        audit.record(tx, "logout", actor, target=claims["sub"])
+        # the session lets the hub close this session's live feeds (and no other tablet's)
+        audit.record(tx, "logout", actor, target=claims["sub"], details={"session": claims.get("sid")})
     services.store.write(job)
     return Response(status=204)
 

@@ -89,7 +89,7 @@ def live(ws) -> None:
     services = current_app.extensions["edge"]
     heartbeat_s = services.settings.server.ws_heartbeat_s
     ws.sock.settimeout(heartbeat_s)  # a send to a vanished tablet fails instead of hanging
-    subscription = services.realtime.subscribe(g.ws_station, g.claims["sub"])
+    subscription = services.realtime.subscribe(g.ws_station, g.claims["sub"], g.claims.get("sid"))
     try:
         for message in services.realtime.replay(subscription, g.ws_after):
             ws.send(message)
