@@ -1,6 +1,6 @@
 """API benchmark: the real `edge serve` pinned to core 0, 50 concurrent clients pinned to core 1.
 
-    python bench/api.py [--duration 20] [--clients 50] [--rate 150] [--only-create]
+    python bench/api.py [--duration 20] [--clients 50] [--rate 150 | --rates 50,100,150,200] [--only-create]
 
 Closed loop (the default) finds the ceiling; with 50 clients and no think time, Little's law makes
 the latency about 50 / throughput, so latency targets are judged with --rate (open loop).
@@ -20,6 +20,7 @@ import collections
 import os
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -196,11 +197,26 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--rate", type=float, default=0,
                         help="total requests/s the clients aim at (open loop); 0 = as fast as answered")
+    parser.add_argument("--rates", type=lambda text: [float(r) for r in text.split(",")], default=None,
+                        help="a sweep, e.g. 50,100,150,200: one fresh server per rate, then a summary table")
     parser.add_argument("--only-create", action="store_true", help="POST orders only: the creation ceiling")
     parser.add_argument("--threads", type=int, default=None, help="gunicorn threads (default: the setting's)")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="sample the server with py-spy (pip install py-spy) into this raw flamegraph file")
     args = parser.parse_args()
+    rows = [run_once(args, rate) for rate in (args.rates or [args.rate])]
+    if len(rows) > 1:
+        print(f"\n{'rate':>6}{'req/s':>7}{'CPU ms':>8}{'read p50':>10}{'p95':>7}{'p99':>7}"
+              f"{'write p50':>11}{'p95':>7}{'p99':>7}")
+        for row in rows:
+            print(f"{row['rate']:>6.0f}{row['throughput']:>7.0f}{row['cpu_ms']:>8.2f}"
+                  f"{row['read'][0]:>10.1f}{row['read'][1]:>7.1f}{row['read'][2]:>7.1f}"
+                  f"{row['write'][0]:>11.1f}{row['write'][1]:>7.1f}{row['write'][2]:>7.1f}")
 
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="edge-bench-")) / "data"
+
+def run_once(args, rate: float) -> dict:
+    data_dir = (args.data_dir if args.data_dir and not args.rates
+                else Path(tempfile.mkdtemp(prefix="edge-bench-")) / "data")
     # The 50 clients share one address and one token, so to the box they are ONE client, whose
     # per-client rate limit (100 req/s sustained) would cap the run. In a kitchen each tablet has
     # its own address and token; lift the limit so this measures the server, not the limiter.
@@ -212,8 +228,11 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     try:
         worker = int(Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()[0])
+        if args.profile:
+            subprocess.Popen(["py-spy", "record", "-p", str(worker), "-d", str(int(args.warmup + args.duration)),
+                              "-r", "250", "-f", "raw", "-o", str(args.profile), "--nonblocking"])
         stats = asyncio.run(run_load(server.url, args.clients, args.duration, args.warmup, args.backlog, worker,
-                                     args.only_create, args.rate))
+                                     args.only_create, rate))
         import requests
 
         metrics = requests.get(f"{server.url}/api/v1/metrics", headers=server.login("1111"), timeout=10).text
@@ -223,11 +242,21 @@ def main() -> None:
     conn = sqlite3.connect(data_dir / "edge.sqlite")
     durable = conn.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
     conn.close()
-    pace = f"open loop at {args.rate:.0f} requests/s" if args.rate else "closed loop (each client sends as soon as answered)"
+    pace = f"open loop at {rate:.0f} requests/s" if rate else "closed loop (each client sends as soon as answered)"
     print(f"load: {pace}{', orders only' if args.only_create else ''}")
     print(f"server: edge serve pinned to CPU {SERVER_CPU}; {args.clients} clients (asyncio + aiohttp) pinned to "
           f"CPU {CLIENT_CPU}; data in {data_dir}")
     report(stats, args.duration, durable, writer_stats(metrics))
+    return summary(stats, args.duration, rate)
+
+
+def summary(stats: Stats, duration: float, rate: float) -> dict:
+    def spread(prefix: str) -> tuple[float, float, float]:
+        values = [v for k, vs in stats.latency.items() if k.startswith(prefix) for v in vs]
+        return tuple(percentile(values, q) for q in (.5, .95, .99))
+    total = sum(len(v) for v in stats.latency.values())
+    return {"rate": rate, "throughput": total / duration, "cpu_ms": stats.server_cpu * 1000 / max(total, 1),
+            "read": spread("read"), "write": spread("write")}
 
 
 if __name__ == "__main__":

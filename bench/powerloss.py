@@ -1,10 +1,15 @@
 """The long power-loss run: many rounds of SIGKILL under load, checked after every restart.
 
     .venv/bin/python bench/powerloss.py --rounds 50
+    .venv/bin/python bench/powerloss.py --rounds 50 --sync   # with cloud sync to a real PostgreSQL
 
 Same checks as tests/e2e/test_powerloss.py (acknowledged orders present, integrity ok, events a
 tablet saw neither lost nor changed, nothing created twice, in-flight retries land exactly once,
-one print job per ticket, and every ticket on paper with any extra copy marked REPRINT).
+one print job per ticket, and every ticket on paper with any extra copy marked REPRINT). With
+``--sync``, as tests/sync/test_powerloss_sync.py: the server's sync worker pushes to a throwaway
+PostgreSQL through the test gateway, and the cuts also land just after a push reached the cloud
+or while a push hangs in the network; the cloud stays a prefix of the box's log after every cut
+and equals the box (every event and order once) at the end.
 """
 
 from __future__ import annotations
@@ -16,44 +21,82 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path[0] = str(Path(__file__).resolve().parents[1])  # not bench/: its voice.py would hide the package
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+import psycopg
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[0] = str(REPO)  # not bench/: its voice.py would hide the package
+sys.path[1:1] = [str(REPO / "tests" / "e2e"), str(REPO / "tests" / "sync")]
 from boxserver import BoxServer  # noqa: E402
 from test_powerloss import (Load, check_database, check_paper, kitchen_printer, retry_in_flight,  # noqa: E402
                             run_until_power_cut, wait_for_printer_to_drain)
+
+
+def power_cuts(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, list[float]]:
+    printout = folder / "kitchen-printer.bin"
+    server = BoxServer(folder / "data", env=kitchen_printer(printout)).start()
+    load, restarts = Load(server, server.login()), []
+    try:
+        for _ in range(rounds):
+            load.stop.clear()
+            run_until_power_cut(server, load, rng)
+            check_database(server.data_dir / "edge.sqlite", load)
+            began = time.monotonic()
+            server.start()
+            restarts.append(time.monotonic() - began)
+            load.headers = server.login()
+            retry_in_flight(server, load, load.headers)
+        wait_for_printer_to_drain(server.data_dir / "edge.sqlite")
+        server.stop()
+        check_database(server.data_dir / "edge.sqlite", load)
+        check_paper(server.data_dir / "edge.sqlite", printout)
+    finally:
+        server.kill()
+    return load, {}, restarts
+
+
+def synced_power_cuts_with_a_cloud(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, list[float]]:
+    from gateway import Gateway
+    from pg_server import ThrowawayPostgres
+    from sync_cloud import ANON_KEY, JWT_SECRET, Cloud
+    from test_powerloss_sync import synced_env, synced_power_cuts
+
+    postgres = ThrowawayPostgres().start()
+    try:
+        postgres.apply_migrations()
+        with psycopg.connect(postgres.superuser_dsn, autocommit=True) as admin:
+            cloud = Cloud(postgres, admin)
+            gateway = Gateway(postgres.authenticator_dsn, jwt_secret=JWT_SECRET, anon_key=ANON_KEY).start()
+            restaurant_id = cloud.restaurant()
+            box_id, token = cloud.box(restaurant_id)
+            printout = folder / "kitchen-printer.bin"
+            server = BoxServer(folder / "data", env={**kitchen_printer(printout),
+                                                     **synced_env(restaurant_id, box_id, token, gateway.url)})
+            try:
+                return synced_power_cuts(server.start(), cloud, gateway, rounds=rounds, rng=rng, box_id=box_id,
+                                         restaurant_id=restaurant_id, printout=printout, drain_s=30 + 2 * rounds)
+            finally:
+                server.kill()
+                gateway.close()
+    finally:
+        postgres.stop()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--sync", action="store_true", help="with cloud sync to a throwaway PostgreSQL")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
-        printout = Path(folder) / "kitchen-printer.bin"
-        server = BoxServer(Path(folder) / "data", env=kitchen_printer(printout)).start()
-        load = Load(server, server.login())
-        restarts = []
-        try:
-            for round_number in range(args.rounds):
-                load.stop.clear()
-                run_until_power_cut(server, load, rng)
-                check_database(server.data_dir / "edge.sqlite", load)
-                began = time.monotonic()
-                server.start()
-                restarts.append(time.monotonic() - began)
-                load.headers = server.login()
-                retry_in_flight(server, load, load.headers)
-            wait_for_printer_to_drain(server.data_dir / "edge.sqlite")
-            server.stop()
-            check_database(server.data_dir / "edge.sqlite", load)
-            check_paper(server.data_dir / "edge.sqlite", printout)
-        finally:
-            server.kill()
+        run = synced_power_cuts_with_a_cloud if args.sync else power_cuts
+        load, cuts, restarts = run(Path(folder), args.rounds, rng)
     restarts.sort()
-    print(f"rounds {args.rounds}  acknowledged orders {len(load.acknowledged)}  events seen "
-          f"{len(load.seen_events)}  lost 0  duplicated 0  seconds {time.monotonic() - started:.0f}")
+    print(f"rounds {args.rounds}  sync {'on' if args.sync else 'off'}  acknowledged orders {len(load.acknowledged)}  "
+          f"events seen {len(load.seen_events)}  lost 0  duplicated 0  seconds {time.monotonic() - started:.0f}")
+    if args.sync:
+        print(f"cuts: {dict(cuts)}  cloud equal to the box at the end (every event and order once)")
     print(f"restart to first /health answer: median {restarts[len(restarts) // 2]:.2f} s  "
           f"max {restarts[-1]:.2f} s")
     return 0

@@ -1,114 +1,143 @@
-"""Soak: many tablets against a real server for a long time; memory and p95 must stay flat.
+"""Soak: 30 tablets on WebSockets against the real server for a long time; memory and p95 flat.
 
     .venv/bin/python bench/soak.py --minutes 30 --tablets 30 --orders-per-minute 10
 
-The server runs pinned to core 0 (``taskset``), the simulated tablets on the other core. Each
-tablet logs in, takes orders at the given rate and polls ``/events`` every second (HTTP polling:
-the WebSocket hub lands on another branch), refreshing its token when it expires. Printed: RSS at
-start and end, and per window the requests, errors and p50/p95 latency of orders and polls.
+The server runs pinned to core 0 (``taskset``), the tablets (bench/soak_tablet.py: login with a
+device id, one WebSocket each, orders over HTTP, cooks bumping, expo completing, tokens
+refreshed as web/js does, Wi-Fi drops) in this process on core 1. ``EDGE_*`` variables of the
+caller reach the server: ``EDGE_AUTH__TOKEN_TTL_MINUTES=1`` makes a short run cross token expiry.
+
+Checked: every order a tablet created arrived exactly once as ``order.created`` on the socket of
+every tablet it concerns, and each tablet received every event of its feed in ``GET /events``
+exactly once. Printed: server RSS (all its processes) at start, after warm-up and at the end;
+per window the requests, errors, order p50/p95, WebSocket delivery p50/p95 (order answered ->
+its event received; an event that beats the HTTP answer counts 0) and reconnects. Exits 1 on
+any error, lost or duplicated event.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import math
+import os
+import resource
+import sqlite3
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import requests
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # not bench/: its voice.py would hide the package
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
 from boxserver import BoxServer  # noqa: E402
+from bench.soak_tablet import Ledger, Tablet  # noqa: E402
 
-ITEMS = [("fries", ["small"]), ("cola", []), ("cheeseburger", ["medium"]), ("caesar-salad", []),
-         ("wings", ["hot"]), ("coffee", [])]
-STATIONS = ["grill", "fry", "cold", "bar", None]
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.samples: list[tuple[float, str, float, bool]] = []  # (at, kind, ms, ok)
-
-    def add(self, kind: str, ms: float, ok: bool) -> None:
-        with self.lock:
-            self.samples.append((time.monotonic(), kind, ms, ok))
+DRAIN_S = 20.0  # after the last order: how long the last events may take to reach every tablet
 
 
-class Tablet(threading.Thread):
-    def __init__(self, server: BoxServer, index: int, orders_per_minute: float, until: float, rec: Recorder):
-        super().__init__(daemon=True)
-        self.server, self.index, self.until, self.rec = server, index, until, rec
-        self.order_every = 60.0 / orders_per_minute
-        self.session = requests.Session()
-        self.station = STATIONS[index % len(STATIONS)]
-        self.rng = random.Random(index)
-
-    def login(self) -> None:
-        body = self.session.post(f"{self.server.url}/api/v1/auth/login", json={"pin": "1111"},
-                                 headers={"X-Device-Id": f"tablet-{self.index}"}, timeout=10).json()
-        self.session.headers["Authorization"] = f"Bearer {body['token']}"
-        self.refresh_token = body["refresh_token"]
-
-    def refresh(self) -> None:
-        body = self.session.post(f"{self.server.url}/api/v1/auth/refresh",
-                                 json={"refresh_token": self.refresh_token}, timeout=10).json()
-        self.session.headers["Authorization"] = f"Bearer {body['token']}"
-        self.refresh_token = body["refresh_token"]
-
-    def call(self, kind: str, method: str, path: str, **kwargs):
-        started = time.perf_counter()
-        try:
-            response = self.session.request(method, f"{self.server.url}{path}", timeout=10, **kwargs)
-        except requests.RequestException:
-            self.rec.add(kind, (time.perf_counter() - started) * 1000, False)
-            return None
-        if response.status_code == 401 and response.json()["error"]["code"] == "token_expired":
-            self.refresh()
-            return self.call(kind, method, path, **kwargs)
-        self.rec.add(kind, (time.perf_counter() - started) * 1000, response.status_code < 400)
-        return response
-
-    def run(self) -> None:
-        self.login()
-        after, next_order = 0, time.monotonic() + self.rng.uniform(0, self.order_every)
-        while time.monotonic() < self.until:
-            if time.monotonic() >= next_order:
-                item, mods = self.rng.choice(ITEMS)
-                self.call("order", "POST", "/api/v1/orders", json={
-                    "client_order_id": str(uuid.uuid4()), "type": "dine_in", "table": str(self.index),
-                    "items": [{"menu_item_id": item, "quantity": 1, "modifier_ids": mods}]})
-                next_order += self.order_every
-            params = {"after": after, "limit": 500, **({"station": self.station} if self.station else {})}
-            response = self.call("poll", "GET", "/api/v1/events", params=params)
-            if response is not None and response.ok:
-                after = response.json()["last_seq"]
-            time.sleep(1.0)
-
-
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) >= 2 else (values[0] if values else 0.0)
 
 
-def report(rec: Recorder, start: float, window_s: float) -> None:
-    windows: dict[int, list] = {}
-    for at, kind, ms, ok in rec.samples:
-        windows.setdefault(int((at - start) // window_s), []).append((kind, ms, ok))
-    print(f"{'window':>8} {'requests':>9} {'errors':>7} {'order p50':>10} {'order p95':>10} "
-          f"{'poll p50':>9} {'poll p95':>9}")
+def deliveries(ledger: Ledger, tablets: list[Tablet]) -> tuple[list[tuple[float, float]], int]:
+    """((arrived at, ms after the order was answered) per delivery, deliveries missing)."""
+    latencies, missing = [], 0
+    with ledger.lock:
+        orders = dict(ledger.orders)
+    for order_id, (answered, stations) in orders.items():
+        for tablet in tablets:
+            if tablet.station is None or tablet.station in stations:
+                arrived = tablet.feed.created_at.get(order_id)
+                if arrived is None:
+                    missing += 1
+                else:
+                    latencies.append((arrived, max(0.0, arrived - answered) * 1000))
+    return latencies, missing
+
+
+def wait_for_deliveries(ledger: Ledger, tablets: list[Tablet], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while deliveries(ledger, tablets)[1] and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def feed_check(server_url: str, token: str, tablets: list[Tablet]) -> tuple[int, int, int]:
+    """(missed, duplicated, strays): each tablet's socket against GET /events for its station."""
+    logs: dict[str | None, dict[int, str]] = {}
+    missed = duplicated = strays = 0
+    for tablet in tablets:
+        if tablet.station not in logs:
+            logs[tablet.station] = event_log(server_url, token, tablet.station, min(t.start_seq for t in tablets))
+        expected = {seq for seq, kind in logs[tablet.station].items()
+                    if seq > tablet.start_seq and not kind.startswith("audit.")}
+        received = tablet.feed.seqs
+        missed += len(expected - received.keys())
+        strays += len(received.keys() - expected)
+        duplicated += sum(count - 1 for count in received.values())
+    return missed, duplicated, strays
+
+
+def event_log(server_url: str, token: str, station: str | None, after: int) -> dict[int, str]:
+    found: dict[int, str] = {}
+    while True:
+        params = {"after": after, "limit": 1000, **({"station": station} if station else {})}
+        page = requests.get(f"{server_url}/api/v1/events", params=params, timeout=30,
+                            headers={"Authorization": f"Bearer {token}"}).json()["events"]
+        found.update((event["seq"], event["type"]) for event in page)
+        if len(page) < 1000:
+            return found
+        after = page[-1]["seq"]
+
+
+def open_work(db: Path) -> str:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        tickets = dict(conn.execute("SELECT status, COUNT(*) FROM tickets GROUP BY status").fetchall())
+        orders = dict(conn.execute("SELECT status, COUNT(*) FROM orders GROUP BY status").fetchall())
+    finally:
+        conn.close()
+    return f"tickets {tickets}  orders {orders}"
+
+
+def report(ledger: Ledger, latencies: list[tuple[float, float]], start: float, window_s: float,
+           run_s: float) -> None:
+    windows: dict[int, dict[str, list]] = {}
+    last = max(0, math.ceil(run_s / window_s) - 1)  # the last taps and events after the end count in it
+
+    def window(at: float) -> dict[str, list]:
+        index = min(last, int((at - start) // window_s))
+        return windows.setdefault(index, {"requests": [], "ws": [], "reconnects": []})
+
+    for at, kind, ms, ok in ledger.requests:
+        window(at)["requests"].append((kind, ms, ok))
+    for at, ms in latencies:
+        window(at)["ws"].append(ms)
+    for at in ledger.reconnects:
+        window(at)["reconnects"].append(at)
+    print(f"{'window':>7} {'requests':>9} {'errors':>7} {'order p50':>10} {'order p95':>10} "
+          f"{'ws p50':>8} {'ws p95':>8} {'reconnects':>11}   (ms)")
     for index in sorted(windows):
         rows = windows[index]
-        orders = [ms for kind, ms, _ in rows if kind == "order"]
-        polls = [ms for kind, ms, _ in rows if kind == "poll"]
-        errors = sum(not ok for _, _, ok in rows)
-        print(f"{index * window_s / 60:>7.1f}m {len(rows):>9} {errors:>7} {percentile(orders, 50):>10.1f} "
-              f"{percentile(orders, 95):>10.1f} {percentile(polls, 50):>9.1f} {percentile(polls, 95):>9.1f}")
+        orders = [ms for kind, ms, _ in rows["requests"] if kind == "order"]
+        errors = sum(not ok for *_, ok in rows["requests"])
+        print(f"{index * window_s / 60:>6.1f}m {len(rows['requests']):>9} {errors:>7} "
+              f"{percentile(orders, 50):>10.1f} {percentile(orders, 95):>10.1f} {percentile(rows['ws'], 50):>8.1f} "
+              f"{percentile(rows['ws'], 95):>8.1f} {len(rows['reconnects']):>11}")
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process: every tablet thread, its sockets' reader threads included."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_env(args: argparse.Namespace) -> dict:
+    caller = {k: v for k, v in os.environ.items() if k.startswith("EDGE_")}
+    return {"EDGE_SERVER__THREADS": str(max(64, args.tablets + 34)), **caller}  # each socket holds a thread
 
 
 def main() -> int:
@@ -116,32 +145,56 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--tablets", type=int, default=30)
     parser.add_argument("--orders-per-minute", type=float, default=10, help="per tablet")
-    parser.add_argument("--window", type=float, default=60, help="seconds per reported window")
+    parser.add_argument("--cook-seconds", type=float, default=15, help="mean time a ticket waits for its bump")
+    parser.add_argument("--drop-every", type=float, default=5, help="mean minutes between a tablet's Wi-Fi drops")
+    parser.add_argument("--window", type=float, default=120, help="seconds per reported window")
+    parser.add_argument("--tablet-cpu", type=int, default=1, help="the core the tablets run on (server: 0)")
     args = parser.parse_args()
+    print("load average", Path("/proc/loadavg").read_text().split()[:3])
     with tempfile.TemporaryDirectory() as folder:
-        server = BoxServer(Path(folder) / "data", cpu=0, env={"EDGE_SERVER__THREADS": "64"}).start()
+        server = BoxServer(Path(folder) / "data", cpu=0, env=server_env(args)).start()
+        os.sched_setaffinity(0, {args.tablet_cpu})  # every tablet thread inherits it
         try:
             time.sleep(1)
             rss_start = server.rss_kib()
-            rec, start = Recorder(), time.monotonic()
-            tablets = [Tablet(server, i, args.orders_per_minute, start + args.minutes * 60, rec)
+            ledger, start, shift_starts = Ledger(), time.monotonic(), threading.Barrier(args.tablets)
+            cpu_start = cpu_seconds()
+            tablets = [Tablet(server.url, i, tablets=args.tablets, orders_per_minute=args.orders_per_minute,
+                              cook_s=args.cook_seconds, drop_every_s=args.drop_every * 60,
+                              until=start + args.minutes * 60, ledger=ledger, sleepy=i % 5 == 4,
+                              shift_starts=shift_starts)
                        for i in range(args.tablets)]
             for tablet in tablets:
                 tablet.start()
             time.sleep(min(args.window, args.minutes * 60 / 2))
-            rss_warm = server.rss_kib()  # after every tablet logged in and the caches filled
+            rss_warm = server.rss_kib()  # every tablet logged in and connected, caches filled
             for tablet in tablets:
                 tablet.join(timeout=args.minutes * 60 + 60)
             rss_end = server.rss_kib()
+            tablet_cpu = (cpu_seconds() - cpu_start) / (time.monotonic() - start)
+            wait_for_deliveries(ledger, tablets, DRAIN_S)
+            latencies, missing = deliveries(ledger, tablets)
+            missed, duplicated, strays = feed_check(server.url, tablets[0].session.token, tablets)
+            work = open_work(server.data_dir / "edge.sqlite")
+            for tablet in tablets:
+                tablet.feed.stop()
         finally:
             server.stop()
-    errors = sum(not ok for *_, ok in rec.samples)
+    errors = sum(not ok for *_, ok in ledger.requests)
     print(f"tablets {args.tablets}  minutes {args.minutes}  orders/min/tablet {args.orders_per_minute}  "
-          f"requests {len(rec.samples)}  errors {errors}")
-    print(f"server RSS idle {rss_start / 1024:.1f} MiB  after warm-up {rss_warm / 1024:.1f} MiB  "
+          f"orders {len(ledger.orders)}  requests {len(ledger.requests)}  errors {errors}  "
+          f"reconnects {len(ledger.reconnects)}  tablets' CPU {tablet_cpu:.0%} of core {args.tablet_cpu}")
+    print(f"server RSS start {rss_start / 1024:.1f} MiB  after warm-up {rss_warm / 1024:.1f} MiB  "
           f"end {rss_end / 1024:.1f} MiB")
-    report(rec, start, args.window)
-    return 1 if errors else 0
+    print(f"order.created deliveries {len(latencies)}  missing {missing}  |  feeds: events missed {missed}  "
+          f"duplicated {duplicated}  not for the station {strays}")
+    print("counters", dict(sorted(ledger.counters.items())), " at the end:", work)
+    report(ledger, latencies, start, args.window, args.minutes * 60)
+    for problem in ledger.problems:
+        print("problem:", problem)
+    bad = errors or missing or missed or duplicated or strays or ledger.counters.get("resyncs") \
+        or any(ledger.counters.get(name) for name in ("ws_handshake_refused", "ws_dead", "crashed"))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

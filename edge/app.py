@@ -14,6 +14,7 @@ from edge import auth, pairing, security
 from edge.api import (auth as auth_api, errors, idempotency, menu as menu_api, orders as orders_api,
                       pairing as pairing_api, system, web as web_api, ws)
 from edge.api import printers as printers_api
+from edge.api.fastjson import OrjsonProvider
 from edge.api import voice as voice_api
 from edge.api import sync as sync_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
@@ -91,8 +92,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     services = Services(settings, store)
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    app.json = OrjsonProvider(app)
     app.extensions["edge"] = services
     errors.init_app(app)
     for blueprint in (system.bp, system.root, auth_api.bp, menu_api.bp, orders_api.bp):

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from datetime import datetime, timezone
+
+import orjson
 
 _request_context = threading.local()
 
@@ -28,4 +29,4 @@ class JsonFormatter(logging.Formatter):
             entry[key] = value
         if record.exc_info or record.exc_text:  # exc_text: already formatted (and scrubbed)
             entry["exc"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return orjson.dumps(entry, default=str).decode()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +29,7 @@ from edge.secretfiles import write_private
 
 KEYRING_FILE = "signing-keys.json"
 LEGACY_KID = "k0"
+VERIFIED_CACHE_SIZE = 2048  # tokens; a box has tens of tablets and people, each renewing every 7 min
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,9 @@ class TokenService:
         self._lock = threading.Lock()
         self._mtime: float | None = None
         self._keys: list[SigningKey] = []
+        # token -> (claims, kid): a tablet sends the same token with every request for minutes, and
+        # decoding it (base64, JSON, HMAC) twice per request was a tenth of a request's CPU
+        self._verified: dict[str, tuple[dict, SigningKey]] = {}
         self._reload_if_changed()
 
     @property
@@ -88,9 +93,9 @@ class TokenService:
         self._reload_if_changed()
         return next(k for k in reversed(self._keys) if k.accept_until is None)
 
-    def issue(self, user: User, *, now: datetime | None = None) -> str:
-        return self.encode({"sub": user.id, "name": user.name, "role": user.role, "kind": "user"},
-                           self.ttl, now=now)
+    def issue(self, user: User, *, now: datetime | None = None, session: str | None = None) -> str:
+        claims = {"sub": user.id, "name": user.name, "role": user.role, "kind": "user"}
+        return self.encode({**claims, "sid": session} if session else claims, self.ttl, now=now)
 
     def encode(self, claims: dict, ttl: timedelta, *, now: datetime | None = None) -> str:
         """Sign any claims (device tokens too) with the current key, stamped for this restaurant."""
@@ -100,7 +105,22 @@ class TokenService:
         return jwt.encode(body, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     def verify(self, token: str) -> dict:
-        return decode_token(token, self._key_for(token).secret, self.restaurant_id)
+        """The token's claims, or AuthError. Checked once, then remembered until it expires or its
+        key is retired; revocation is not cached (Services.check_not_revoked runs every time)."""
+        self._reload_if_changed()  # a rotation empties the cache
+        cached = self._verified.get(token)
+        if cached is not None:
+            claims, key = cached
+            now = time.time()
+            if claims["exp"] > now and (key.accept_until is None or key.accept_until > now):
+                return claims
+        key = self._key_for(token)
+        claims = decode_token(token, key.secret, self.restaurant_id)
+        with self._lock:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)), None)  # the oldest: dicts keep order
+            self._verified[token] = (claims, key)
+        return claims
 
     def _key_for(self, token: str) -> SigningKey:
         try:
@@ -130,4 +150,5 @@ class TokenService:
         with self._lock:
             self._keys = _load(self.path, self.legacy_secret)
             self._mtime = mtime
+            self._verified.clear()
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import queue
 import shutil
 import sys
 from dataclasses import dataclass
+from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -16,16 +19,40 @@ from edge.jsonlog import JsonFormatter, _request_context  # noqa: F401  (JsonFor
 
 Status = Literal["ok", "degraded", "down"]
 MS_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+_listener: QueueListener | None = None
 
 
 # -- logging ----------------------------------------------------------------------------------
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
+def configure_logging(level: str = "INFO", *, queued: bool = False) -> None:
+    """JSON lines on stdout. ``queued`` (the server's worker): request threads only format and
+    enqueue, one thread writes. A write to journald's pipe lets go of the GIL, and getting it back
+    behind busy threads cost a request up to a switch interval (5 ms) per line."""
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+        _listener = None
+    stdout = logging.StreamHandler(sys.stdout)
+    stdout.setFormatter(JsonFormatter())
+    handler = stdout
+    if queued:
+        stdout.setFormatter(logging.Formatter("%(message)s"))  # lines arrive as JSON already
+        handler = QueueHandler(queue.SimpleQueue())
+        handler.setFormatter(JsonFormatter())
+        _listener = QueueListener(handler.queue, stdout)
+        _listener.start()
+        atexit.register(stop_queued_logging)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     redact.install(root)
+
+
+def stop_queued_logging() -> None:
+    """Write what is queued (on a clean stop; a power cut loses at most the last few lines)."""
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+        _listener = None
 
 
 def set_request_id(request_id: str | None) -> None:

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+import orjson
+
 from edge.store.events import Event
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,20 @@ RESYNC = json.dumps({"type": "resync"})
 
 
 def encode(event: Event) -> str:
-    return json.dumps(event.public(), separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(event.public()).decode()
+
+
+def _ended_by(event: Event) -> Callable[["Subscription"], bool] | None:
+    """Which feeds an event ends: an unpaired tablet's, a disabled user's, a logged-out session's.
+    (A feed outlives its access token, as a session does: it is checked when it connects.)"""
+    data = event.data
+    if event.type == "device.revoked":
+        return lambda s: s.subject == data.get("device", {}).get("id")
+    if event.type == "audit.user_disabled":
+        return lambda s: s.subject == data.get("target")
+    if event.type == "audit.logout" and data.get("details", {}).get("session"):
+        return lambda s: s.session == data["details"]["session"]
+    return None
 
 
 @dataclass(eq=False)
@@ -40,6 +55,7 @@ class Subscription:
     station: str | None  # None: every event (expo, order entry, manage)
     subject: str  # who is connected (user or device id), so a revoked device can be cut off
     max_queue: int
+    session: str | None = None  # a person's login session, ended by logging out
     queue: queue.Queue = field(init=False)
     last_seq: int = 0
     closing_reason: str | None = None  # set by the hub: "overflow", "revoked", "shutdown"
@@ -100,9 +116,9 @@ class Hub:
             subscriptions = list(self._subscriptions)
         for event in events:
             message = encode(event)
-            revoked = event.data.get("device", {}).get("id") if event.type == "device.revoked" else None
+            ended = _ended_by(event)
             for subscription in subscriptions:
-                if revoked and subscription.subject == revoked:
+                if ended and ended(subscription):
                     subscription.close("revoked")
                 elif event.concerns(subscription.station) and not subscription.offer(event.seq, message):
                     log.warning("a tablet fell %d events behind; told it to resync", self._max_queue)
@@ -111,8 +127,9 @@ class Hub:
             self._on_count(len(self._subscriptions))
 
     # -- the tablet side ------------------------------------------------------------------
-    def subscribe(self, station: str | None, subject: str = "") -> Subscription:
-        subscription = Subscription(station=station, subject=subject, max_queue=self._max_queue)
+    def subscribe(self, station: str | None, subject: str = "", session: str | None = None) -> Subscription:
+        subscription = Subscription(station=station, subject=subject, max_queue=self._max_queue,
+                                    session=session)
         with self._lock:
             self._subscriptions.add(subscription)
             self._on_count(len(self._subscriptions))

@@ -27,7 +27,14 @@ PATTERNS = [
 ]
 
 
+# Every pattern above needs one of these words: one search lets the common clean line through
+# (the access log scrubs three strings a request; seven substitutions each were 5 % of its CPU).
+MIGHT_HOLD_SECRET = re.compile(r"(?i)authorization|bearer|eyJ|rt_|pin|passw|secret|token|key")
+
+
 def scrub(text: str) -> str:
+    if not MIGHT_HOLD_SECRET.search(text):
+        return text
     for pattern, replacement in PATTERNS:
         text = pattern.sub(replacement, text)
     return text

@@ -26,6 +26,7 @@ class Refreshed:
     token: str
     expires_at: datetime
     user: User
+    family: str  # the login session it continues
 
 
 def _digest(token: str) -> str:
@@ -42,9 +43,11 @@ def _new(tx, user_id: str, family: str, device: str | None, ttl: timedelta) -> t
     return token, expires
 
 
-def start_family(tx, user_id: str, device: str | None, ttl: timedelta) -> tuple[str, datetime]:
-    """A fresh login's first refresh token (inside the caller's transaction)."""
-    return _new(tx, user_id, uuid7(tx.wall_ms), device, ttl)
+def start_family(tx, user_id: str, device: str | None, ttl: timedelta) -> tuple[str, datetime, str]:
+    """A fresh login's first refresh token (inside the caller's transaction), its expiry and its
+    family: the session's id."""
+    family = uuid7(tx.wall_ms)
+    return (*_new(tx, user_id, family, device, ttl), family)
 
 
 def redeem(store: Store, token: str, device: str | None, ttl: timedelta) -> Refreshed:
@@ -66,7 +69,8 @@ def redeem(store: Store, token: str, device: str | None, ttl: timedelta) -> Refr
             return AuthError("the session has expired; log in again", code="refresh_token_expired")
         tx.conn.execute("UPDATE refresh_tokens SET used_at = ? WHERE id = ?", (tx.now.isoformat(), row["id"]))
         successor, expires = _new(tx, row["uid"], row["family"], device, ttl)
-        return Refreshed(successor, expires, User(id=row["uid"], name=row["name"], role=row["role"]))
+        return Refreshed(successor, expires, User(id=row["uid"], name=row["name"], role=row["role"]),
+                         row["family"])
 
     # The reuse revocation must commit, so the error is returned from the job, not raised in it.
     result = store.write(job)

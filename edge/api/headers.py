@@ -26,7 +26,7 @@ SECURITY_HEADERS = {
 }
 ALLOWED_METHODS = "GET, POST, PATCH, PUT, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Device-Id, X-Request-ID"
-EXPOSED_HEADERS = "Retry-After, X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+EXPOSED_HEADERS = "Retry-After, X-Request-ID"
 
 
 def own_origin() -> str:
@@ -60,8 +60,9 @@ def init_headers(app: Flask, allowed_origins: list[str]) -> None:
 
     @app.after_request
     def _secure(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name in response.headers.keys()}  # one pass, not one per header
+        response.headers.extend((name, value) for name, value in SECURITY_HEADERS.items()
+                                if name.lower() not in present)
         origin = request.headers.get("Origin")
         if origin and origin_allowed(origin, extra):
             response.headers["Access-Control-Allow-Origin"] = origin

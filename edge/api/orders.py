@@ -35,6 +35,9 @@ def create_order(body: OrderRequest):
         body = body.model_copy(update={"source": "kiosk"})
     started = time.perf_counter()
     order, created = commands.create_order(services.store, body, g.actor)
+    if not created and _hidden_from(g.actor, order):
+        raise ApiError(409, "idempotency_key_reused", "client_order_id was already used for another order",
+                       [{"field": "client_order_id"}])
     if created:
         services.metrics.order_processing.observe((time.perf_counter() - started) * 1000)
     return order, 201 if created else 200
@@ -44,9 +47,10 @@ def create_order(body: OrderRequest):
            summary="List orders (filters: status, station, since)")
 def list_orders(query: OrdersQuery):
     statuses = [query.status] if isinstance(query.status, str) else query.status
-    own_only = g.actor.id if g.actor.role == "customer" else None
+    customer = g.actor if g.actor.role == "customer" else None
     orders = queries.list_orders(_services().store.read(), status=statuses, station=query.station,
-                                 since=query.since, created_by=own_only, limit=query.limit)
+                                 since=query.since, created_by=customer and customer.id,
+                                 created_session=customer and customer.session, limit=query.limit)
     return OrderList(orders=orders)
 
 
@@ -54,7 +58,7 @@ def list_orders(query: OrdersQuery):
            summary="One order")
 def get_order(order_id: str):
     order = queries.get_order(_services().store.read(), order_id)
-    if order is None or (g.actor.role == "customer" and order.created_by != g.actor.id):
+    if order is None or _hidden_from(g.actor, order):
         raise ApiError(404, "order_not_found", f"order {order_id} not found")
     return order
 
@@ -122,3 +126,10 @@ def events(query: EventsQuery):
     return {"events": [e.public() if admin or not e.type.startswith("audit.")  # see the seq, no data
                        else {**e.public(), "data": {}} for e in found], "last_seq": store.last_seq}
 
+
+def _hidden_from(actor, order: Order) -> bool:
+    """Customers see only what they ordered in this login session: a kiosk account is shared by
+    every guest, and each guest (a new login) must not see the previous one's orders."""
+    if actor.role != "customer":
+        return False
+    return order.created_by != actor.id or (actor.session is not None and order.created_session != actor.session)

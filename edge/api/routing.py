@@ -63,7 +63,7 @@ def api_route(bp: Blueprint, rule: str, *, methods=("GET",), body: type[BaseMode
             if body is not None:
                 kwargs["body"] = _parse_body(body)
             if query is not None:
-                kwargs["query"] = _parse_query(query)
+                kwargs["query"] = parse_query(query)
             return _to_response(view(**kwargs), status)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=list(methods))
@@ -86,7 +86,7 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
                        validation_details(error)) from None
 
 
-def _parse_query(model: type[BaseModel]) -> BaseModel:
+def parse_query(model: type[BaseModel]) -> BaseModel:
     values: dict[str, Any] = {}
     for key in request.args:
         items = request.args.getlist(key)

@@ -30,7 +30,7 @@ def authenticate_request() -> dict:
     services.check_not_revoked(claims)
     g.claims = claims
     g.actor = Actor(kind=claims.get("kind", "user"), id=claims["sub"], name=claims.get("name", ""),
-                    role=claims["role"])
+                    role=claims["role"], session=claims.get("sid"))
     return claims
 
 

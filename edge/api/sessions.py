@@ -91,8 +91,9 @@ def _count_wrong_pin(services, keys) -> None:
 
 
 def _session(services, user: User, action: str, refresh_token: str | None = None,
-             refresh_expires: datetime | None = None) -> LoginResponse:
-    """Access token + refresh token; a new login starts a refresh family and is audited."""
+             refresh_expires: datetime | None = None, session: str | None = None) -> LoginResponse:
+    """Access token + refresh token; a new login starts a refresh family (the session, named in
+    the token's ``sid``) and is audited."""
     now = datetime.now(timezone.utc)
     if refresh_token is None:
         device = device_label()
@@ -101,8 +102,8 @@ def _session(services, user: User, action: str, refresh_token: str | None = None
         def job(tx):
             audit.record(tx, action, user.actor(), device=device, target=user.id)
             return refresh.start_family(tx, user.id, device, ttl)
-        refresh_token, refresh_expires = services.store.write(job)
-    return LoginResponse(token=services.tokens.issue(user, now=now), expires_at=now + services.tokens.ttl,
+        refresh_token, refresh_expires, session = services.store.write(job)
+    return LoginResponse(token=services.tokens.issue(user, now=now, session=session), expires_at=now + services.tokens.ttl,
                          user=UserOut(**user.as_dict()), refresh_token=refresh_token,
                          refresh_expires_at=refresh_expires)
 
@@ -114,7 +115,7 @@ def refresh_session(body: RefreshRequest):
     services = _services()
     renewed = refresh.redeem(services.store, body.refresh_token, device_label(),
                              timedelta(hours=services.settings.auth.refresh_ttl_hours))
-    return _session(services, renewed.user, "refresh", renewed.token, renewed.expires_at)
+    return _session(services, renewed.user, "refresh", renewed.token, renewed.expires_at, renewed.family)
 
 
 @api_route(bp, "/auth/logout", methods=["POST"], body=LogoutRequest, status=204, roles=EVERYONE,
@@ -127,7 +128,8 @@ def logout(body: LogoutRequest):
         refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])
         if body.refresh_token:
             refresh.revoke_token(tx, body.refresh_token)
-        audit.record(tx, "logout", actor, target=claims["sub"])
+        # the session lets the hub close this session's live feeds (and no other tablet's)
+        audit.record(tx, "logout", actor, target=claims["sub"], details={"session": claims.get("sid")})
     services.store.write(job)
     return Response(status=204)
 

@@ -21,7 +21,7 @@ from pydantic import Field
 from simple_websocket import ConnectionClosed
 
 from edge.api.errors import ApiError
-from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, _parse_query
+from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, parse_query
 from edge.api.schemas import Strict
 from edge.api.security import require_roles
 from edge.realtime import RESYNC, Subscription
@@ -68,7 +68,7 @@ def _check_before_handshake():
     """flask-sock completes the handshake before the view runs: refuse here, while a clear
     401/404/422 can still be answered."""
     require_roles(ANY_STAFF)
-    query = _parse_query(WsQuery)
+    query = parse_query(WsQuery)
     g.ws_after = query.after
     g.ws_station = _station_filter(query.station)
 
@@ -89,7 +89,7 @@ def live(ws) -> None:
     services = current_app.extensions["edge"]
     heartbeat_s = services.settings.server.ws_heartbeat_s
     ws.sock.settimeout(heartbeat_s)  # a send to a vanished tablet fails instead of hanging
-    subscription = services.realtime.subscribe(g.ws_station, g.claims["sub"])
+    subscription = services.realtime.subscribe(g.ws_station, g.claims["sub"], g.claims.get("sid"))
     try:
         for message in services.realtime.replay(subscription, g.ws_after):
             ws.send(message)

@@ -14,6 +14,7 @@ class Actor:
     id: str
     name: str
     role: Role | Literal["system"]
+    session: str | None = None  # people's login session (see Order.created_session)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "id": self.id, "name": self.name, "role": self.role}

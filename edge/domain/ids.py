@@ -15,6 +15,7 @@ _counter = 0
 def uuid7(now_ms: int | None = None) -> str:
     """A UUIDv7 string. Within one millisecond a 12-bit counter keeps ids from one box monotonic."""
     global _last_ms, _counter
+    random_bits = int.from_bytes(os.urandom(10), "big")  # outside the lock: a syscall drops the GIL
     with _lock:
         ms = int(time.time() * 1000) if now_ms is None else now_ms
         if ms <= _last_ms:
@@ -23,8 +24,8 @@ def uuid7(now_ms: int | None = None) -> str:
             if _counter == 0:  # counter wrapped: borrow the next millisecond to stay monotonic
                 ms += 1
         else:
-            _counter = int.from_bytes(os.urandom(2), "big") & 0x7FF
+            _counter = (random_bits >> 64) & 0x7FF
         _last_ms = ms
-        rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+        rand_b = random_bits & ((1 << 62) - 1)
         value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | _counter << 64 | 0b10 << 62 | rand_b
     return str(uuid.UUID(int=value))

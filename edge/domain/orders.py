@@ -115,6 +115,9 @@ class Order(Strict):
     status: OrderStatus
     void_reason: str | None = None
     created_by: str | None = None
+    # the login session (refresh-token family) that took it: a shared kiosk account sees only
+    # the orders of the guest in front of it
+    created_session: str | None = None
     created_at: datetime
     fired_at: datetime | None = None
     ready_at: datetime | None = None
@@ -174,6 +177,7 @@ def build_order(
     now: datetime,
     new_id,
     created_by: str | None = None,
+    created_session: str | None = None,
 ) -> Order:
     """A new, open order checked against the menu. ``new_id()`` makes item and ticket ids."""
     items = [
@@ -186,7 +190,7 @@ def build_order(
         id=order_id, number=number, business_date=business_date,
         client_order_id=str(request.client_order_id), source=request.source, type=request.type,
         table=request.table, customer_name=request.customer_name, notes=request.notes,
-        status="open", created_by=created_by, created_at=now, items=items,
+        status="open", created_by=created_by, created_session=created_session, created_at=now, items=items,
         tickets=_tickets_for(order_id, items, new_id),
         subtotal_cents=subtotal, tax_cents=tax, total_cents=total,
     )

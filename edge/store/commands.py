@@ -35,7 +35,8 @@ def create_order(store: Store, request: OrderRequest, actor: Actor) -> tuple[Ord
         day = business_date(tx.now, store.timezone, store.day_starts_at)
         order = build_order(request, tx.menu(), order_id=uuid7(tx.wall_ms),
                             number=orders_repo.next_number(tx.conn, day), business_date=day,
-                            now=tx.now, new_id=lambda: uuid7(tx.wall_ms), created_by=actor.id)
+                            now=tx.now, new_id=lambda: uuid7(tx.wall_ms), created_by=actor.id,
+                            created_session=actor.session)
         _record(tx, order, "order.created", actor, request_hash=fingerprint)
         if request.fire:
             order, event_type = lifecycle.fire(order, tx.now)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 
 
@@ -35,7 +35,7 @@ def insert_event(conn: sqlite3.Connection, event_id: str, type_: str, data: dict
                  hlc: str, stations: list[str], order_id: str | None) -> int:
     cursor = conn.execute(
         "INSERT INTO events (id, type, data, at, hlc, stations, order_id) VALUES (?,?,?,?,?,?,?)",
-        (event_id, type_, json.dumps(data, separators=(",", ":"), ensure_ascii=False), at, hlc,
+        (event_id, type_, orjson.dumps(data).decode(), at, hlc,
          _station_key(stations), order_id),
     )
     return cursor.lastrowid
@@ -54,7 +54,7 @@ def events_after(conn: sqlite3.Connection, seq: int, *, box_id: str, limit: int 
 
 
 def row_to_event(row: sqlite3.Row, box_id: str) -> Event:
-    return Event(seq=row["seq"], id=row["id"], type=row["type"], data=json.loads(row["data"]),
+    return Event(seq=row["seq"], id=row["id"], type=row["type"], data=orjson.loads(row["data"]),
                  at=row["at"], hlc=row["hlc"], box_id=box_id,
                  stations=[s for s in row["stations"].split(",") if s], order_id=row["order_id"])
 

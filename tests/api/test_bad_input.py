@@ -349,3 +349,27 @@ def test_more_than_the_item_limit_is_refused(client, staff, unchanged):
     body = order_body()
     body["items"] = body["items"] * 101
     assert_error(post_order(client, staff, body), 422)
+
+
+def test_each_kiosk_guest_sees_only_the_orders_of_their_own_session(client, staff):
+    """Every guest at a kiosk logs in with the same customer PIN; a new login is a new session."""
+    first_guest, next_guest = login(client, "0000"), login(client, "0000")
+    body = order_body(("cola", 1))
+    first = post_order(client, first_guest, body).get_json()
+    assert [o["id"] for o in client.get(ORDERS, headers=first_guest).get_json()["orders"]] == [first["id"]]
+    assert client.get(ORDERS, headers=next_guest).get_json()["orders"] == []
+    assert_error(client.get(f"{ORDERS}/{first['id']}", headers=next_guest), 404)
+    # replaying the first guest's request (its client_order_id) does not hand over their order
+    assert_error(post_order(client, next_guest, body), 409, "idempotency_key_reused")
+    assert post_order(client, first_guest, body).status_code == 200  # the first guest's own retry
+    assert client.get(f"{ORDERS}/{first['id']}", headers=staff).status_code == 200
+
+
+def test_a_kiosk_session_keeps_its_orders_across_a_token_refresh(client):
+    session = client.post("/api/v1/auth/login", json={"pin": "0000"}).get_json()
+    guest = {"Authorization": f"Bearer {session['token']}"}
+    placed = post_order(client, guest, order_body(("cola", 1))).get_json()
+    renewed = client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}).get_json()
+    later = {"Authorization": f"Bearer {renewed['token']}"}
+    assert client.get(f"{ORDERS}/{placed['id']}", headers=later).status_code == 200
+    assert [o["id"] for o in client.get(ORDERS, headers=later).get_json()["orders"]] == [placed["id"]]

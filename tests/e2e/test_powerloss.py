@@ -74,12 +74,13 @@ class Load:
             time.sleep(0.02)
 
 
-def run_until_power_cut(server: BoxServer, load: Load, rng: random.Random) -> None:
+def run_until_power_cut(server: BoxServer, load: Load, rng: random.Random, moment=None) -> None:
+    """Orders flow until the cut, which comes at ``moment()`` (default: 0.3-1.2 s in)."""
     threads = [threading.Thread(target=load.take_orders) for _ in range(WRITERS)]
     threads.append(threading.Thread(target=load.watch_events))
     for thread in threads:
         thread.start()
-    time.sleep(rng.uniform(0.3, 1.2))
+    (moment or (lambda: time.sleep(rng.uniform(0.3, 1.2))))()
     server.kill()
     load.stop.set()
     for thread in threads:

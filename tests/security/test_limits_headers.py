@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from edge_testing import login
@@ -129,3 +132,38 @@ def test_cookies_if_any_are_httponly_and_samesite(app, client):
         return response
     cookie = client.get("/_cookie_probe").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_counting_requests_starts_no_threads(client, staff):
+    """limits' stock memory storage restarted a timer thread 10 ms after any hit, so a busy box
+    started a thread for every other request and made the request wait for it."""
+    started = []
+    original_start = threading.Thread.start
+
+    def counting_start(thread):
+        started.append(thread)
+        original_start(thread)
+
+    threading.Thread.start = counting_start
+    try:
+        for _ in range(30):
+            assert client.get("/api/v1/menu", headers=staff).status_code == 200
+            time.sleep(0.012)  # past the stock storage's 10 ms timer
+    finally:
+        threading.Thread.start = original_start
+    assert started == []
+
+
+def test_expired_counts_are_swept(client, staff, monkeypatch):
+    from edge.api import limits
+
+    storage = client.application.extensions["edge"].limiter._storage
+    assert client.get("/api/v1/menu", headers=staff).status_code == 200
+    assert storage.events  # the moving window holds this client's hit
+    wall, monotonic = time.time, time.monotonic  # an hour later:
+    monkeypatch.setattr(time, "time", lambda: wall() + 3600)
+    monkeypatch.setattr(time, "monotonic", lambda: monotonic() + limits.SWEEP_EVERY_S)
+    assert client.get("/api/v1/menu", headers=staff).status_code == 200
+    # the hour-old hits (the login's, the first menu read's) are gone; the one just made stays,
+    # once per limit of the route
+    assert sum(len(hits) for hits in storage.events.values()) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -150,3 +151,22 @@ def test_device_tokens_can_be_signed_and_are_checked(client, services):
 def test_signing_key_file_is_private(services):
     keyring.rotate(services.settings.data_dir, services.secret, timedelta(minutes=1))
     assert (services.settings.data_dir / keyring.KEYRING_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_token_that_worked_is_refused_once_it_expires(client, services):
+    """Verified tokens are remembered between requests; never past their expiry."""
+    sam = services.tokens.encode({"sub": login_body(client)["user"]["id"], "name": "Sam", "role": "staff",
+                                  "kind": "user"}, timedelta(seconds=1))
+    assert client.get("/api/v1/auth/me", headers=bearer(sam)).status_code == 200
+    time.sleep(1.1)
+    refused = client.get("/api/v1/auth/me", headers=bearer(sam))
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "token_expired"
+
+
+def test_a_token_that_worked_is_refused_once_its_user_is_disabled(client, admin):
+    """Revocation is checked on every request, whatever is remembered about the token."""
+    sam = login_body(client)
+    assert client.get("/api/v1/auth/me", headers=bearer(sam["token"])).status_code == 200
+    disabled = client.post(f"/api/v1/users/{sam['user']['id']}/disable", headers=admin)
+    assert disabled.status_code == 200, disabled.get_json()
+    assert client.get("/api/v1/auth/me", headers=bearer(sam["token"])).status_code == 401

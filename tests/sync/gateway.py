@@ -16,6 +16,7 @@ import json
 import queue
 import re
 import socket
+import sys
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ class Gateway:
             owner = gateway
 
         self._released.clear()
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server = _QuietServer(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
         self.port = server.server_address[1]
         self._server = server
@@ -150,6 +151,14 @@ class Gateway:
     def take_fault(self) -> Fault | None:
         with self._lock:
             return self._faults.popleft() if self._faults else None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A box that died mid-request (a power cut) leaves a broken pipe or a reset: the world,
+        not a gateway bug. Anything else is printed as usual."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -66,16 +66,26 @@ class Box:
         return self.store.read().execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
 
     def orders(self) -> dict[str, tuple[str, int]]:
-        rows = self.store.read().execute("SELECT id, status, doc FROM orders")
-        return {row["id"]: (row["status"], json.loads(row["doc"])["total_cents"]) for row in rows}
+        return box_orders(self.store.read())
+
+
+def box_orders(conn) -> dict[str, tuple[str, int]]:
+    """order id -> (status, total_cents), from the box's SQLite."""
+    rows = conn.execute("SELECT id, status, doc FROM orders")
+    return {row[0]: (row[1], json.loads(row[2])["total_cents"]) for row in rows}
 
 
 def assert_cloud_equals_box(cloud, box: Box) -> None:
-    """Every event exactly once, and every order with the box's status and total."""
-    seqs = [row[0] for row in cloud.admin.execute(
-        "select seq from sync_events where box_id = %s order by seq", (box.box_id,))]
-    box_seqs = [row[0] for row in box.store.read().execute("SELECT seq FROM events ORDER BY seq")]
-    assert seqs == box_seqs
+    assert_cloud_equals(cloud, box.store.read(), box_id=box.box_id, restaurant_id=box.restaurant_id)
+
+
+def assert_cloud_equals(cloud, conn, *, box_id: str, restaurant_id: str) -> None:
+    """Every event exactly once (same seq, same id), and every order with the box's status and
+    total. ``conn``: the box's SQLite."""
+    cloud_events = [tuple(row) for row in cloud.admin.execute(
+        "select seq, id from sync_events where box_id = %s order by seq", (box_id,))]
+    box_events = [tuple(row) for row in conn.execute("SELECT seq, id FROM events ORDER BY seq")]
+    assert cloud_events == box_events
     cloud_orders = {row[0]: (row[1], row[2]) for row in cloud.admin.execute(
-        "select id, status, total_cents from orders where restaurant_id = %s", (box.restaurant_id,))}
-    assert cloud_orders == box.orders()
+        "select id, status, total_cents from orders where restaurant_id = %s", (restaurant_id,))}
+    assert cloud_orders == box_orders(conn)
