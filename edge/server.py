@@ -7,7 +7,8 @@ worker closes the app, which drains the writer queue and closes the database cle
 Two processes, and the first one is kept lean. `edge serve` (the click command) builds and checks
 the settings, then replaces itself (``os.execve``, same pid) with ``python -m edge.server OPTIONS``.
 That process becomes gunicorn's arbiter, which lives as long as the box runs: whatever it imports
-stays in memory for good, so it imports gunicorn, the standard library and this module only. The
+stays in memory for good, so it imports gunicorn, the standard library, this module, sdnotify and
+the JSON log formatter (edge.jsonlog) only: no click, pydantic, Flask or subcommands. The
 one worker it forks loads the settings again from the same sources (with the options the command
 resolved: demo, the [server] section) and builds the app. OPTIONS is JSON with no secrets in it.
 
@@ -82,6 +83,7 @@ def exec_server(settings) -> None:
     environment = {**MALLOC_TUNING, **os.environ}
     sys.stdout.flush()
     sys.stderr.flush()
+    # -P: the working directory (/var/lib/edge under systemd) is not put on the module path.
     os.execve(sys.executable, [sys.executable, "-P", "-m", "edge.server", json.dumps(options)], environment)
 
 
