@@ -230,7 +230,7 @@ def run_once(args, rate: float) -> dict:
         worker = int(Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()[0])
         if args.profile:
             subprocess.Popen(["py-spy", "record", "-p", str(worker), "-d", str(int(args.warmup + args.duration)),
-                              "-r", "250", "-f", "raw", "-o", str(args.profile), "--nonblocking"])
+                              "-r", "250", "--gil", "-f", "raw", "-o", str(args.profile), "--nonblocking"])
         stats = asyncio.run(run_load(server.url, args.clients, args.duration, args.warmup, args.backlog, worker,
                                      args.only_create, rate))
         import requests
