@@ -10,7 +10,7 @@ from typing import Callable
 from flask import Flask, g, request
 
 from devices.kitchen import KitchenDevices
-from edge import auth, pairing, security
+from edge.security import auth, hardening, pairing
 from edge.api import (auth as auth_api, errors, idempotency, menu as menu_api, orders as orders_api,
                       pairing as pairing_api, system, web as web_api, ws)
 from edge.api import printers as printers_api
@@ -100,7 +100,7 @@ def create_app(settings: Settings, *, store: Store | None = None, start_workers:
     _register_health(services)
     voice_api.init_app(app, services, start=start_workers)
     _instrument(app, services)
-    security.init_app(app, services, start_workers=start_workers)
+    hardening.init_app(app, services, start_workers=start_workers)
     services.on_close(store.close)
     printers_api.init_app(app, services, start_workers=start_workers)
     if start_workers:
@@ -134,7 +134,7 @@ def open_store(settings: Settings) -> Store:
     store = Store(settings.database_path, box_id=settings.box_id, restaurant_id=settings.restaurant_id,
                   timezone=settings.restaurant.timezone,
                   day_starts_at=settings.restaurant.day_starts_at).open()
-    security.protect_data(settings, store)  # 0600 files, database labelled with its restaurant
+    hardening.protect_data(settings, store)  # 0600 files, database labelled with its restaurant
     return store
 
 

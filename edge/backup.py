@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from edge.secretfiles import write_private
+from edge.security.secretfiles import write_private
 from edge.store import db
 
 Progress = Callable[[int, int], None]  # (pages copied so far, total pages)

@@ -10,7 +10,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from edge import backup, refresh
+from edge import backup
+from edge.security import refresh
 from edge.observability import Check
 
 log = logging.getLogger(__name__)

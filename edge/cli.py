@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from edge import auth
+from edge.security import auth
 from edge.settings import Settings, SettingsError, load_settings
 from edge.store import DatabaseError
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from edge import auth, backup, backup_job, keyring
+from edge import backup, backup_job
+from edge.security import auth, keyring
 
 
 def _settings():
@@ -82,7 +83,7 @@ def restore_command(backup_file: Path, yes: bool) -> None:
 
 
 def _audit_restore(settings, backup_file: Path, aside: Path) -> None:
-    from edge import audit
+    from edge.security import audit
     from edge.cli import open_store_or_exit
 
     store = open_store_or_exit(settings)

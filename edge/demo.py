@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge import auth
+from edge.security import auth
 from edge.domain.menu import Category, Menu, MenuItem, Modifier, ModifierGroup, Station
 from edge.store import Store, menu_repo
 

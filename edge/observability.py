@@ -14,7 +14,7 @@ from typing import Callable, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from edge import redact
+from edge.security import redact
 from edge.jsonlog import JsonFormatter, _request_context  # noqa: F401  (JsonFormatter: public here too)
 
 Status = Literal["ok", "degraded", "down"]

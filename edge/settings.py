@@ -171,7 +171,7 @@ class SyncSettings(Section):
     def resolved_box_token(self) -> str | None:
         """The box's cloud credential: ``box_token``, else ``box_token_file``, else the systemd
         credential ``edge-box-token`` (``LoadCredential=edge-box-token:/path`` in the unit)."""
-        from edge.secretfiles import read_secret
+        from edge.security.secretfiles import read_secret
 
         return read_secret(self.box_token, self.box_token_file, "edge-box-token")
 

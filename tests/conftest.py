@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge import auth
+from edge.security import auth
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import Settings

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app
 from pydantic import BaseModel, Field
 
-from edge import audit
+from edge.security import audit
 from edge.api.routing import api_route
 from edge.api.schemas import IsoDatetime, Strict
 

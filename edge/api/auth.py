@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g
 
-from edge import audit, auth, refresh
+from edge.security import audit, auth, refresh
 from edge.api import sessions
 from edge.api.routing import PUBLIC, api_route
 from edge.api.schemas import LoginRequest, LoginResponse, UserCreate, UserList, UserOut

@@ -8,7 +8,7 @@ from flask import Flask, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from edge.auth import AuthError
+from edge.security.auth import AuthError
 from edge.domain.errors import Conflict, DomainError, Invalid, NotFound
 from edge.store.db import DatabaseError
 

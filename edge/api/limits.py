@@ -17,8 +17,8 @@ from limits.storage import MemoryStorage
 
 from edge.api.errors import error_response
 from edge.api.security import bearer_token
-from edge.auth import AuthError
-from edge.lockout import LoginKey, LoginLocked, login_keys
+from edge.security.auth import AuthError
+from edge.security.lockout import LoginKey, LoginLocked, login_keys
 
 DEVICE_HEADER = "X-Device-Id"
 SWEEP_EVERY_S = 5.0

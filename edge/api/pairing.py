@@ -7,8 +7,8 @@ from datetime import timedelta
 from flask import Blueprint, current_app, g
 from pydantic import BaseModel, Field
 
-from edge import pairing
-from edge.pairing import Device
+from edge.security import pairing
+from edge.security.pairing import Device
 from edge.api.routing import api_route
 from edge.api.schemas import Strict
 

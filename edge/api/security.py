@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from edge.api.errors import ApiError
-from edge.auth import AuthError
+from edge.security.auth import AuthError
 from edge.domain.actors import Actor
 
 

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta, timezone
 from flask import Blueprint, Response, current_app, g
 from pydantic import Field
 
-from edge import audit, auth, refresh
+from edge.security import audit, auth, refresh
 from edge.api.limits import current_login_keys, device_label
 from edge.api.routing import PUBLIC, api_route
 from edge.api.schemas import LoginRequest, LoginResponse, Strict, UserOut
 from edge.api.security import authenticate_request
-from edge.auth import AuthError, User
-from edge.lockout import LoginLocked
+from edge.security.auth import AuthError, User
+from edge.security.lockout import LoginLocked
 
 bp = Blueprint("sessions", __name__, url_prefix="/api/v1")
 EVERYONE = ("admin", "staff", "customer")

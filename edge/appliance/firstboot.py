@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge import auth
+from edge.security import auth
 from edge.appliance.boxinfo import collect_box_status
 from edge.appliance.printout import print_status_ticket, receipt_printer
 from edge.appliance.ticket import BoxStatus, status_ticket_text

@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from edge_testing import login, order_body
-from edge.auth import TokenIssuer, User
+from edge.security.auth import TokenIssuer, User
 
 from .helpers import assert_error, post_order, snapshot
 

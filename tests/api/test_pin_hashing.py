@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from edge import auth
+from edge.security import auth
 
 
 def test_a_hash_made_at_one_cost_verifies_after_the_cost_changes(monkeypatch):

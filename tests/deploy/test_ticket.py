@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from escpos.printer import Dummy
 
-from edge import auth
+from edge.security import auth
 from edge.app import open_store
 from edge.appliance.boxinfo import address_urls, collect_box_status, ipv4_addresses, sync_summary
 from edge.appliance.firstboot import MARKER, TICKET_FILE, run_firstboot

@@ -52,7 +52,7 @@ def test_one_address_with_a_token_has_its_own_bucket(tight_client):
 def test_a_paired_device_keeps_working_beside_a_noisy_neighbour(tight_client):
     from datetime import timedelta
 
-    from edge import pairing
+    from edge.security import pairing
     from edge.domain.actors import SYSTEM
 
     services = tight_client.application.extensions["edge"]

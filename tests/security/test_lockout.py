@@ -6,7 +6,7 @@ import pytest
 
 from edge_testing import login
 from edge.app import create_app
-from edge.lockout import LoginGuard, LoginLocked, login_keys
+from edge.security.lockout import LoginGuard, LoginLocked, login_keys
 from edge.settings import SecuritySettings
 
 TABLET = {"REMOTE_ADDR": "10.0.0.21"}

@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from edge import redact
+from edge.security import redact
 from edge.observability import JsonFormatter, configure_logging
-from edge.secretfiles import SecretFileError, read_secret, write_private
+from edge.security.secretfiles import SecretFileError, read_secret, write_private
 
 PIN = "4812"
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from click.testing import CliRunner
 
-from edge import keyring
-from edge.auth import ALGORITHM, AuthError
+from edge.security import keyring
+from edge.security.auth import ALGORITHM, AuthError
 from edge.cli import main as cli
 
 
@@ -123,7 +123,7 @@ def test_rotation_with_zero_grace_logs_everyone_out_at_once(client, services):
 
 
 def test_paired_tablets_survive_a_key_rotation(client, services):
-    from edge import pairing
+    from edge.security import pairing
     from edge.domain.actors import SYSTEM
 
     device = services.store.write(lambda tx: pairing.pair_device(tx, "Fry KDS", "fry", timedelta(days=30), SYSTEM))

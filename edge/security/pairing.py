@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import jwt
 from pydantic import BaseModel
 
-from edge.auth import ALGORITHM, AuthError
+from edge.security.auth import ALGORITHM, AuthError
 from edge.domain.actors import Actor
 from edge.domain.errors import Conflict, Invalid, NotFound
 from edge.domain.ids import uuid7

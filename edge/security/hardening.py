@@ -11,14 +11,15 @@ from datetime import timedelta
 
 from flask import Flask, request
 
-from edge import audit, backup, backup_job, redact
+from edge import backup, backup_job
+from edge.security import audit, redact
 from edge.api import audit as audit_api, sessions
 from edge.api.errors import error_response
 from edge.api.headers import init_headers
 from edge.api.limits import device_label, init_limits, register_lockout_errors
-from edge.keyring import TokenService
-from edge.lockout import LoginGuard
-from edge.secretfiles import restrict_mode
+from edge.security.keyring import TokenService
+from edge.security.lockout import LoginGuard
+from edge.security.secretfiles import restrict_mode
 from edge.storage import StorageMonitor, classify
 
 

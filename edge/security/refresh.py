@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from edge.auth import AuthError, User
+from edge.security.auth import AuthError, User
 from edge.domain.ids import uuid7
 from edge.store import Store
 

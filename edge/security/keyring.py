@@ -23,9 +23,9 @@ from pathlib import Path
 
 import jwt
 
-from edge.auth import ALGORITHM, AuthError, User, decode_token
+from edge.security.auth import ALGORITHM, AuthError, User, decode_token
 from edge.domain.ids import uuid7
-from edge.secretfiles import write_private
+from edge.security.secretfiles import write_private
 
 KEYRING_FILE = "signing-keys.json"
 LEGACY_KID = "k0"
@@ -70,7 +70,7 @@ def _unverified_kind(token: str) -> str | None:
 
 class TokenService:
     """Issues and checks people's (and devices') JWTs with the key ring. Drop-in for
-    ``edge.auth.TokenIssuer``: ``issue(user, now=)``, ``verify(token)``, ``.ttl``."""
+    ``edge.security.auth.TokenIssuer``: ``issue(user, now=)``, ``verify(token)``, ``.ttl``."""
 
     def __init__(self, data_dir: Path, legacy_secret: bytes, restaurant_id: str, ttl: timedelta):
         self.path = data_dir / KEYRING_FILE
@@ -128,7 +128,7 @@ class TokenService:
             if kid is None and _unverified_kind(token) == "device":
                 # Paired tablets hold year-long tokens signed with the box key; rotating people's
                 # keys must not unpair every kitchen screen. Each one stays revocable by its
-                # pairing row, checked on every request (edge.pairing.revocation_check).
+                # pairing row, checked on every request (edge.security.pairing.revocation_check).
                 return SigningKey(LEGACY_KID, self.legacy_secret, None)
         except jwt.InvalidTokenError as error:
             raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
