@@ -103,8 +103,19 @@ def open_work(db: Path) -> str:
     return f"tickets {tickets}  orders {orders}"
 
 
+def sample_rss(server, tablets, start: float, window_s: float, limit_s: float) -> list[tuple[float, int]]:
+    """The server's RSS at the end of each window, until every tablet has finished its shift."""
+    samples, next_at = [], start + window_s
+    while any(tablet.is_alive() for tablet in tablets) and time.monotonic() < start + limit_s:
+        time.sleep(max(0.0, min(1.0, next_at - time.monotonic())))
+        if time.monotonic() >= next_at:
+            samples.append((time.monotonic(), server.rss_kib()))
+            next_at += window_s
+    return samples or [(time.monotonic(), server.rss_kib())]
+
+
 def report(ledger: Ledger, latencies: list[tuple[float, float]], start: float, window_s: float,
-           run_s: float) -> None:
+           run_s: float, rss: list[tuple[float, int]]) -> None:
     windows: dict[int, dict[str, list]] = {}
     last = max(0, math.ceil(run_s / window_s) - 1)  # the last taps and events after the end count in it
 
@@ -118,15 +129,17 @@ def report(ledger: Ledger, latencies: list[tuple[float, float]], start: float, w
         window(at)["ws"].append(ms)
     for at in ledger.reconnects:
         window(at)["reconnects"].append(at)
+    rss_at_end_of = {int((at - start - 1) // window_s): kib for at, kib in rss}
     print(f"{'window':>7} {'requests':>9} {'errors':>7} {'order p50':>10} {'order p95':>10} "
-          f"{'ws p50':>8} {'ws p95':>8} {'reconnects':>11}   (ms)")
+          f"{'ws p50':>8} {'ws p95':>8} {'reconnects':>11} {'RSS MiB':>8}   (ms)")
     for index in sorted(windows):
         rows = windows[index]
         orders = [ms for kind, ms, _ in rows["requests"] if kind == "order"]
         errors = sum(not ok for *_, ok in rows["requests"])
         print(f"{index * window_s / 60:>6.1f}m {len(rows['requests']):>9} {errors:>7} "
               f"{percentile(orders, 50):>10.1f} {percentile(orders, 95):>10.1f} {percentile(rows['ws'], 50):>8.1f} "
-              f"{percentile(rows['ws'], 95):>8.1f} {len(rows['reconnects']):>11}")
+              f"{percentile(rows['ws'], 95):>8.1f} {len(rows['reconnects']):>11} "
+              f"{rss_at_end_of.get(index, 0) / 1024:>8.1f}")
 
 
 def cpu_seconds() -> float:
@@ -166,10 +179,10 @@ def main() -> int:
                        for i in range(args.tablets)]
             for tablet in tablets:
                 tablet.start()
-            time.sleep(min(args.window, args.minutes * 60 / 2))
-            rss_warm = server.rss_kib()  # every tablet logged in and connected, caches filled
+            rss = sample_rss(server, tablets, start, args.window, args.minutes * 60 + 60)
+            rss_warm = rss[0][1]  # after the first window: every tablet connected, caches filled
             for tablet in tablets:
-                tablet.join(timeout=args.minutes * 60 + 60)
+                tablet.join(timeout=60)
             rss_end = server.rss_kib()
             tablet_cpu = (cpu_seconds() - cpu_start) / (time.monotonic() - start)
             wait_for_deliveries(ledger, tablets, DRAIN_S)
@@ -189,7 +202,7 @@ def main() -> int:
     print(f"order.created deliveries {len(latencies)}  missing {missing}  |  feeds: events missed {missed}  "
           f"duplicated {duplicated}  not for the station {strays}")
     print("counters", dict(sorted(ledger.counters.items())), " at the end:", work)
-    report(ledger, latencies, start, args.window, args.minutes * 60)
+    report(ledger, latencies, start, args.window, args.minutes * 60, rss)
     for problem in ledger.problems:
         print("problem:", problem)
     bad = errors or missing or missed or duplicated or strays or ledger.counters.get("resyncs") \

@@ -20,6 +20,7 @@ from edge.store.writer import Writer
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+READER_CACHE_KIB = 512
 TxHook = Callable[["Tx", Event], None]
 CommitListener = Callable[[list[Event]], None]
 
@@ -124,6 +125,11 @@ class Store:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = db.connect(self.path)
+            # Each request thread (up to server.threads, one per open WebSocket too) keeps its own
+            # reader, and SQLite's default page cache is 2 MiB a connection: over a day of service
+            # that grew with the threads ever used. Pages the small cache drops are re-read from
+            # the kernel's page cache, which every connection shares.
+            conn.execute(f"PRAGMA cache_size=-{READER_CACHE_KIB}")
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)

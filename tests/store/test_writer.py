@@ -208,3 +208,16 @@ def test_close_finishes_jobs_already_queued(store):
     store.close()
     assert len(results) == 5
     assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.queued'") == 5
+
+
+def test_reader_connections_keep_a_small_page_cache(tmp_path):
+    """Every request thread and WebSocket has its own reader: SQLite's 2 MiB default each grew the
+    server with the threads it had ever used."""
+    from edge.store.store import READER_CACHE_KIB
+
+    store = Store(tmp_path / "edge.sqlite", box_id="box-1", restaurant_id="r1").open()
+    try:
+        assert store.read().execute("PRAGMA cache_size").fetchone()[0] == -READER_CACHE_KIB
+        assert READER_CACHE_KIB <= 1024
+    finally:
+        store.close()
