@@ -162,6 +162,8 @@ def main() -> int:
     parser.add_argument("--drop-every", type=float, default=5, help="mean minutes between a tablet's Wi-Fi drops")
     parser.add_argument("--window", type=float, default=120, help="seconds per reported window")
     parser.add_argument("--tablet-cpu", type=int, default=1, help="the core the tablets run on (server: 0)")
+    parser.add_argument("--max-growth", type=float, default=0.10,
+                        help="fail when RSS grows more than this fraction after warm-up (30 min measured: 5.4 %%)")
     args = parser.parse_args()
     print("load average", Path("/proc/loadavg").read_text().split()[:3])
     with tempfile.TemporaryDirectory() as folder:
@@ -205,8 +207,12 @@ def main() -> int:
     report(ledger, latencies, start, args.window, args.minutes * 60, rss)
     for problem in ledger.problems:
         print("problem:", problem)
+    growth = (rss_end - rss_warm) / rss_warm
+    if growth > args.max_growth:
+        print(f"problem: RSS grew {growth:.1%} after warm-up (more than --max-growth {args.max_growth:.0%})")
     bad = errors or missing or missed or duplicated or strays or ledger.counters.get("resyncs") \
-        or any(ledger.counters.get(name) for name in ("ws_handshake_refused", "ws_dead", "crashed"))
+        or any(ledger.counters.get(name) for name in ("ws_handshake_refused", "ws_dead", "crashed")) \
+        or growth > args.max_growth
     return 1 if bad else 0
 
 
