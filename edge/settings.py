@@ -89,6 +89,17 @@ class SecuritySettings(Section):
     allowed_origins: list[str] = Field(default_factory=list, description=(
         "origins besides the box's own that browsers may call the API from (CORS)"))
 
+    @field_validator("api_rate_limit", "anonymous_rate_limit", "login_rate_limit")
+    @classmethod
+    def _parsable_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit (write e.g. '600 per minute;50 per second')")
+        return value
+
 
 class BackupSettings(Section):
     enabled: bool = True

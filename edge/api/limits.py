@@ -1,19 +1,25 @@
-"""Rate limits (flask-limiter) and the wrong-PIN lockout at the HTTP edge.
+"""Rate limits (the `limits` library, moving window) and the wrong-PIN lockout at the HTTP edge.
 
 Clients are told apart by their address plus who their token says they are, so a guessing attack
 from one tablet (or one laptop on the guest Wi-Fi) never throttles a kitchen screen elsewhere,
 and a paired device keeps its own bucket even on a shared address. Limits live in memory: the box
 runs one process, and a restart forgetting a minute of counts is harmless (lockouts are in SQLite).
 Every 429 has the project's error shape and ``Retry-After``.
+
+The box has three fixed limits (per client, per anonymous address, logins per address), so they
+are checked with `limits` in one hook. flask-limiter's general machinery (per-blueprint scopes,
+dynamic limits, exemption lookups on every request) was a tenth of the server's CPU under load.
 """
 
 from __future__ import annotations
 
 import time
+from functools import wraps
 
 from flask import Flask, current_app, g, request
-from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from edge.api.errors import error_response
 from edge.api.security import bearer_token
@@ -23,6 +29,8 @@ from edge.security.lockout import LoginKey, LoginLocked, login_keys
 DEVICE_HEADER = "X-Device-Id"
 SWEEP_EVERY_S = 5.0
 STATIC_PREFIXES = ("/web/", "/sw.js", "/favicon", "/manifest")
+# Health checks come from the box's own watchdog and monitoring: never throttle them.
+UNLIMITED_ENDPOINTS = frozenset({"root.root_health", "system.health"})
 
 
 def client_address() -> str:
@@ -44,13 +52,6 @@ def _token_subject() -> str:
     except AuthError:
         return "bad-token"
     return f"{claims.get('kind', 'user')}:{claims['sub']}"
-
-
-def _limit_for_client() -> str:
-    """Guessing and scanning come without a valid token: those get the tighter limit."""
-    policy = current_app.extensions["edge"].settings.security
-    anonymous = client_key().endswith(("|anonymous", "|bad-token"))
-    return policy.anonymous_rate_limit if anonymous else policy.api_rate_limit
 
 
 def client_key() -> str:
@@ -80,40 +81,61 @@ class SweptMemoryStorage(MemoryStorage):
             self._MemoryStorage__expire_events()
 
 
-def _too_many(limit: RequestLimit):
-    retry_after = max(1, int(limit.reset_at - time.time()))
-    response = error_response(429, "too_many_requests",
-                              f"too many requests; try again in {retry_after} s",
-                              [{"limit": str(limit.limit), "retry_after_s": retry_after}])
+class RateLimits:
+    """The box's limits, parsed once from the settings, over one in-memory moving window."""
+
+    def __init__(self, policy):
+        self.storage = SweptMemoryStorage()
+        self._window = MovingWindowRateLimiter(self.storage)
+        self.api = parse_many(policy.api_rate_limit)
+        self.anonymous = parse_many(policy.anonymous_rate_limit)
+        self.login = parse_many(policy.login_rate_limit)
+
+    def refusal(self, limits: list[RateLimitItem], *key: str):
+        """Count one request against each limit; the 429 for the first one exceeded, else None."""
+        for limit in limits:
+            if not self._window.hit(limit, *key):
+                reset_at = self._window.get_window_stats(limit, *key).reset_time
+                return too_many(limit, max(1, int(reset_at - time.time())))
+        return None
+
+    def for_client(self):
+        """Guessing and scanning come without a valid token: those get the tighter limits."""
+        key = client_key()
+        limits = self.anonymous if key.endswith(("|anonymous", "|bad-token")) else self.api
+        return self.refusal(limits, "edge", key)
+
+
+def too_many(limit: RateLimitItem, retry_after: int):
+    response = error_response(429, "too_many_requests", f"too many requests; try again in {retry_after} s",
+                              [{"limit": str(limit), "retry_after_s": retry_after}])
     response.headers["Retry-After"] = str(retry_after)
     return response
 
 
-def init_limits(app: Flask, services) -> Limiter:
-    policy = services.settings.security
-    limiter = Limiter(client_key, app=app, default_limits=[_limit_for_client],
-                      storage_uri="edge-memory://", strategy="moving-window",
-                      # No X-RateLimit-* on every answer: no client of the box reads them, and
-                      # computing them was a tenth of a light read's CPU. A 429 says Retry-After.
-                      headers_enabled=False,
-                      on_breach=_too_many, key_prefix="edge")
-    @app.errorhandler(RateLimitExceeded)
-    def _rate_limited(error: RateLimitExceeded):
-        return error.response or _too_many(limiter.current_limit)  # the on_breach answer
+def init_limits(app: Flask, services) -> RateLimits:
+    limits = RateLimits(services.settings.security)
 
-    @limiter.request_filter
-    def _static_files() -> bool:  # the tablet app's own files: cheap, and a page loads dozens at once
-        return request.path == "/" or request.path.startswith(STATIC_PREFIXES)
+    @app.before_request
+    def _limit_client():
+        if request.endpoint in UNLIMITED_ENDPOINTS or _is_static_file(request.path):
+            return None
+        return limits.for_client()
 
-    # Health checks come from the box's own watchdog and monitoring: never throttle them.
-    for endpoint in ("root.root_health", "system.health"):
-        if endpoint in app.view_functions:
-            app.view_functions[endpoint] = limiter.exempt(app.view_functions[endpoint])
-    if "auth.login" in app.view_functions:
-        app.view_functions["auth.login"] = limiter.limit(
-            policy.login_rate_limit, key_func=client_address, override_defaults=False,
-            on_breach=_too_many)(app.view_functions["auth.login"])
-    return limiter
+    if "auth.login" in app.view_functions:  # on top of the client's limit: PIN guessing is costly
+        app.view_functions["auth.login"] = _login_limited(app.view_functions["auth.login"], limits)
+    return limits
+
+
+def _is_static_file(path: str) -> bool:  # the tablet app's own files: cheap, and a page loads dozens
+    return path == "/" or path.startswith(STATIC_PREFIXES)
+
+
+def _login_limited(view, limits: RateLimits):
+    @wraps(view)
+    def limited(*args, **kwargs):
+        return limits.refusal(limits.login, "edge-login", client_address()) or view(*args, **kwargs)
+    return limited
 
 
 # -- wrong-PIN lockouts (used by the login view) --------------------------------------------------

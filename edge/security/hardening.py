@@ -32,7 +32,7 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
                                    timedelta(minutes=settings.auth.token_ttl_minutes))
     services.login_guard = LoginGuard(services.store, settings.security)
     services.revocation_checks.append(sessions.check_access_not_revoked(services))
-    services.limiter = init_limits(app, services)
+    services.rate_limits = init_limits(app, services)
     register_lockout_errors(app)
     init_headers(app, settings.security.allowed_origins)
     _init_audit(app, services)

@@ -140,6 +140,7 @@ def test_a_bad_toml_setting_stops_with_its_key(env, tmp_path, toml, key):
     ("EDGE_MIN_FREE_DISK_MB", "-5", "min_free_disk_mb"),
     ("EDGE_DEMO", "perhaps", "demo"),
     ("EDGE_AUTH__TOKEN_TTL_MINUTES", "0", "auth.token_ttl_minutes"),
+    ("EDGE_SECURITY__API_RATE_LIMIT", "lots", "security.api_rate_limit"),
 ])
 def test_a_bad_environment_setting_stops_with_its_key(env, variable, value, key):
     result = run({**env, variable: value}, "check")

@@ -74,9 +74,11 @@ def test_authenticated_clients_get_the_roomier_limit(tmp_path, monkeypatch):
     try:
         seed_demo(services.store, services.secret)
         client = app.test_client()
-        staff = login(client, "1111")
-        assert [client.get("/api/v1/menu").status_code for _ in range(4)] == [401, 401, 401, 429]
+        staff = login(client, "1111")  # a login comes without a token: one of the address's 3
+        assert [client.get("/api/v1/menu").status_code for _ in range(3)] == [401, 401, 429]
+        assert client.get("/api/v1/stations").status_code == 429  # the limit is the client's, not a route's
         assert {client.get("/api/v1/menu", headers=staff).status_code for _ in range(10)} == {200}
+        assert client.get("/api/v1/stations", headers=staff).status_code == 200
     finally:
         services.close()
 
@@ -157,7 +159,7 @@ def test_counting_requests_starts_no_threads(client, staff):
 def test_expired_counts_are_swept(client, staff, monkeypatch):
     from edge.api import limits
 
-    storage = client.application.extensions["edge"].limiter._storage
+    storage = client.application.extensions["edge"].rate_limits.storage
     assert client.get("/api/v1/menu", headers=staff).status_code == 200
     assert storage.events  # the moving window holds this client's hit
     wall, monotonic = time.time, time.monotonic  # an hour later:
@@ -165,5 +167,28 @@ def test_expired_counts_are_swept(client, staff, monkeypatch):
     monkeypatch.setattr(time, "monotonic", lambda: monotonic() + limits.SWEEP_EVERY_S)
     assert client.get("/api/v1/menu", headers=staff).status_code == 200
     # the hour-old hits (the login's, the first menu read's) are gone; the one just made stays,
-    # once per limit of the route
+    # once per limit of the client
     assert sum(len(hits) for hits in storage.events.values()) == 2
+
+
+def test_logins_have_their_own_tighter_limit_per_address(tmp_path, monkeypatch):
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    app = create_app(Settings(data_dir=tmp_path / "logins", demo=True,
+                              security={"login_rate_limit": "3 per minute", "lockout_after": 50,
+                                        "ip_lockout_after": 50}), start_workers=False)
+    services = app.extensions["edge"]
+    try:
+        seed_demo(services.store, services.secret)
+        client = app.test_client()
+        guesses = [client.post("/api/v1/auth/login", json={"pin": "9999"}, environ_base=NOISY) for _ in range(4)]
+        assert [r.status_code for r in guesses] == [401, 401, 401, 429]
+        assert guesses[-1].get_json()["error"]["code"] == "too_many_requests"
+        assert 1 <= int(guesses[-1].headers["Retry-After"]) <= 60
+        # the right PIN from that address waits too; a tablet elsewhere logs in
+        assert client.post("/api/v1/auth/login", json={"pin": "1111"}, environ_base=NOISY).status_code == 429
+        assert client.post("/api/v1/auth/login", json={"pin": "1111"}, environ_base=KITCHEN).status_code == 200
+        # and the address can still read with a token it already has
+        staff = login(client, "1111")
+        assert client.get("/api/v1/menu", headers=staff, environ_base=NOISY).status_code == 200
+    finally:
+        services.close()
