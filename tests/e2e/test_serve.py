@@ -127,3 +127,57 @@ def test_the_long_lived_arbiter_stays_lean_and_logs_json(server):
 
     lines = [json.loads(line) for line in server.log_path.read_text().splitlines() if line.strip()]
     assert any(entry["logger"] == "gunicorn.error" and "Booting worker" in entry["msg"] for entry in lines)
+
+
+def _get_on(sock, path: str, headers: dict) -> tuple[int, bytes]:
+    """One request on an open keep-alive socket; the answer read to its last byte."""
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in headers.items())]
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed a kept-alive connection mid-answer"
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head.split(b" ")[1]), body
+
+
+def test_kept_alive_connections_carry_many_requests_then_close_when_idle(server):
+    """Request threads hand kept-alive connections back to the poller themselves (EdgeThreadWorker):
+    many connections at once each get every answer in turn, and an idle one is closed."""
+    import socket
+    import threading
+    import time
+
+    staff = server.login("1111")
+    host, port = server.url.removeprefix("http://").split(":")
+    answers, problems = [], []
+
+    def tablet():
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            try:
+                for n in range(40):
+                    status, body = _get_on(sock, "/api/v1/kds/grill" if n % 2 else "/api/v1/stations", staff)
+                    answers.append(status)
+                    json.loads(body)
+            except (AssertionError, OSError, ValueError) as error:
+                problems.append(repr(error))
+
+    tablets = [threading.Thread(target=tablet) for _ in range(8)]
+    for t in tablets:
+        t.start()
+    for t in tablets:
+        t.join(timeout=60)
+    assert problems == [] and answers == [200] * 320
+
+    idle = socket.create_connection((host, int(port)), timeout=15)
+    try:
+        assert _get_on(idle, "/api/v1/health", {})[0] == 200
+        started = time.monotonic()
+        assert idle.recv(1) == b""  # closed by the server after its keep-alive timeout (5 s)
+        assert 3 < time.monotonic() - started < 12
+    finally:
+        idle.close()
