@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import orjson
+
 from edge.domain import lifecycle
 from edge.domain.actors import Actor
 from edge.domain.calendar import business_date
@@ -37,10 +39,14 @@ def create_order(store: Store, request: OrderRequest, actor: Actor) -> tuple[Ord
                             number=orders_repo.next_number(tx.conn, day), business_date=day,
                             now=tx.now, new_id=lambda: uuid7(tx.wall_ms), created_by=actor.id,
                             created_session=actor.session)
-        _record(tx, order, "order.created", actor, request_hash=fingerprint)
-        if request.fire:
-            order, event_type = lifecycle.fire(order, tx.now)
-            _record(tx, order, event_type, actor)
+        if not request.fire:
+            _record(tx, order, "order.created", actor, request_hash=fingerprint)
+            return order, True
+        # Two events, one row: the order is saved once, fired (its created event's hooks run
+        # before the row exists).
+        _record(tx, order, "order.created", actor, save=False)
+        order, event_type = lifecycle.fire(order, tx.now)
+        _record(tx, order, event_type, actor, request_hash=fingerprint)
         return order, True
 
     return store.write(job)
@@ -132,11 +138,11 @@ Transition = Callable[[Order, Any], tuple[Order, str]]
 def _transition_order(store: Store, order_id: str, actor: Actor, transition: Transition,
                       **extra) -> Order:
     def job(tx: Tx) -> Order:
-        order = orders_repo.load_order(tx.conn, order_id)
-        if order is None:
+        before = orders_repo.load_order(tx.conn, order_id)
+        if before is None:
             raise NotFound(f"order {order_id} not found", code="order_not_found")
-        order, event_type = transition(order, tx.now)
-        _record(tx, order, event_type, actor, **extra)
+        order, event_type = transition(before, tx.now)
+        _record(tx, order, event_type, actor, before=before, **extra)
         return order
     return store.write(job)
 
@@ -150,20 +156,24 @@ def _ticket_job(tx: Tx, ticket_id: str, actor: Actor, transition: Transition, ex
     order_id = orders_repo.order_id_of_ticket(tx.conn, ticket_id)
     if order_id is None:
         raise NotFound(f"ticket {ticket_id} not found", code="ticket_not_found")
-    order = orders_repo.load_order(tx.conn, order_id)
-    order, event_type = transition(order, tx.now)
-    _record(tx, order, event_type, actor, ticket_id=ticket_id, **extra)
+    before = orders_repo.load_order(tx.conn, order_id)
+    order, event_type = transition(before, tx.now)
+    _record(tx, order, event_type, actor, ticket_id=ticket_id, before=before, **extra)
     return order
 
 
 def _record(tx: Tx, order: Order, event_type: str, actor: Actor, *, request_hash: str | None = None,
-            ticket_id: str | None = None, **extra):
-    """Append the event, then save the order stamped with that event's seq."""
+            ticket_id: str | None = None, before: Order | None = None, save: bool = True, **extra):
+    """Append the event, then save the order stamped with that event's seq (``request_hash``: a
+    new order, inserted; ``before``: the saved state, so only changed tickets are written)."""
     stations = [t.station for t in order.tickets if ticket_id is None or t.id == ticket_id]
-    data = {"order": order.model_dump(mode="json"), "actor": actor.as_dict(), **extra}
+    document = order.model_dump(mode="json")
+    data = {"order": document, "actor": actor.as_dict(), **extra}
     if ticket_id is not None:
         data["ticket_id"] = ticket_id
     event = tx.append_event(event_type, data, stations=stations, order_id=order.id, run_hooks=False)
-    orders_repo.save_order(tx.conn, order, seq=event.seq, request_hash=request_hash)
+    if save:
+        orders_repo.save_order(tx.conn, order, seq=event.seq, request_hash=request_hash, before=before,
+                               doc=orjson.dumps(document).decode())
     tx.run_hooks(event)
     return event

@@ -8,8 +8,12 @@ from datetime import datetime
 from edge.domain.orders import Order
 
 
-def save_order(conn: sqlite3.Connection, order: Order, *, seq: int, request_hash: str | None = None) -> None:
-    doc = order.model_dump_json()
+def save_order(conn: sqlite3.Connection, order: Order, *, seq: int, request_hash: str | None = None,
+               before: Order | None = None, doc: str | None = None) -> None:
+    """Insert a new order (``request_hash`` given) or update one. ``before`` is the order as saved:
+    then only its changed tickets are written (a bump changes one). ``doc``: the order's JSON, if
+    the caller has it already."""
+    doc = doc if doc is not None else order.model_dump_json()
     if request_hash is not None:
         conn.execute(
             "INSERT INTO orders (id, number, business_date, client_order_id, request_hash, status,"
@@ -20,7 +24,10 @@ def save_order(conn: sqlite3.Connection, order: Order, *, seq: int, request_hash
     else:
         conn.execute("UPDATE orders SET status = ?, updated_seq = ?, doc = ? WHERE id = ?",
                      (order.status, seq, doc, order.id))
+    saved = {t.id: (t.status, t.fired_at, t.bumped_at) for t in before.tickets} if before else {}
     for ticket in order.tickets:
+        if saved.get(ticket.id) == (ticket.status, ticket.fired_at, ticket.bumped_at):
+            continue
         # fired_seq / bumped_seq: the seq of the event that fired / last bumped the ticket; they
         # order the kitchen, because the wall clock of a Pi can go back.
         conn.execute(
