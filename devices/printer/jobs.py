@@ -97,9 +97,13 @@ def list_jobs(conn: sqlite3.Connection, *, printer: str | None = None, status: s
     return [PrintJob.from_row(row) for row in rows]
 
 
-def mark_printing(conn: sqlite3.Connection, job_id: str, *, reprint: bool) -> None:
-    conn.execute("UPDATE print_jobs SET status = 'printing', attempts = attempts + 1,"
-                 " reprint = reprint OR ? WHERE id = ?", (int(reprint), job_id))
+def mark_printing(conn: sqlite3.Connection, job_id: str, *, reprint: bool) -> bool:
+    """Claim a job for a print attempt; False if it is no longer due -- a void cancelled it (or it
+    finished) after the worker read it -- so it must not be sent."""
+    cursor = conn.execute("UPDATE print_jobs SET status = 'printing', attempts = attempts + 1,"
+                          " reprint = reprint OR ? WHERE id = ? AND status IN ('queued', 'printing')",
+                          (int(reprint), job_id))
+    return cursor.rowcount == 1
 
 
 def mark_done(conn: sqlite3.Connection, job_id: str, now: datetime) -> None:

@@ -96,7 +96,7 @@ class PrintWorker:
         return self
 
     def wake(self) -> None:
-        """New work was committed for this printer (called from the writer thread: no blocking)."""
+        """New work was committed for this printer (called by the thread that committed it: no blocking)."""
         self._wake.set()
 
     def request_stop(self) -> None:
@@ -151,8 +151,11 @@ class PrintWorker:
                  for data in [self._render(job, reprint)] if data is not None]
         if not ready:
             return True
-        self.store.write(lambda tx: [jobs.mark_printing(tx.conn, job.id, reprint=reprint)
-                                     for job, reprint, _ in ready])
+        claimed = self.store.write(lambda tx: {job.id for job, reprint, _ in ready
+                                               if jobs.mark_printing(tx.conn, job.id, reprint=reprint)})
+        ready = [entry for entry in ready if entry[0].id in claimed]  # a void may have come in between
+        if not ready:
+            return True
         confirmed, failure = self._send(ready)
         self.store.write(lambda tx: self._settle(tx, ready, confirmed, failure))
         self.printed += len(confirmed)

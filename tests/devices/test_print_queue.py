@@ -168,7 +168,7 @@ def test_a_worker_that_hits_an_unexpected_error_restarts_itself(store, fakes, pr
         if not failures:
             failures.append(job_id)
             raise RuntimeError("disk hiccup")
-        real_mark_printing(conn, job_id, reprint=reprint)
+        return real_mark_printing(conn, job_id, reprint=reprint)
 
     monkeypatch.setattr(jobs, "mark_printing", flaky_mark_printing)
     service = print_service([network_printer("grill", grill, ["grill"])])
@@ -209,6 +209,33 @@ def test_tickets_of_an_order_voided_before_they_printed_are_cancelled(store, fak
         f"jobs {[(j.order_id == kept.id, j.status, j.attempts, j.last_error) for j in job_rows(store)]}")
     time.sleep(0.2)
     assert grill.printed_numbers() == [kept.number]
+
+
+def test_a_void_landing_between_the_workers_check_and_its_claim_is_not_printed(store, fakes, print_service,
+                                                                              monkeypatch):
+    """The worker reads its batch, checks for voids, then claims the jobs in a write: a void
+    committed in between cancels the job, and the claim must then leave it alone."""
+    from edge.store import commands
+    from tests.devices.conftest import SERVER
+
+    grill = fakes()
+    real_check = jobs.voided_ticket_jobs
+    voided = []
+
+    def check_then_void(conn, job_ids):
+        found = real_check(conn, job_ids)
+        if not voided:
+            order_id = jobs.get_job(conn, job_ids[0]).order_id
+            voided.append(commands.void_order(store, order_id, "customer left", SERVER))
+        return found
+
+    monkeypatch.setattr(jobs, "voided_ticket_jobs", check_then_void)
+    print_service([network_printer("grill", grill, ["grill"])])
+    order = place_order(store, "hamburger")
+    assert wait_for(lambda: [j.status for j in job_rows(store, order_id=order.id)] == ["cancelled"])
+    assert voided and voided[0].id == order.id
+    assert not grill.wait_for(lambda f: f.printed_numbers(), timeout=0.5)
+    assert [j.attempts for j in job_rows(store, order_id=order.id)] == [0]
 
 
 def test_a_hung_printer_times_out_without_holding_up_orders_or_other_printers(store, fakes, print_service):
