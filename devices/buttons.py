@@ -110,7 +110,7 @@ class TicketAlert:
         self.closed = False
 
     def on_commit(self, events) -> None:
-        """A store commit listener: runs in the writer thread, so it only starts a background blink."""
+        """A store commit listener: runs in the committing thread, so it only starts a background blink."""
         if self.closed:  # the store keeps its listeners; a closed pin must not be touched
             return
         if any(e.type == "order.fired" and self.settings.station in e.stations for e in events):

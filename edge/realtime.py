@@ -5,8 +5,8 @@ the log after that seq, then streams live events, dropping any live event the re
 sent: so nothing is missed (an event committed during the replay is queued) and nothing is sent
 twice (its seq is not above the last replayed one).
 
-The writer thread only ever does ``put_nowait`` on each subscriber's bounded queue, so a slow
-tablet never slows the others or the writer. A subscriber whose queue overflows is told to
+The thread that commits (edge/store/writer.py) only ever does ``put_nowait`` on each
+subscriber's bounded queue, so a slow tablet never slows the others or the writer. A subscriber whose queue overflows is told to
 ``resync`` (reload a snapshot) and is disconnected.
 """
 
@@ -64,7 +64,7 @@ class Subscription:
         self.queue = queue.Queue(self.max_queue)
 
     def offer(self, seq: int, message: str) -> bool:
-        """Called by the hub in the writer thread; never blocks. False when it had to give up."""
+        """Called by the hub in the committing thread; never blocks. False when it had to give up."""
         try:
             self.queue.put_nowait((seq, message))
             return True

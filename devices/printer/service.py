@@ -104,7 +104,7 @@ class PrintService:
                                 ticket_id=ticket.id, order_doc=order_doc)
 
     def _on_commit(self, events) -> None:
-        """After the commit, in the writer thread: wake the printers that have new jobs."""
+        """After the commit, in the committing thread: wake the printers that have new jobs."""
         to_wake = set()
         for event in events:
             if event.type == "order.fired":

@@ -34,7 +34,7 @@ def list_users():
 @api_route(bp, "/users", methods=["POST"], body=UserCreate, response=UserOut, status=201,
            roles=("admin",), errors=(400, 409, 415, 422), summary="Add a user with a PIN")
 def create_user(body: UserCreate):
-    services, actor = current_app.extensions["edge"], g.actor  # the writer thread has no request context
+    services, actor = current_app.extensions["edge"], g.actor  # the job may run in another request's thread
 
     def job(tx):
         user = auth.add_user(tx.conn, services.secret, body.name, body.role, body.pin)

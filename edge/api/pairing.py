@@ -36,7 +36,7 @@ class DeviceList(BaseModel):
 def pair(body: PairRequest):
     services = current_app.extensions["edge"]
     ttl = timedelta(days=services.settings.auth.device_token_ttl_days)
-    actor = g.actor  # the job runs in the writer thread, outside this request's context
+    actor = g.actor  # the job may run in another request's thread (writer.py)
     device = services.store.write(lambda tx: pairing.pair_device(tx, body.name, body.station, ttl, actor))
     token = pairing.issue_token(device, services.secret, services.settings.restaurant_id,
                                 services.store.now())

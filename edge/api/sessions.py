@@ -122,7 +122,7 @@ def refresh_session(body: RefreshRequest):
            errors=(400, 415, 422), summary="End this session: the access token and its refresh tokens")
 def logout(body: LogoutRequest):
     services = _services()
-    claims, actor = authenticate_request(), g.actor  # the writer thread has no request context
+    claims, actor = authenticate_request(), g.actor  # the job may run in another request's thread
 
     def job(tx) -> None:
         refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])

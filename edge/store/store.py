@@ -119,7 +119,7 @@ class Store:
     def write(self, fn: Callable[[Tx], T], timeout: float = 30) -> T:
         if self._writer is None:
             raise RuntimeError("the store is not open")
-        return self._writer.submit(fn).result(timeout)
+        return self._writer.run(fn, timeout)
 
     def read(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -151,7 +151,7 @@ class Store:
 
     @property
     def writer_alive(self) -> bool:
-        """False once the writer thread has stopped: every write would then wait and time out."""
+        """False once the writer has stopped: every write is refused."""
         return self._writer is not None and self._writer.alive
 
     @property

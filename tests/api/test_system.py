@@ -49,7 +49,7 @@ def test_a_check_that_raises_counts_as_down(app, client):
 
 
 def test_health_is_503_when_the_database_writer_has_stopped(services, client):
-    services.store._writer.stop()  # what a crashed writer thread looks like from outside
+    services.store._writer.stop()  # what a broken writer looks like from outside
     response = client.get("/health")
     assert response.status_code == 503
     assert "writer has stopped" in response.get_json()["checks"]["database"]["detail"]

@@ -14,7 +14,7 @@ from edge.domain.actors import SYSTEM
 from edge.domain.orders import OrderRequest
 from edge.store import Store, commands
 
-from edge_testing import order_body
+from edge_testing import order_body, wait_for
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def hold_writer_until_queued(store: Store, waiting: int, timeout: float = 10):
     """A job that keeps the writer busy until `waiting` more jobs are queued behind it."""
     def job(tx):
         deadline = time.monotonic() + timeout
-        while store._writer._queue.qsize() < waiting:
+        while store._writer.queued < waiting:
             if time.monotonic() > deadline:
                 raise TimeoutError("jobs did not queue up in time")
             time.sleep(0.005)
@@ -221,3 +221,57 @@ def test_reader_connections_keep_a_small_page_cache(tmp_path):
         assert READER_CACHE_KIB <= 1024
     finally:
         store.close()
+
+
+def test_a_lone_write_runs_in_the_callers_thread(store):
+    """No writer thread: a write with nobody ahead of it costs no hand-off between threads."""
+    ran_in = store.write(lambda tx: threading.current_thread())
+    assert ran_in is threading.current_thread()
+    with ThreadPoolExecutor(2) as pool:
+        assert pool.submit(store.write, lambda tx: threading.current_thread().name).result(10) != \
+            threading.current_thread().name
+
+
+def test_a_write_that_times_out_still_commits_once_the_writer_is_free(store):
+    started, release = threading.Event(), threading.Event()
+
+    def slow(tx):
+        started.set()
+        release.wait(10)
+        tx.append_event("test.slow", {})
+
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(store.write, slow)
+        assert started.wait(10)
+        with pytest.raises(TimeoutError):
+            store.write(lambda tx: tx.append_event("test.late", {}), timeout=0.2)
+        assert store._writer.queued == 1
+        release.set()
+        held.result(timeout=10)
+    # the caller gave up, so the thread that was committing took the job over on its way out
+    assert store._writer.queued == 0
+    assert raw_count(store.path, "SELECT COUNT(*) FROM events WHERE type = 'test.late'") == 1
+
+
+def test_close_commits_what_is_queued_behind_a_running_group(store):
+    started, release = threading.Event(), threading.Event()
+
+    def slow(tx):
+        started.set()
+        release.wait(10)
+        tx.append_event("test.slow", {})
+
+    with ThreadPoolExecutor(5) as pool:
+        held = pool.submit(store.write, slow)
+        assert started.wait(10)
+        queued = [pool.submit(store.write, lambda tx: tx.append_event("test.queued", {})) for _ in range(3)]
+        assert wait_for(lambda: store._writer.queued == 3)
+        closing = pool.submit(store.close)
+        assert wait_for(lambda: not store.writer_alive)
+        with pytest.raises(RuntimeError):  # closing: no new work
+            store.write(lambda tx: None)
+        release.set()
+        closing.result(timeout=10)
+        held.result(timeout=10)
+        assert all(f.result(timeout=10) for f in queued)
+    assert raw_count(store.path, "SELECT COUNT(*) FROM events WHERE type = 'test.queued'") == 3
