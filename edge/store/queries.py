@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
-from functools import lru_cache
+import threading
+from collections import Counter, OrderedDict
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -49,9 +50,10 @@ def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, st
 
 def kds_view(conn: sqlite3.Connection, station: str, now: datetime) -> dict:
     """A station's screen: active tickets oldest first, recently bumped ones, all-day counts."""
-    active = _tickets(conn, station, "t.status IN ('fired', 'in_progress')", "t.fired_seq, t.id")
-    recent = _tickets(conn, station, "t.status = 'ready' AND t.bumped_at >= ?",
-                      "t.bumped_seq DESC, t.id DESC", (_iso(now - RECALL_WINDOW),), RECALL_LIMIT)
+    with _snapshot(conn):
+        active = _tickets(conn, station, "t.status IN ('fired', 'in_progress')", "t.fired_seq, t.id")
+        recent = _tickets(conn, station, "t.status = 'ready' AND t.bumped_at >= ?",
+                          "t.bumped_seq DESC, t.id DESC", (_iso(now - RECALL_WINDOW),), RECALL_LIMIT)
     all_day: Counter[str] = Counter()
     for ticket in active:
         for item in ticket["items"]:
@@ -76,19 +78,67 @@ def expo_view(conn: sqlite3.Connection) -> dict:
 
 def _tickets(conn, station, condition, order_by, params=(), limit=500) -> list[dict]:
     rows = conn.execute(
-        f"SELECT t.id AS ticket_id, t.fired_seq, t.bumped_seq, o.doc "
+        f"SELECT t.id, t.order_id, o.updated_seq, t.fired_seq, t.bumped_seq "
         f"FROM tickets t JOIN orders o ON o.id = t.order_id "
         f"WHERE t.station = ? AND {condition} ORDER BY {order_by} LIMIT ?",
-        (station, *params, limit))
-    return [{**_ticket_card(row["ticket_id"], row["doc"]),
-             "fired_seq": row["fired_seq"], "bumped_seq": row["bumped_seq"]} for row in rows]
+        (station, *params, limit)).fetchall()
+    cards = _CARDS.get_many([(row[0], row[2]) for row in rows])
+    missing = {row[1] for row, card in zip(rows, cards) if card is None}
+    if missing:  # orders changed since a screen last asked: their documents, by the same version
+        docs = {(order_id, version): doc for order_id, version, doc in conn.execute(
+            f"SELECT id, updated_seq, doc FROM orders WHERE id IN ({','.join('?' * len(missing))})",
+            tuple(missing))}
+        for index, (ticket_id, order_id, version, _, _) in enumerate(rows):
+            if cards[index] is None:  # same snapshot (kds_view), so the same version is there
+                cards[index] = _CARDS.put((ticket_id, version), _ticket_card(ticket_id, docs[order_id, version]))
+    return [{**card, "fired_seq": row[3], "bumped_seq": row[4]} for row, card in zip(rows, cards)]
 
 
-@lru_cache(maxsize=512)
+@contextmanager
+def _snapshot(conn: sqlite3.Connection):
+    """One read transaction: every query inside sees the same committed state."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+class _CardCache:
+    """Ticket cards by (ticket id, the order's updated_seq): every screen of a station asks for the
+    same cards every few seconds, and an order changes a few times in its life, each change a new
+    seq. Ticket ids are UUIDv7, so two databases in one process do not collide."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._cards: OrderedDict[tuple[str, int], dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: list[tuple[str, int]]) -> list[dict | None]:
+        with self._lock:
+            found = [self._cards.get(key) for key in keys]
+            for key, card in zip(keys, found):
+                if card is not None:
+                    self._cards.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, int], card: dict) -> dict:
+        with self._lock:
+            self._cards[key] = card
+            if len(self._cards) > self._size:
+                self._cards.popitem(last=False)
+        return card
+
+
+_CARDS = _CardCache(1024)
+
+
 def _ticket_card(ticket_id: str, doc: str) -> dict:
-    """A ticket's card, remembered per exact order document: every screen of a station asks for
-    the same cards every few seconds and an order changes a few times in its life. (The documents
-    were validated when written, so plain JSON is enough.) Callers must not change the card."""
+    """A ticket's card from its order's document (validated when written: plain JSON is enough).
+    Cards are shared between requests: callers must not change them."""
     order = orjson.loads(doc)
     ticket = next(t for t in order["tickets"] if t["id"] == ticket_id)
     items = {item["id"]: item for item in order["items"]}

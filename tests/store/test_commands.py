@@ -228,3 +228,22 @@ def test_ticket_rows_always_mirror_the_order_documents(tmp_path):
 def place_request(store, clock, *, fire: bool):
     body = order_body(("hamburger", 1, ["rare"]), ("fries", 2, ["small"]), ("cola", 1), fire=fire)
     return commands.create_order(store, OrderRequest.model_validate(body), SYSTEM)[0]
+
+
+def test_kds_cards_follow_every_change_of_their_order(store, clock):
+    """Cards are cached per order version: a screen that asked before a change sees the change."""
+    order = place(store, clock, ("hamburger", 2, ["rare"]), ("steak", 1, ["rare"]))
+    ticket = grill_ticket(order)
+    first = queries.kds_view(store.read(), "grill", clock.now)["tickets"][0]
+    assert [item["done"] for item in first["items"]] == [False, False]
+    commands.mark_item_done(store, ticket.id, ticket.item_ids[0], SYSTEM)
+    after_done = queries.kds_view(store.read(), "grill", clock.now)
+    assert [item["done"] for item in after_done["tickets"][0]["items"]] == [True, False]
+    assert after_done["all_day"] == [{"name": "Ribeye Steak", "quantity": 1}]
+    commands.bump_ticket(store, ticket.id, SYSTEM)
+    bumped = queries.kds_view(store.read(), "grill", clock.now)
+    assert bumped["tickets"] == [] and bumped["recently_bumped"][0]["status"] == "ready"
+    commands.recall_ticket(store, ticket.id, SYSTEM)
+    recalled = queries.kds_view(store.read(), "grill", clock.now)
+    assert recalled["tickets"][0]["id"] == ticket.id and recalled["tickets"][0]["status"] != "ready"
+    assert first["status"] == "fired"  # what a screen was given earlier is never changed under it
