@@ -41,6 +41,10 @@ def configure_logging(level: str = "INFO", *, queued: bool = False) -> None:
         _listener = QueueListener(handler.queue, stdout)
         _listener.start()
         atexit.register(stop_queued_logging)
+    # A JSON line names no source line, thread or process: do not look them up for every record
+    # (the logging HOWTO's "Optimization" section; finding the caller walks the stack).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

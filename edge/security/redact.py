@@ -8,11 +8,13 @@ What counts as a secret: ``Authorization`` values, anything shaped like a JWT, r
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
 MASK = "[REDACTED]"
 _SECRET_KEYS = r"(?:pin|password|passwd|secret|token|refresh_token|api_key|anon_key|box_token|apikey)"
+_SECRET_KEY = re.compile(_SECRET_KEYS, re.I)
 PATTERNS = [
     # Authorization: Bearer xxx / 'Authorization': 'Basic xxx'
     (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?:bearer|basic)?\s*[^\s'\",}]+"), r"\1" + MASK),
@@ -40,11 +42,16 @@ def scrub(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=512)
+def _is_secret_key(key: str) -> bool:  # log fields reuse a few key names: decide each once
+    return _SECRET_KEY.fullmatch(key) is not None
+
+
 def _scrub_value(value):
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
-        return {k: (MASK if re.fullmatch(_SECRET_KEYS, str(k), re.I) else _scrub_value(v)) for k, v in value.items()}
+        return {k: (MASK if _is_secret_key(str(k)) else _scrub_value(v)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_scrub_value(v) for v in value)
     return scrub(str(value)) if not isinstance(value, (int, float, bool, type(None))) else value
