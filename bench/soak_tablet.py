@@ -92,7 +92,15 @@ class TokenSession:
         return time.monotonic() >= self.expires_at
 
     def _post(self, path: str, body: dict) -> dict:
-        response = self.http.post(f"{self.url}{path}", json=body, timeout=10)
+        try:
+            response = self.http.post(f"{self.url}{path}", json=body, timeout=10)
+        except requests.ConnectionError as error:
+            if not _reset(error):
+                raise
+            # The box closed the idle keep-alive connection as the request went out, so it never
+            # read it: a browser sends it again on a new connection, and so does this tablet.
+            self.ledger.count("resent_after_keepalive_close")
+            response = self.http.post(f"{self.url}{path}", json=body, timeout=10)
         response.raise_for_status()
         return response.json()
 
