@@ -36,7 +36,7 @@ from functools import partial
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, ThreadWorker
 
 from edge.appliance.sdnotify import Notifier
 
@@ -118,7 +118,14 @@ class EdgeThreadWorker(ThreadWorker):
             if conn in self.keepalived_conns:
                 self.keepalived_conns.remove(conn)
             return False
+        if not self.alive:  # SIGTERM came meanwhile: linger as briefly as the event loop's own
+            conn.timeout = min(conn.timeout, time.monotonic() + STOP_KEEPALIVE_LINGER)
         return True
+
+    def _cap_keepalive(self, deadline) -> None:
+        # a copy: request threads may append while the stopping event loop caps the timeouts
+        for conn in list(self.keepalived_conns):
+            conn.timeout = min(conn.timeout, deadline)
 
 
 class NoAccessLogLogger(glogging.Logger):

@@ -98,11 +98,13 @@ def list_jobs(conn: sqlite3.Connection, *, printer: str | None = None, status: s
 
 
 def mark_printing(conn: sqlite3.Connection, job_id: str, *, reprint: bool) -> bool:
-    """Claim a job for a print attempt; False if it is no longer due -- a void cancelled it (or it
-    finished) after the worker read it -- so it must not be sent."""
-    cursor = conn.execute("UPDATE print_jobs SET status = 'printing', attempts = attempts + 1,"
-                          " reprint = reprint OR ? WHERE id = ? AND status IN ('queued', 'printing')",
-                          (int(reprint), job_id))
+    """Claim a job for a print attempt; False if it is no longer due -- it finished, or its order
+    was voided (a kitchen ticket), after the worker read it -- so it must not be sent."""
+    cursor = conn.execute(
+        "UPDATE print_jobs SET status = 'printing', attempts = attempts + 1, reprint = reprint OR ?"
+        " WHERE id = ? AND status IN ('queued', 'printing') AND NOT (kind = 'ticket' AND EXISTS"
+        " (SELECT 1 FROM orders o WHERE o.id = print_jobs.order_id AND o.status = 'voided'))",
+        (int(reprint), job_id))
     return cursor.rowcount == 1
 
 

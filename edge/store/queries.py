@@ -103,8 +103,11 @@ def _snapshot(conn: sqlite3.Connection):
     conn.execute("BEGIN")
     try:
         yield
-    finally:
-        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # SQLite may have rolled back already (an I/O error)
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 class _CardCache:

@@ -47,6 +47,7 @@ class Writer:
         self._queue: collections.deque[_Job] = collections.deque()
         self._turn = threading.Condition()  # guards _queue, _leading and _open
         self._leading = False
+        self._leader: int | None = None  # the leading thread, to refuse a write from inside a job
         self._open = False
         self.groups_committed = 0
         self.jobs_committed = 0
@@ -65,7 +66,11 @@ class Writer:
 
     def run(self, fn: Callable[[Any], Any], timeout: float | None = None) -> Any:
         """Run ``fn(tx)`` in the next group and return its result once that group is durable (or
-        raise what it raised). A TimeoutError leaves the job queued: it still runs, later."""
+        raise what it raised). A TimeoutError leaves the job queued: it still runs, later. A
+        caller that leads may take longer than ``timeout``: it is committing others' jobs too."""
+        if self._leader == threading.get_ident():
+            # a job or a commit listener writing: it would wait for itself
+            raise RuntimeError("store.write() called from inside a write job or commit listener")
         job = _Job(fn)
         with self._turn:
             if not self._open:
@@ -73,41 +78,35 @@ class Writer:
             self._queue.append(job)
         deadline = None if timeout is None else time.monotonic() + timeout
         while not job.future.done():
-            group = self._wait_to_lead(job, deadline)
-            if group:
-                self._lead(group)
-        self._adopt_abandoned()
+            self._take_turn(job, deadline)
+        if deadline is None or time.monotonic() < deadline:
+            self._adopt_abandoned()
         return job.future.result(0)
-
-    def _adopt_abandoned(self) -> None:
-        """Commit jobs whose callers gave up, if no caller still waiting would lead for them."""
-        while True:
-            with self._turn:
-                if self._leading or not self._queue or not all(job.abandoned for job in self._queue):
-                    return
-                self._leading = True
-                group = self._take_group()
-            self._lead(group)
 
     def stop(self, timeout: float = 10) -> None:
         """Refuse new jobs, finish every job already queued, then stop."""
         deadline = time.monotonic() + timeout
         with self._turn:
             self._open = False
-        while True:
-            try:
-                group = self._wait_to_lead(None, deadline)
-            except TimeoutError:
-                log.error("the database writer did not finish its queued jobs in %s s", timeout)
-                return
-            if not group:
-                return
-            self._lead(group)
+        try:
+            while self._take_turn(None, deadline):
+                pass
+        except TimeoutError:
+            log.error("the database writer did not finish its queued jobs in %s s", timeout)
 
-    def _wait_to_lead(self, job: _Job | None, deadline: float | None) -> list[_Job]:
-        """Wait until ``job`` is done (-> []) or no group is running; then lead: take the next group."""
+    def _adopt_abandoned(self) -> None:
+        """Commit jobs whose callers gave up, if no caller still waiting would lead for them."""
+        while self._take_turn(None, None, only_abandoned=True):
+            pass
+
+    def _take_turn(self, job: _Job | None, deadline: float | None, *, only_abandoned: bool = False) -> bool:
+        """Wait until ``job`` is done or no group is running; then lead the next group, if there
+        is one (True). Leading ends in ``finally``, whatever escapes the commit."""
+        group: list[_Job] = []
         with self._turn:
             while self._leading and not (job and job.future.done()):
+                if only_abandoned:
+                    return False  # whoever leads now will see them
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     if job is not None:
@@ -115,23 +114,24 @@ class Writer:
                     raise TimeoutError("the database writer did not get to this write in time")
                 self._turn.wait(remaining)
             if (job and job.future.done()) or not self._queue:
-                return []
+                return False
+            if only_abandoned and not all(queued.abandoned for queued in self._queue):
+                return False
             self._leading = True
-            return self._take_group()
-
-    def _take_group(self) -> list[_Job]:
-        return [self._queue.popleft() for _ in range(min(MAX_GROUP, len(self._queue)))]
-
-    def _lead(self, group: list[_Job]) -> None:
         try:
+            self._leader = threading.get_ident()
+            with self._turn:
+                group = [self._queue.popleft() for _ in range(min(MAX_GROUP, len(self._queue)))]
             self._commit_group(group)
         finally:
-            for job in group:  # only if something escaped the commit (KeyboardInterrupt...)
-                if not job.future.done():
-                    job.future.set_exception(RuntimeError("the write was interrupted"))
+            for stranded in group:  # only if something escaped the commit (KeyboardInterrupt...)
+                if not stranded.future.done():
+                    stranded.future.set_exception(RuntimeError("the write was interrupted"))
+            self._leader = None
             with self._turn:
                 self._leading = False
                 self._turn.notify_all()
+        return True
 
     def _commit_group(self, group: list[_Job]) -> None:
         done: list[tuple[_Job, Any, Any]] = []
@@ -158,8 +158,9 @@ class Writer:
             self._on_group_committed([tx for _, _, tx in done])
         except Exception:
             log.exception("a commit listener failed")
-        for job, result, _ in done:
-            job.future.set_result(result)
+        finally:  # durable whatever a listener did: never report these as failed
+            for job, result, _ in done:
+                job.future.set_result(result)
 
     def _run_job(self, job: _Job, done: list) -> None:
         tx = self._make_tx(self._conn)

@@ -142,6 +142,20 @@ def test_a_job_left_printing_by_a_crash_is_printed_again_as_reprint(store, fakes
 
 
 
+def test_a_ticket_of_a_voided_order_cannot_be_claimed_even_if_left_printing(store):
+    """A void cancels queued tickets only; one left 'printing' by a crash is refused by the claim."""
+    from edge.store import commands
+    from tests.devices.conftest import SERVER
+
+    order = place_order(store, "hamburger")
+    job_id = store.write(lambda tx: jobs.insert_job(tx.conn, printer="grill", kind="ticket", order=order,
+                                                    now=tx.now, ticket_id=order.tickets[0].id))
+    assert store.write(lambda tx: jobs.mark_printing(tx.conn, job_id, reprint=False))  # then the box died
+    commands.void_order(store, order.id, "customer left", SERVER)
+    assert not store.write(lambda tx: jobs.mark_printing(tx.conn, job_id, reprint=True))
+    assert jobs.get_job(store.read(), job_id).attempts == 1
+
+
 def _wait_status(store, ticket_id: str, status: str) -> bool:
     return wait_for(lambda: all(j.status == status for j in jobs.list_jobs(store.read())
                                  if j.ticket_id == ticket_id))

@@ -275,3 +275,22 @@ def test_close_commits_what_is_queued_behind_a_running_group(store):
         held.result(timeout=10)
         assert all(f.result(timeout=10) for f in queued)
     assert raw_count(store.path, "SELECT COUNT(*) FROM events WHERE type = 'test.queued'") == 3
+
+
+def test_a_write_from_inside_a_write_is_refused_at_once(store):
+    """It would wait for itself: every write of the box would stall until it timed out."""
+    nested = []
+
+    def listener(events):
+        try:
+            store.write(lambda tx: tx.append_event("test.nested", {}), timeout=5)
+        except RuntimeError as error:
+            nested.append(str(error))
+
+    store.add_commit_listener(listener)
+    started = time.monotonic()
+    store.write(lambda tx: tx.append_event("test.outer", {}))
+    assert time.monotonic() - started < 2 and nested and "inside a write" in nested[0]
+    with pytest.raises(RuntimeError, match="inside a write"):
+        store.write(lambda tx: store.write(lambda inner: None))
+    assert store.write(lambda tx: "still writing") == "still writing"
