@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import logging
-import threading
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 import orjson
 
-_request_context = threading.local()
+# A context variable, not a thread-local: a write job runs in the context of the request that
+# submitted it, whichever thread commits it (edge/store/writer.py), and its log lines say so.
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 class JsonFormatter(logging.Formatter):
@@ -22,7 +24,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        request_id = getattr(_request_context, "request_id", None)
+        request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
         for key, value in getattr(record, "fields", {}).items():

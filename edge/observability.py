@@ -15,7 +15,7 @@ from typing import Callable, Literal
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from edge.security import redact
-from edge.jsonlog import JsonFormatter, _request_context  # noqa: F401  (JsonFormatter: public here too)
+from edge.jsonlog import JsonFormatter, request_id_var  # noqa: F401  (JsonFormatter: public here too)
 
 Status = Literal["ok", "degraded", "down"]
 MS_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
@@ -60,7 +60,7 @@ def stop_queued_logging() -> None:
 
 
 def set_request_id(request_id: str | None) -> None:
-    _request_context.request_id = request_id
+    request_id_var.set(request_id)
 
 
 # -- metrics ----------------------------------------------------------------------------------

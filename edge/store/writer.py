@@ -16,6 +16,7 @@ kitchen -- now runs in the thread that asked for it, with no hand-off at all.
 from __future__ import annotations
 
 import collections
+import contextvars
 import logging
 import sqlite3
 import threading
@@ -33,6 +34,8 @@ MAX_GROUP = 256
 class _Job:
     fn: Callable[[Any], Any]
     future: Future = field(default_factory=Future)
+    # the submitter's context (its request id in log lines): the job runs in it, whoever leads
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
     abandoned: bool = False  # its caller timed out: nobody will lead for it
 
 
@@ -166,7 +169,7 @@ class Writer:
         tx = self._make_tx(self._conn)
         self._conn.execute("SAVEPOINT job")
         try:
-            result = job.fn(tx)
+            result = job.context.run(job.fn, tx)
         except BaseException as error:
             if not self._conn.in_transaction:
                 # SQLITE_FULL and I/O errors may roll the whole transaction back: then the group

@@ -294,3 +294,31 @@ def test_a_write_from_inside_a_write_is_refused_at_once(store):
     with pytest.raises(RuntimeError, match="inside a write"):
         store.write(lambda tx: store.write(lambda inner: None))
     assert store.write(lambda tx: "still writing") == "still writing"
+
+
+def test_a_job_runs_with_the_request_id_of_its_submitter_whoever_commits_it(store):
+    """Log lines from a job name the request that asked for it, not the one whose thread leads."""
+    from edge.jsonlog import request_id_var
+    from edge.observability import set_request_id
+
+    started, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def slow(tx):
+        started.set()
+        release.wait(10)
+
+    def submit(request_id):
+        set_request_id(request_id)
+        store.write(lambda tx: seen.setdefault(request_id, (request_id_var.get(), threading.current_thread().name)))
+
+    with ThreadPoolExecutor(3) as pool:
+        held = pool.submit(store.write, slow)
+        assert started.wait(10)
+        asked = [pool.submit(submit, request_id) for request_id in ("req-b", "req-c")]
+        assert wait_for(lambda: store._writer.queued == 2)
+        release.set()
+        held.result(timeout=10)
+        [f.result(timeout=10) for f in asked]
+    assert seen["req-b"][1] == seen["req-c"][1]  # one thread committed both, as one group
+    assert seen["req-b"][0] == "req-b" and seen["req-c"][0] == "req-c"
