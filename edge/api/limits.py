@@ -96,7 +96,7 @@ class RateLimits:
         for limit in limits:
             if not self._window.hit(limit, *key):
                 reset_at = self._window.get_window_stats(limit, *key).reset_time
-                return too_many(limit, max(1, int(reset_at - time.time())))
+                return _too_many(limit, max(1, int(reset_at - time.time())))
         return None
 
     def for_client(self):
@@ -106,7 +106,7 @@ class RateLimits:
         return self.refusal(limits, "edge", key)
 
 
-def too_many(limit: RateLimitItem, retry_after: int):
+def _too_many(limit: RateLimitItem, retry_after: int):
     response = error_response(429, "too_many_requests", f"too many requests; try again in {retry_after} s",
                               [{"limit": str(limit), "retry_after_s": retry_after}])
     response.headers["Retry-After"] = str(retry_after)

@@ -45,6 +45,18 @@ def hold_writer_until_queued(store: Store, waiting: int, timeout: float = 10):
     return job
 
 
+class HeldJob:
+    """A write job that keeps the writer busy until ``release`` is set (``started``: it runs)."""
+
+    def __init__(self):
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, tx):
+        self.started.set()
+        self.release.wait(10)
+        tx.append_event("test.slow", {})
+
+
 def test_concurrent_writes_are_grouped_and_all_durable(store):
     jobs_before = store.writer_stats["jobs"]
     groups_before = store.writer_stats["groups"]
@@ -228,25 +240,21 @@ def test_a_lone_write_runs_in_the_callers_thread(store):
     ran_in = store.write(lambda tx: threading.current_thread())
     assert ran_in is threading.current_thread()
     with ThreadPoolExecutor(2) as pool:
-        assert pool.submit(store.write, lambda tx: threading.current_thread().name).result(10) != \
-            threading.current_thread().name
+        ran_in, asked_from = pool.submit(lambda: (store.write(lambda tx: threading.current_thread()),
+                                                  threading.current_thread())).result(10)
+        assert ran_in is asked_from
 
 
 def test_a_write_that_times_out_still_commits_once_the_writer_is_free(store):
-    started, release = threading.Event(), threading.Event()
-
-    def slow(tx):
-        started.set()
-        release.wait(10)
-        tx.append_event("test.slow", {})
+    slow = HeldJob()
 
     with ThreadPoolExecutor(1) as pool:
         held = pool.submit(store.write, slow)
-        assert started.wait(10)
+        assert slow.started.wait(10)
         with pytest.raises(TimeoutError):
             store.write(lambda tx: tx.append_event("test.late", {}), timeout=0.2)
         assert store._writer.queued == 1
-        release.set()
+        slow.release.set()
         held.result(timeout=10)
     # the caller gave up, so the thread that was committing took the job over on its way out
     assert store._writer.queued == 0
@@ -254,23 +262,18 @@ def test_a_write_that_times_out_still_commits_once_the_writer_is_free(store):
 
 
 def test_close_commits_what_is_queued_behind_a_running_group(store):
-    started, release = threading.Event(), threading.Event()
-
-    def slow(tx):
-        started.set()
-        release.wait(10)
-        tx.append_event("test.slow", {})
+    slow = HeldJob()
 
     with ThreadPoolExecutor(5) as pool:
         held = pool.submit(store.write, slow)
-        assert started.wait(10)
+        assert slow.started.wait(10)
         queued = [pool.submit(store.write, lambda tx: tx.append_event("test.queued", {})) for _ in range(3)]
         assert wait_for(lambda: store._writer.queued == 3)
         closing = pool.submit(store.close)
         assert wait_for(lambda: not store.writer_alive)
         with pytest.raises(RuntimeError):  # closing: no new work
             store.write(lambda tx: None)
-        release.set()
+        slow.release.set()
         closing.result(timeout=10)
         held.result(timeout=10)
         assert all(f.result(timeout=10) for f in queued)
@@ -301,12 +304,7 @@ def test_a_job_runs_with_the_request_id_of_its_submitter_whoever_commits_it(stor
     from edge.jsonlog import request_id_var
     from edge.observability import set_request_id
 
-    started, release = threading.Event(), threading.Event()
-    seen = {}
-
-    def slow(tx):
-        started.set()
-        release.wait(10)
+    slow, seen = HeldJob(), {}
 
     def submit(request_id):
         set_request_id(request_id)
@@ -314,10 +312,10 @@ def test_a_job_runs_with_the_request_id_of_its_submitter_whoever_commits_it(stor
 
     with ThreadPoolExecutor(3) as pool:
         held = pool.submit(store.write, slow)
-        assert started.wait(10)
+        assert slow.started.wait(10)
         asked = [pool.submit(submit, request_id) for request_id in ("req-b", "req-c")]
         assert wait_for(lambda: store._writer.queued == 2)
-        release.set()
+        slow.release.set()
         held.result(timeout=10)
         [f.result(timeout=10) for f in asked]
     assert seen["req-b"][1] == seen["req-c"][1]  # one thread committed both, as one group
