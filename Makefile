@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 3001
 # Debian packages the test suite drives for real: a browser, a PostgreSQL server, speech synthesis,
-# and the fonts tickets are drawn with (DejaVu Sans Mono; WenQuanYi Micro Hei for CJK and Hangul).
-TEST_DEBS := chromium postgresql espeak-ng sox shellcheck systemd fonts-dejavu-core fonts-wqy-microhei
+# the fonts tickets are drawn with (DejaVu Sans Mono; WenQuanYi Micro Hei for CJK and Hangul), and
+# FUSE for the power-cut test's disk that loses unsynced writes (tests/e2e/powercut_fs.py).
+TEST_DEBS := chromium postgresql espeak-ng sox shellcheck systemd fonts-dejavu-core fonts-wqy-microhei fuse3
 
 .PHONY: run test bench dist venv dev-deps system-deps clean
 

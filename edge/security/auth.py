@@ -22,6 +22,7 @@ import jwt
 from edge.domain.actors import Actor
 from edge.domain.errors import Conflict, Invalid, NotFound
 from edge.domain.ids import uuid7
+from edge.security.secretfiles import write_private
 
 ROLES = ("admin", "staff", "customer")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -37,19 +38,17 @@ class AuthError(Exception):
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
-    """The signing secret; made on first start, readable by the service user only."""
+    """The signing secret; made on first start, readable by the service user only, and on disk
+    before it signs anything (a power cut must not leave an empty key the box cannot start with)."""
     path = data_dir / SECRET_FILE
-    data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_bytes().strip()
-        if len(secret) < 32:
-            raise AuthError(f"{path} holds a secret too short to sign tokens; delete it to make a new one")
-        return secret
-    secret = secrets.token_hex(32).encode()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secret)
+    if not path.exists():
+        try:
+            write_private(path, secrets.token_hex(32).encode(), exclusive=True)
+        except FileExistsError:
+            pass  # another process made it just now
+    secret = path.read_bytes().strip()
+    if len(secret) < 32:
+        raise AuthError(f"{path} holds a secret too short to sign tokens; delete it to make a new one")
     return secret
 
 
