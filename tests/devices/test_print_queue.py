@@ -81,15 +81,17 @@ def test_a_printer_down_for_a_while_prints_every_queued_ticket_in_order_when_bac
     grill.stop()
     service = print_service([network_printer("grill", grill, ["grill"])])
     numbers = [place_order(store, "hamburger").number for _ in range(8)]
-    time.sleep(0.5)  # several refused attempts
-    assert grill.printed() == []
-    assert service.workers["grill"].status.online == "offline"
+    assert wait_for(lambda: service.workers["grill"].status.online == "offline")  # its attempts were refused
     grill.start()
     assert grill.wait_for(lambda f: len(f.printouts()) == 8, timeout=15)
     assert grill.printed_numbers() == numbers
     assert not any(piece.reprint for piece in grill.printouts())  # nothing left before the outage
     statuses = [(e.data["online"], e.data["paper"]) for e in events_of(store, "printer.status")]
     assert ("offline", "unknown") in statuses and statuses[-1] == ("online", "ok")
+
+
+def status_polls(printer) -> int:
+    return sum(1 for job in printer.jobs if job.complete and job.status_only)
 
 
 def test_paper_out_holds_the_tickets_and_tells_the_kitchen(store, fakes, print_service):
@@ -99,8 +101,10 @@ def test_paper_out_holds_the_tickets_and_tells_the_kitchen(store, fakes, print_s
     assert wait_for(lambda: any(e.data["paper"] == "out" for e in events_of(store, "printer.status")))
     event = [e for e in events_of(store, "printer.status") if e.data["paper"] == "out"][0]
     assert event.stations == ["grill"] and event.data["problem"] == "out of paper"
+    polls = status_polls(grill)
     second = place_order(store, "hamburger")
-    time.sleep(0.3)
+    # two more status polls: the worker has looked at the second ticket, and held it back
+    assert grill.wait_for(lambda f: status_polls(f) >= polls + 2)
     assert grill.printed() == []  # nothing sent to a printer with no paper
     grill.paper = "ok"
     assert grill.wait_for(lambda f: len(f.printouts()) == 2, timeout=10)
@@ -221,8 +225,8 @@ def test_tickets_of_an_order_voided_before_they_printed_are_cancelled(store, fak
     assert grill.wait_for(lambda f: f.printed_numbers() == [kept.number]), (
         f"printed {grill.printed_numbers()} (kept #{kept.number}, voided #{voided.number}); "
         f"jobs {[(j.order_id == kept.id, j.status, j.attempts, j.last_error) for j in job_rows(store)]}")
-    time.sleep(0.2)
-    assert grill.printed_numbers() == [kept.number]
+    assert wait_for(lambda: {j.status for j in job_rows(store)} == {"done", "cancelled"})
+    assert grill.printed_numbers() == [kept.number]  # and nothing is left that could print
 
 
 def test_a_void_landing_between_the_workers_check_and_its_claim_is_not_printed(store, fakes, print_service,
