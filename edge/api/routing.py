@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from edge.api.errors import ApiError, validation_details
@@ -113,7 +113,3 @@ def _to_response(result: Any, status: int) -> Response:
 
 def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule)
-
-
-def current_actor():
-    return g.actor
