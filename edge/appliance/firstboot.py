@@ -74,7 +74,7 @@ def print_or_show(settings: Settings, status: BoxStatus, echo) -> str | None:
 
 
 def run_firstboot(settings: Settings, echo=print) -> FirstBootResult:
-    from edge.app import open_store
+    from edge.services import open_store
 
     secret = auth.load_or_create_secret(settings.data_dir)
     store = open_store(settings)

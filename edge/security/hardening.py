@@ -19,7 +19,7 @@ from edge.api.headers import init_headers
 from edge.api.limits import device_label, init_limits, register_lockout_errors
 from edge.security.keyring import TokenService
 from edge.security.lockout import LoginGuard
-from edge.security.secretfiles import restrict_mode
+from edge.services import protect_data
 from edge.storage import StorageMonitor, classify
 
 
@@ -42,13 +42,6 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
     services.on_close(backup.hold_in_use(settings.data_dir))
     if start_workers:
         backup_job.start_nightly(services)
-
-
-def protect_data(settings, store) -> None:
-    """The database holds PIN and token hashes: like the key files, it is the service's alone."""
-    for name in ("secret.key", "signing-keys.json", "edge.sqlite", "edge.sqlite-wal", "edge.sqlite-shm"):
-        restrict_mode(settings.data_dir / name)
-    backup_job.record_restaurant(store)
 
 
 def _init_audit(app: Flask, services) -> None:
