@@ -2,15 +2,20 @@
 -- invoker: it reads the tables with the caller's rights, so row-level security limits it to the
 -- caller's restaurants exactly as a direct table read would.
 
--- One restaurant's figures over business days [p_from, p_to]; both null = its own business today
--- (in its time zone, from its day_starts_at). Percentiles over the whole range, not per day.
-create or replace function private.restaurant_report(r public.restaurants, p_from date, p_to date) returns jsonb
+-- One restaurant's figures over business days [p_from, p_to], or, without dates, its last p_days
+-- business days up to its own business today (in its time zone, from its day_starts_at: "today"
+-- is not the same date in Paris and in Tokyo). Percentiles over the whole range, not per day.
+create or replace function private.restaurant_report(r public.restaurants, p_from date, p_to date, p_days int)
+returns jsonb
 language sql stable security invoker
 set search_path = ''
 as $$
-    with span as (
-        select coalesce(p_from, private.business_today(r.timezone, r.day_starts_at)) as first_day,
-               coalesce(p_to, p_from, private.business_today(r.timezone, r.day_starts_at)) as last_day
+    with today as (
+        select private.business_today(r.timezone, r.day_starts_at) as day
+    ), span as (
+        select coalesce(p_from, today.day - (greatest(coalesce(p_days, 1), 1) - 1)) as first_day,
+               coalesce(p_to, p_from, today.day) as last_day
+          from today
     ), day_orders as (
         select o.* from public.orders o, span
          where o.restaurant_id = r.id and o.business_date between span.first_day and span.last_day
@@ -64,7 +69,8 @@ $$;
 
 -- The dashboard's one read for figures: every restaurant the caller may see (or those named).
 create or replace function public.owner_report(p_from date default null, p_to date default null,
-                                               p_restaurants text[] default null) returns jsonb
+                                               p_days int default null, p_restaurants text[] default null)
+returns jsonb
 language plpgsql stable security invoker
 set search_path = ''
 as $$
@@ -72,10 +78,10 @@ begin
     if p_from is not null and p_to is not null and p_to < p_from then
         raise exception 'the range ends (%) before it starts (%)', p_to, p_from using errcode = '22023';
     end if;
-    if p_from is not null and coalesce(p_to, p_from) - p_from > 366 then
-        raise exception 'a report covers at most 366 days' using errcode = '22023';
+    if (p_from is not null and coalesce(p_to, p_from) - p_from > 366) or p_days not between 1 and 366 then
+        raise exception 'a report covers 1 to 366 days' using errcode = '22023';
     end if;
-    return coalesce((select jsonb_agg(private.restaurant_report(r, p_from, p_to) order by r.name, r.id)
+    return coalesce((select jsonb_agg(private.restaurant_report(r, p_from, p_to, p_days) order by r.name, r.id)
                        from public.restaurants r
                       where p_restaurants is null or r.id = any (p_restaurants)), '[]');
 end
@@ -154,9 +160,9 @@ as $$
              then format('%s: a name has 1 to 80 characters', change ->> 'id') end], null)
 $$;
 
-revoke all on function public.owner_report(date, date, text[]), public.owner_save_menu(text, jsonb),
-    private.restaurant_report(public.restaurants, date, date) from public, anon;
-grant execute on function public.owner_report(date, date, text[]), public.owner_save_menu(text, jsonb),
-    private.restaurant_report(public.restaurants, date, date) to authenticated;
+revoke all on function public.owner_report(date, date, int, text[]), public.owner_save_menu(text, jsonb),
+    private.restaurant_report(public.restaurants, date, date, int) from public, anon;
+grant execute on function public.owner_report(date, date, int, text[]), public.owner_save_menu(text, jsonb),
+    private.restaurant_report(public.restaurants, date, date, int) to authenticated;
 revoke all on public.order_lines from anon;
 grant select on public.order_lines to authenticated;

@@ -4,6 +4,7 @@ real PostgreSQL: right figures, and an owner never sees or changes another owner
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import psycopg
 import pytest
@@ -44,8 +45,9 @@ def three_restaurants(cloud):
 
 def report(cloud, claims: dict, **args) -> list[dict]:
     with cloud.as_claims(claims) as conn:
-        return conn.execute("select owner_report(%s::date, %s::date, %s::text[])",
-                            (args.get("p_from", DAY), args.get("p_to", DAY), args.get("p_restaurants"))).fetchone()[0]
+        return conn.execute("select owner_report(%s::date, %s::date, %s::int, %s::text[])",
+                            (args.get("p_from", DAY), args.get("p_to", DAY), args.get("p_days"),
+                             args.get("p_restaurants"))).fetchone()[0]
 
 
 def test_owner_report_figures_for_each_of_my_restaurants(cloud, three_restaurants):
@@ -157,3 +159,19 @@ def test_order_lines_for_the_csv_export(cloud, three_restaurants):
     expected = sorted((order.number, item.menu_item_id, item.quantity, item.line_total_cents)
                       for order in orders["a"] for item in order.items)
     assert lines == expected
+
+
+def test_today_is_each_restaurants_own_business_day(cloud, three_restaurants):
+    ids, _, _ = three_restaurants
+    cloud.admin.execute("update restaurants set timezone = 'Pacific/Kiritimati', day_starts_at = '00:00' where id = %s",
+                        (ids["a"],))
+    cloud.admin.execute("update restaurants set timezone = 'Pacific/Pago_Pago', day_starts_at = '00:00' where id = %s",
+                        (ids["b"],))
+    rows = {row["restaurant_id"]: row for row in report(cloud, owner(ids["a"], ids["b"]), p_from=None, p_to=None, p_days=7)}
+    kiritimati, pago_pago = rows[ids["a"]], rows[ids["b"]]  # UTC+14 and UTC-11: 25 hours apart
+    apart = date.fromisoformat(kiritimati["business_today"]) - date.fromisoformat(pago_pago["business_today"])
+    assert apart in (timedelta(days=1), timedelta(days=2))
+    assert kiritimati["to"] == kiritimati["business_today"]
+    assert date.fromisoformat(kiritimati["to"]) - date.fromisoformat(kiritimati["from"]) == timedelta(days=6)
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        report(cloud, owner(ids["a"]), p_from="2026-11-28", p_to="2026-11-27")
