@@ -17,7 +17,8 @@ from sync.transport import SyncError, Transport
 
 log = logging.getLogger("edge.sync")
 
-REPORTED = ("acked_seq", "backlog_events", "oldest_unsent_at", "dead_letters", "credential_problem",
+# ages, not timestamps: a Pi has no real-time clock, and an age is right even when the clock is off
+REPORTED = ("acked_seq", "backlog_events", "oldest_unsent_age_s", "dead_letters", "credential_problem",
             "clock_problem", "last_error")
 
 

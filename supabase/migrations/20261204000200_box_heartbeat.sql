@@ -43,7 +43,8 @@ create or replace function private.heartbeat_count(value jsonb) returns bigint
 language sql immutable
 set search_path = ''
 as $$
-    select case when jsonb_typeof(value) = 'number' and (value #>> '{}') ~ '^\d{1,15}$' then (value #>> '{}')::bigint end
+    select case when jsonb_typeof(value) = 'number' and (value #>> '{}') ~ '^\d{1,12}(\.\d+)?$'
+                then round((value #>> '{}')::numeric)::bigint end
 $$;
 
 -- Security invoker like sync_push: the box's own rights, so the policies above hold it to its row.
@@ -65,7 +66,10 @@ begin
         dead_letters, credential_problem, clock_problem, last_error, credential_expires_at)
     values (caller_box, caller_restaurant, now(), private.sync_timestamptz(health ->> 'box_time'),
             left(private.heartbeat_text(health -> 'version'), 40), private.heartbeat_count(health -> 'acked_seq'),
-            private.heartbeat_count(health -> 'backlog_events'), private.sync_timestamptz(health ->> 'oldest_unsent_at'),
+            private.heartbeat_count(health -> 'backlog_events'),
+            -- the box sends an age, not a time: a Pi's clock may be off, an age measured on it is still right
+            case when private.heartbeat_count(health -> 'backlog_events') > 0
+                 then now() - make_interval(secs => private.heartbeat_count(health -> 'oldest_unsent_age_s')) end,
             private.heartbeat_count(health -> 'dead_letters'), private.heartbeat_text(health -> 'credential_problem'),
             private.heartbeat_text(health -> 'clock_problem'), private.heartbeat_text(health -> 'last_error'),
             to_timestamp(expires))

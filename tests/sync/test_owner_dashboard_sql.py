@@ -126,7 +126,7 @@ def test_saving_the_menu_is_one_version_bump_and_validated(cloud, three_restaura
 
 def test_heartbeat_feeds_box_status_and_flags_a_silent_box(cloud, three_restaurants):
     ids, boxes, _ = three_restaurants
-    health = {"version": "0.1.0", "backlog_events": 3, "oldest_unsent_at": "2026-12-04T10:00:00+00:00",
+    health = {"version": "0.1.0", "backlog_events": 3, "oldest_unsent_age_s": 42.5,
               "dead_letters": 1, "credential_problem": None, "clock_problem": None, "last_error": None,
               "box_time": "2026-12-04T10:05:00+00:00", "acked_seq": 12}
     claims = {"role": "authenticated", "restaurant_id": ids["a"], "box_id": boxes["a"], "exp": 1893456000}
