@@ -4,7 +4,8 @@ const ZERO_BASED = { range: (u, min, max) => [0, Math.max(1, max * 1.1)] };
 
 function plot(el, options, data) {
   el.replaceChildren();
-  return new window.uPlot({ width: Math.max(260, el.clientWidth), height: HEIGHT, cursor: { show: false }, ...options }, data, el);
+  return new window.uPlot({ width: Math.max(260, el.clientWidth), height: HEIGHT, cursor: { show: false },
+    legend: { show: false }, ...options }, data, el);
 }
 
 const bars = (size, align = 0) => window.uPlot.paths.bars({ size: [size, 48], align });
@@ -19,7 +20,7 @@ export function hourly(el, perHour, dayStartsAt) {
   const order = [...Array(24).keys()].map((i) => (i + start) % 24);
   const sales = new Map(perHour.map((p) => [p.hour, p.total_cents / 100]));
   const used = order.map((hour, i) => (sales.has(hour) ? i : null)).filter((i) => i !== null);
-  const hours = used.length ? order.slice(Math.max(0, used[0] - 1), Math.min(24, used.at(-1) + 2)) : order.slice(7, 23);
+  const hours = used.length ? order.slice(used[0], used.at(-1) + 1) : order.slice(7, 23);
   const axes = categories(hours.map((hour) => `${hour}h`));
   return plot(el, {
     scales: { ...axes.scales, y: ZERO_BASED },

@@ -10,7 +10,9 @@ const BOX_STATES = {
 };
 export const STALE_STATES = new Set(['offline', 'never', 'revoked', 'credential']);
 
-const tile = (label, value, testid) => h('div', { class: 'tile' }, h('span', {}, label), h('strong', { 'data-testid': testid }, value));
+const tile = (label, value, testid, note) => h('div', { class: 'tile' }, h('span', {}, label),
+  h('strong', { 'data-testid': testid }, value), note && h('small', { 'data-testid': `${testid}-note` }, note));
+const legend = (...keys) => h('span', { class: 'legend' }, keys.map((key) => h('span', { class: `swatch ${key}` }, key)));
 
 function items(title, list, testid) {
   return h('div', {}, h('h3', {}, title), list.length
@@ -49,9 +51,9 @@ export function restaurantColumn(report, boxes) {
     h('div', { class: 'tiles' },
       tile('Net sales', money(t.net_sales_cents), 'net-sales'), tile('Orders', String(t.orders), 'orders'),
       tile('Average ticket', money(t.average_ticket_cents), 'average-ticket'), tile('Tax', money(t.tax_cents), 'tax'),
-      tile('Voids', `${report.voids.orders} · ${money(report.voids.total_cents)}`, 'voids')),
+      tile('Voids', String(report.voids.orders), 'voids', money(report.voids.total_cents))),
     h('h3', {}, 'Sales per hour'), hourChart,
-    h('h3', {}, 'Ticket times per station (minutes, p50 / p90)'),
+    h('h3', {}, 'Ticket times per station, minutes ', legend('p50', 'p90')),
     report.stations.length ? [stationChart, h('table', { class: 'compact' },
       h('tr', {}, ['Station', 'Tickets', 'p50', 'p90'].map((c) => h('th', {}, c))),
       report.stations.map((s) => h('tr', {}, h('td', {}, s.station), h('td', {}, s.tickets),

@@ -76,7 +76,7 @@ async function render() {
     h('header', {}, h('h1', {}, 'Owner dashboard'),
       h('span', { class: 'who' }, user?.email || ''),
       h('button', { type: 'button', onclick: () => auth.signOut(), 'data-testid': 'sign-out' }, 'Sign out')),
-    controls(reports), staleBanner(shown, view.boxes), body);
+    ...[controls(reports), staleBanner(shown, view.boxes), body].filter(Boolean));
   for (const draw of redraw) draw();
 }
 
