@@ -6,8 +6,6 @@ import { h, toast } from './dom.js';
 import { ago } from './format.js';
 import { loginView } from './login.js';
 import { restaurantColumn, STALE_STATES } from './figures.js';
-import { menuView } from './menu.js';
-import { exportView } from './export.js';
 
 const RANGES = [['1', 'Today'], ['7', 'Last 7 days'], ['30', 'Last 30 days'], ['custom', 'Dates…']];
 const TABS = [['figures', 'Figures'], ['menu', 'Menu'], ['export', 'Export']];
@@ -55,11 +53,12 @@ function controls(reports) {
 
 async function tabContent(shown) {
   if (!shown.length) return h('p', { class: 'muted' }, 'No restaurant is linked to this account yet.');
-  if (view.tab === 'menu') return menuView(shown[0]);
+  // the menu and the export load when first opened: most visits only read the figures
+  if (view.tab === 'menu') return (await import('./menu.js')).menuView(shown[0]);
   if (view.tab === 'export') {
     const from = shown.map((r) => r.from).sort()[0];
     const to = shown.map((r) => r.to).sort().at(-1);
-    return exportView(shown.map((r) => r.restaurant_id), from, to);
+    return (await import('./export.js')).exportView(shown.map((r) => r.restaurant_id), from, to);
   }
   const columns = shown.map((report) => restaurantColumn(report, view.boxes.filter((b) => b.restaurant_id === report.restaurant_id)));
   redraw = columns.map(([, draw]) => draw);
