@@ -25,8 +25,9 @@ function staleBanner(reports, boxes) {
   const names = new Map(reports.map((r) => [r.restaurant_id, r.name]));
   const stale = boxes.filter((box) => STALE_STATES.has(box.state) && names.has(box.restaurant_id));
   if (!stale.length) return null;
+  const when = (box) => (box.state === 'never' ? ' has never synced' : ` last synced ${ago(box.last_contact_age_s)}`);
   return h('div', { class: 'banner', role: 'alert', 'data-testid': 'stale-banner' }, stale.map((box) => h('p', {},
-    h('strong', {}, names.get(box.restaurant_id)), ` last synced ${ago(box.last_contact_age_s)}`,
+    h('strong', {}, names.get(box.restaurant_id)), when(box),
     ` (${box.name || box.box_id}${box.state === 'revoked' ? ', credential revoked' : ''}): its figures may be behind.`)));
 }
 
@@ -54,7 +55,11 @@ function controls(reports) {
 async function tabContent(shown) {
   if (!shown.length) return h('p', { class: 'muted' }, 'No restaurant is linked to this account yet.');
   // the menu and the export load when first opened: most visits only read the figures
-  if (view.tab === 'menu') return (await import('./menu.js')).menuView(shown[0]);
+  if (view.tab === 'menu') {
+    const editor = await (await import('./menu.js')).menuView(shown[0]);
+    if (shown.length > 1) editor.prepend(h('p', { class: 'muted' }, 'To edit another restaurant\'s menu, pick it above.'));
+    return editor;
+  }
   if (view.tab === 'export') {
     const from = shown.map((r) => r.from).sort()[0];
     const to = shown.map((r) => r.to).sort().at(-1);
@@ -90,8 +95,14 @@ async function load() {
 }
 
 function showLogin() {
+  view.reports = []; // nothing of the last owner stays on the page, nor is refreshed
+  view.boxes = [];
   document.body.replaceChildren(loginView(auth, config));
 }
+
+// Figures stay fresh on a screen left open; the menu and export tabs are never redrawn under the owner.
+const REFRESH_MS = 60000;
+setInterval(() => { if (view.tab === 'figures' && auth && view.reports.length && !document.hidden) load(); }, REFRESH_MS);
 
 let resizeTimer = null;
 window.addEventListener('resize', () => {
