@@ -208,6 +208,11 @@ def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud
     page.screenshot(path=str(artifacts / "dashboard-owner-1280x800.png"))
     page.screenshot(path=str(artifacts / "dashboard-owner-1280-full.png"), full_page=True)
 
+    page.select_option("[data-testid=restaurant-select]", port)  # one restaurant at a time
+    page.wait_for_selector(f"[data-testid=restaurant-{main}]", state="detached", timeout=5000)
+    assert shown_figures(page, port) == port_synced
+    page.select_option("[data-testid=restaurant-select]", "all")
+
     # CSV export of what the cloud holds for her two restaurants
     page.click("[data-testid=tab-export]")
     with page.expect_download(timeout=10000) as download:
@@ -226,6 +231,11 @@ def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud
         price.fill(bad)
         page.click("[data-testid=save-menu]")
         assert why in page.inner_text("[data-testid=menu-row-grilled-salmon]")
+    page.screenshot(path=str(artifacts / "dashboard-menu-refused-1280x800.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    price.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "dashboard-menu-refused-390x844.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
     assert cloud.scalar("select menu_version from restaurants where id = %s", main) == version
     price.fill("19.75")
     page.fill("[data-testid=menu-row-onion-rings] input[type=text] >> nth=0", "Beer-battered Onion Rings")
@@ -233,6 +243,9 @@ def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud
     page.wait_for_selector(".toast:has-text('menu version')", timeout=10000)
     assert cloud.scalar("select menu_version from restaurants where id = %s", main) == version + 1
     page.screenshot(path=str(artifacts / "dashboard-menu-1280x800.png"))
+    page.click("[data-testid=sign-out]")
+    page.wait_for_selector("input[name=email]", timeout=5000)
+    assert page.locator("[data-testid^=restaurant-]").count() == 0
     assert problems == []
     context.close()
 
@@ -254,6 +267,16 @@ def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud
     assert shown_figures(page, chez) == box_figures(bob_box)
     assert page.locator(f"[data-testid=restaurant-{main}], [data-testid=restaurant-{port}]").count() == 0
     assert page.locator("[data-testid=stale-banner]").count() == 0
+    business_day = page.inner_text(f"[data-testid=restaurant-{chez}] p.muted").split()[2]
+    page.select_option("[data-testid=range-select]", "custom")  # chosen dates: the same day
+    page.fill("[data-testid=range-from]", business_day)
+    page.fill("[data-testid=range-to]", business_day)
+    page.click("text=Show")
+    page.wait_for_selector(f"[data-testid=restaurant-{chez}]", timeout=5000)
+    assert shown_figures(page, chez) == box_figures(bob_box)
+    page.select_option("[data-testid=range-select]", "7")  # the last 7 business days hold the same orders
+    page.wait_for_selector(f"[data-testid=restaurant-{chez}] p.muted:has-text(' to ')", timeout=5000)
+    assert shown_figures(page, chez) == box_figures(bob_box)
     page.screenshot(path=str(artifacts / "dashboard-owner-390x844.png"))
     page.screenshot(path=str(artifacts / "dashboard-owner-390-full.png"), full_page=True)
     assert problems == []

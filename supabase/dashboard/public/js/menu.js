@@ -24,6 +24,8 @@ export async function menuView(restaurant) {
       const price = parsePrice(row.price.value);
       const name = row.name.value.trim();
       row.problem.textContent = price.error || (name ? '' : 'a name is required');
+      row.price.setAttribute('aria-invalid', String(!!price.error));
+      row.name.setAttribute('aria-invalid', String(!name));
       if (row.problem.textContent) { invalid += 1; continue; }
       if (price.cents !== row.item.price_cents) change.price_cents = price.cents;
       if (name !== row.item.name) change.name = name;
@@ -48,6 +50,10 @@ export async function menuView(restaurant) {
     }
   });
 
+  if (!items.length) {
+    return h('section', { class: 'menu', 'data-testid': 'menu' }, h('h2', {}, `Menu of ${restaurant.name}`),
+      h('p', {}, 'This restaurant has no menu in the cloud yet, so its boxes keep their own. Enter it in Supabase (docs/sync.md) to edit it here.'));
+  }
   return h('section', { class: 'menu', 'data-testid': 'menu' },
     h('h2', {}, `Menu of ${restaurant.name}`),
     h('p', { class: 'muted' }, `Prices from ${money(0)} to $10,000.00. Whether an item is 86'd is decided in the kitchen, on the box.`),
