@@ -97,6 +97,7 @@ async function load() {
 function showLogin() {
   view.reports = []; // nothing of the last owner stays on the page, nor is refreshed
   view.boxes = [];
+  view.restaurant = 'all';
   document.body.replaceChildren(loginView(auth, config));
 }
 
