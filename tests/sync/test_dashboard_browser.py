@@ -10,6 +10,7 @@ import io
 import json
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -165,7 +166,19 @@ def sign_in(page, email: str) -> None:
     page.click("button[type=submit]")
 
 
-def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud, make_box, artifacts):
+@dataclass
+class Day:
+    """Three restaurants after a service: Ann owns Bistro Main and Bistro Port, Bob owns Chez Bob."""
+    main: str
+    port: str
+    chez: str
+    main_box: object
+    port_box: object
+    bob_box: object
+    port_synced: dict  # Bistro Port's figures as they were when its sync stopped
+
+
+def serve_a_day(cloud, make_box, gateway) -> Day:
     main, port, chez = (restaurant(cloud, name) for name in ("Bistro Main", "Bistro Port", "Chez Bob"))
     clock, rng = ServiceClock(), random.Random(7)
     main_box, port_box, bob_box = (make_box(r, seed=n, wall_clock=clock) for n, r in enumerate((main, port, chez)))
@@ -184,54 +197,83 @@ def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud
     # Bistro Port's uplink dies: its box keeps taking orders that never reach the cloud, and two
     # hours pass for the cloud (its record of the box is moved back; the box is not ticked again).
     service(port_box, clock, 4, rng)
-    cloud.admin.execute("update sync_cursors set pushed_at = pushed_at - interval '2 hours' where box_id = %s",
-                        (port_box.box_id,))
-    cloud.admin.execute("update box_heartbeats set received_at = received_at - interval '2 hours' where box_id = %s",
-                        (port_box.box_id,))
+    for table, column in (("sync_cursors", "pushed_at"), ("box_heartbeats", "received_at")):
+        cloud.admin.execute(f"update {table} set {column} = {column} - interval '2 hours' where box_id = %s",
+                            (port_box.box_id,))
     gateway.auth.add_user("ann@example.com", PASSWORD, restaurant_ids=[main, port])
     gateway.auth.add_user("bob@example.com", PASSWORD, restaurant_ids=[chez])
+    return Day(main, port, chez, main_box, port_box, bob_box, port_synced)
 
-    # -- Ann, on a laptop: both her restaurants side by side ------------------------------------
+
+def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud, make_box, artifacts):
+    day = serve_a_day(cloud, make_box, gateway)
     context, page, problems, weight = open_page(browser, dashboard, {"width": 1280, "height": 800})
+    ann_reads_her_figures(page, day, weight, problems, artifacts)
+    ann_exports_orders(page, day)
+    ann_edits_the_menu(page, day, cloud, artifacts)
+    page.click("[data-testid=sign-out]")
+    page.wait_for_selector("input[name=email]", timeout=5000)
+    assert page.locator("[data-testid^=restaurant-]").count() == 0
+    assert problems == []
+    context.close()
+
+    day.main_box.worker.pull_interval_s = 0  # the minute until the box's next pull has passed
+    assert day.main_box.worker.run_once() is None
+    menu = {item.id: item for item in day.main_box.store.menu().items}
+    assert menu["grilled-salmon"].price_cents == 1975 and menu["onion-rings"].name == "Beer-battered Onion Rings"
+
+    context, page, problems, _ = open_page(browser, dashboard, {"width": 390, "height": 844})
+    bob_signs_in_with_a_link_on_his_phone(page, day, gateway, artifacts)
+    assert problems == []
+    context.close()
+
+
+def ann_reads_her_figures(page, day: Day, weight: dict, problems: list, artifacts) -> None:
+    """Ann, on a laptop: a wrong password first, then both her restaurants side by side."""
     page.fill("input[name=email]", "ann@example.com")
     page.fill("input[name=password]", "not her password")
     page.click("button[type=submit]")
     page.wait_for_selector("text=Wrong e-mail or password", timeout=5000)
     problems.clear()  # the browser logs the refused sign-in (HTTP 400) as a console error
     sign_in(page, "ann@example.com")
-    page.wait_for_selector(f"[data-testid=restaurant-{port}] [data-testid=station-chart] canvas", timeout=15000)
+    page.wait_for_selector(f"[data-testid=restaurant-{day.port}] [data-testid=station-chart] canvas", timeout=15000)
     assert weight["bytes"] < PAGE_BUDGET_BYTES, weight
-    assert shown_figures(page, main) == box_figures(main_box)
-    assert shown_figures(page, port) == port_synced  # what reached the cloud, not the unsynced orders
-    assert page.locator(f"[data-testid=restaurant-{chez}]").count() == 0
+    assert shown_figures(page, day.main) == box_figures(day.main_box)
+    assert shown_figures(page, day.port) == day.port_synced  # what reached the cloud, not the unsynced orders
+    assert page.locator(f"[data-testid=restaurant-{day.chez}]").count() == 0
     banner = page.inner_text("[data-testid=stale-banner]")
     assert "Bistro Port last synced 2 h ago (Pass)" in banner and "Bistro Main" not in banner
-    assert page.get_attribute(f"[data-testid=box-{port_box.box_id}]", "data-state") == "offline"
-    assert page.get_attribute(f"[data-testid=box-{main_box.box_id}]", "data-state") == "ok"
+    assert page.get_attribute(f"[data-testid=box-{day.port_box.box_id}]", "data-state") == "offline"
+    assert page.get_attribute(f"[data-testid=box-{day.main_box.box_id}]", "data-state") == "ok"
     for chart in ("hourly-chart", "station-chart"):
-        assert bar_pixels(page, f"[data-testid=restaurant-{main}] [data-testid={chart}]") > 200, chart
+        assert bar_pixels(page, f"[data-testid=restaurant-{day.main}] [data-testid={chart}]") > 200, chart
     page.screenshot(path=str(artifacts / "dashboard-owner-1280x800.png"))
     page.screenshot(path=str(artifacts / "dashboard-owner-1280-full.png"), full_page=True)
 
-    page.select_option("[data-testid=restaurant-select]", port)  # one restaurant at a time
-    page.wait_for_selector(f"[data-testid=restaurant-{main}]", state="detached", timeout=5000)
-    assert shown_figures(page, port) == port_synced
+    page.select_option("[data-testid=restaurant-select]", day.port)  # one restaurant at a time
+    page.wait_for_selector(f"[data-testid=restaurant-{day.main}]", state="detached", timeout=5000)
+    assert shown_figures(page, day.port) == day.port_synced
     page.select_option("[data-testid=restaurant-select]", "all")
 
-    # CSV export of what the cloud holds for her two restaurants
+
+def ann_exports_orders(page, day: Day) -> None:
+    """The CSV holds exactly the orders the cloud has for her two restaurants."""
     page.click("[data-testid=tab-export]")
     with page.expect_download(timeout=10000) as download:
         page.click("[data-testid=export-orders]")
     rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
-    main_figures = box_figures(main_box)
-    assert len(rows) == sum(int(figures[key]) for figures in (main_figures, port_synced) for key in ("orders", "voids"))
-    assert {row["restaurant_id"] for row in rows} == {main, port}
+    expected = sum(int(figures[key]) for figures in (box_figures(day.main_box), day.port_synced)
+                   for key in ("orders", "voids"))
+    assert len(rows) == expected
+    assert {row["restaurant_id"] for row in rows} == {day.main, day.port}
 
-    # menu: bad prices are refused on the page and change nothing; a good save is one version
-    page.select_option("[data-testid=restaurant-select]", main)
+
+def ann_edits_the_menu(page, day: Day, cloud, artifacts) -> None:
+    """Bad prices are refused on the page and change nothing; a good save is one menu version."""
+    page.select_option("[data-testid=restaurant-select]", day.main)
     page.click("[data-testid=tab-menu]")
     price = page.locator("[data-testid=price-grilled-salmon]")
-    version = cloud.scalar("select menu_version from restaurants where id = %s", main)
+    version = cloud.scalar("select menu_version from restaurants where id = %s", day.main)
     for bad, why in (("", "required"), ("-3", "negative"), ("abc", "not a price"), ("10000.01", "at most")):
         price.fill(bad)
         page.click("[data-testid=save-menu]")
@@ -241,48 +283,38 @@ def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud
     price.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "dashboard-menu-refused-390x844.png"))
     page.set_viewport_size({"width": 1280, "height": 800})
-    assert cloud.scalar("select menu_version from restaurants where id = %s", main) == version
+    assert cloud.scalar("select menu_version from restaurants where id = %s", day.main) == version
     price.fill("19.75")
     page.fill("[data-testid=menu-row-onion-rings] input[type=text] >> nth=0", "Beer-battered Onion Rings")
     page.click("[data-testid=save-menu]")
     page.wait_for_selector(".toast:has-text('menu version')", timeout=10000)
-    assert cloud.scalar("select menu_version from restaurants where id = %s", main) == version + 1
+    assert cloud.scalar("select menu_version from restaurants where id = %s", day.main) == version + 1
     page.screenshot(path=str(artifacts / "dashboard-menu-1280x800.png"))
-    page.click("[data-testid=sign-out]")
-    page.wait_for_selector("input[name=email]", timeout=5000)
-    assert page.locator("[data-testid^=restaurant-]").count() == 0
-    assert problems == []
-    context.close()
 
-    main_box.worker.pull_interval_s = 0  # the minute until the box's next pull has passed
-    assert main_box.worker.run_once() is None
-    salmon = next(i for i in main_box.store.menu().items if i.id == "grilled-salmon")
-    rings = next(i for i in main_box.store.menu().items if i.id == "onion-rings")
-    assert salmon.price_cents == 1975 and rings.name == "Beer-battered Onion Rings"
 
-    # -- Bob, on a phone, signs in with a magic link: only his restaurant ------------------------
-    context, page, problems, _ = open_page(browser, dashboard, {"width": 390, "height": 844})
+def bob_signs_in_with_a_link_on_his_phone(page, day: Day, gateway, artifacts) -> None:
+    """Bob sees only Chez Bob, for today, for chosen dates and for the last 7 days."""
     page.fill("input[name=email]", "bob@example.com")
     page.click("text=E-mail me a sign-in link")
     page.wait_for_selector("text=a sign-in link is on its way", timeout=10000)
     (email, link), = gateway.auth.mailbox
     assert email == "bob@example.com"
     page.goto(gateway.url + link)
-    page.wait_for_selector(f"[data-testid=restaurant-{chez}] [data-testid=hourly-chart] canvas", timeout=15000)
-    assert shown_figures(page, chez) == box_figures(bob_box)
-    assert page.locator(f"[data-testid=restaurant-{main}], [data-testid=restaurant-{port}]").count() == 0
+    column = f"[data-testid=restaurant-{day.chez}]"
+    page.wait_for_selector(f"{column} [data-testid=hourly-chart] canvas", timeout=15000)
+    assert shown_figures(page, day.chez) == box_figures(day.bob_box)
+    assert page.locator(f"[data-testid=restaurant-{day.main}], [data-testid=restaurant-{day.port}]").count() == 0
     assert page.locator("[data-testid=stale-banner]").count() == 0
-    business_day = page.inner_text(f"[data-testid=restaurant-{chez}] p.muted").split()[2]
+    business_day = page.inner_text(f"{column} p.muted").split()[2]
     page.select_option("[data-testid=range-select]", "custom")  # chosen dates: the same day
     page.fill("[data-testid=range-from]", business_day)
     page.fill("[data-testid=range-to]", business_day)
-    page.click("text=Show")
-    page.wait_for_selector(f"[data-testid=restaurant-{chez}]", timeout=5000)
-    assert shown_figures(page, chez) == box_figures(bob_box)
+    with page.expect_response(lambda r: "owner_report" in r.url and r.request.method == "POST", timeout=10000):
+        page.click("text=Show")
+    page.wait_for_selector(f"{column} canvas", timeout=5000)
+    assert shown_figures(page, day.chez) == box_figures(day.bob_box)
     page.select_option("[data-testid=range-select]", "7")  # the last 7 business days hold the same orders
-    page.wait_for_selector(f"[data-testid=restaurant-{chez}] p.muted:has-text(' to ')", timeout=5000)
-    assert shown_figures(page, chez) == box_figures(bob_box)
+    page.wait_for_selector(f"{column} p.muted:has-text(' to ')", timeout=5000)
+    assert shown_figures(page, day.chez) == box_figures(day.bob_box)
     page.screenshot(path=str(artifacts / "dashboard-owner-390x844.png"))
     page.screenshot(path=str(artifacts / "dashboard-owner-390-full.png"), full_page=True)
-    assert problems == []
-    context.close()
