@@ -8,7 +8,8 @@ const BOX_STATES = {
   ok: 'Up to date', offline: 'Offline', never: 'Never synced', behind: 'Behind', dead_letters: 'Events refused',
   credential: 'Credential refused', credential_expiring: 'Credential expires soon', revoked: 'Revoked', clock: 'Clock wrong',
 };
-export const STALE_STATES = new Set(['offline', 'never', 'revoked', 'credential']);
+// the states in which some of a restaurant's orders may not be in the cloud yet
+export const STALE_STATES = new Set(['offline', 'never', 'revoked', 'credential', 'behind', 'dead_letters']);
 
 const tile = (label, value, testid, note) => h('div', { class: 'tile' }, h('span', {}, label),
   h('strong', { 'data-testid': testid }, value), note && h('small', { 'data-testid': `${testid}-note` }, note));

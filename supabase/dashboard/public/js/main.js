@@ -21,14 +21,25 @@ function rangeQuery() {
   return { from: view.from, to: view.to };
 }
 
+// Why a restaurant's figures may be behind, in the owner's words.
+function behindBecause(box) {
+  const synced = `last synced ${ago(box.last_contact_age_s)}`;
+  switch (box.state) {
+    case 'never': return 'has never synced';
+    case 'revoked': return `${synced}, and its credential is revoked`;
+    case 'credential': return `${synced}, and the cloud refuses its credential`;
+    case 'behind': return `has ${box.backlog_events} events waiting to sync`;
+    case 'dead_letters': return `has ${box.dead_letters} events the cloud refused`;
+    default: return synced;
+  }
+}
+
 function staleBanner(reports, boxes) {
   const names = new Map(reports.map((r) => [r.restaurant_id, r.name]));
   const stale = boxes.filter((box) => STALE_STATES.has(box.state) && names.has(box.restaurant_id));
   if (!stale.length) return null;
-  const when = (box) => (box.state === 'never' ? ' has never synced' : ` last synced ${ago(box.last_contact_age_s)}`);
   return h('div', { class: 'banner', role: 'alert', 'data-testid': 'stale-banner' }, stale.map((box) => h('p', {},
-    h('strong', {}, names.get(box.restaurant_id)), when(box),
-    ` (${box.name || box.box_id}${box.state === 'revoked' ? ', credential revoked' : ''}): its figures may be behind.`)));
+    h('strong', {}, names.get(box.restaurant_id)), ` ${behindBecause(box)} (${box.name || box.box_id}): its figures may be behind.`)));
 }
 
 function controls(reports) {
