@@ -30,6 +30,7 @@ export function boxLine(box) {
   else if (box.credential_problem) facts.push(`credential: ${box.credential_problem}`);
   else if (box.credential_expires_at) facts.push(`credential valid until ${box.credential_expires_at.slice(0, 10)}`);
   if (box.clock_problem) facts.push(box.clock_problem);
+  if (box.last_error && box.state !== 'ok') facts.push(`last error: ${box.last_error}`);
   if (box.version) facts.push(`version ${box.version}`);
   return h('li', { class: `box ${box.state}`, 'data-testid': `box-${box.box_id}`, 'data-state': box.state },
     h('strong', {}, box.name || box.box_id), h('span', { class: 'badge' }, BOX_STATES[box.state] || box.state),
