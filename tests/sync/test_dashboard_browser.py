@@ -209,7 +209,7 @@ def test_two_owners_see_their_own_restaurants(browser, dashboard, gateway, cloud
     day = serve_a_day(cloud, make_box, gateway)
     context, page, problems, weight = open_page(browser, dashboard, {"width": 1280, "height": 800})
     ann_reads_her_figures(page, day, weight, problems, artifacts)
-    ann_exports_orders(page, day)
+    ann_exports_orders(page, day, cloud)
     ann_edits_the_menu(page, day, cloud, artifacts)
     page.click("[data-testid=sign-out]")
     page.wait_for_selector("input[name=email]", timeout=5000)
@@ -256,16 +256,26 @@ def ann_reads_her_figures(page, day: Day, weight: dict, problems: list, artifact
     page.select_option("[data-testid=restaurant-select]", "all")
 
 
-def ann_exports_orders(page, day: Day) -> None:
-    """The CSV holds exactly the orders the cloud has for her two restaurants."""
-    page.click("[data-testid=tab-export]")
+def download_csv(page, button: str) -> list[dict]:
     with page.expect_download(timeout=10000) as download:
-        page.click("[data-testid=export-orders]")
-    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+        page.click(f"[data-testid={button}]")
+    return list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+
+
+def ann_exports_orders(page, day: Day, cloud) -> None:
+    """The CSVs hold exactly the orders and order lines the cloud has for her two restaurants."""
+    page.click("[data-testid=tab-export]")
+    orders = download_csv(page, "export-orders")
     expected = sum(int(figures[key]) for figures in (box_figures(day.main_box), day.port_synced)
                    for key in ("orders", "voids"))
-    assert len(rows) == expected
-    assert {row["restaurant_id"] for row in rows} == {day.main, day.port}
+    assert len(orders) == expected
+    assert {row["restaurant_id"] for row in orders} == {day.main, day.port}
+    lines = download_csv(page, "export-items")
+    cloud_lines = cloud.scalar("select count(*) from order_items where restaurant_id in (%s, %s)", day.main, day.port)
+    assert len(lines) == cloud_lines and {row["order_id"] for row in lines} <= {row["id"] for row in orders}
+    main_total = sum(int(row["line_total_cents"]) for row in lines
+                     if row["restaurant_id"] == day.main and row["order_status"] != "voided")
+    assert dollars(main_total) == box_figures(day.main_box)["net-sales"]  # lines add up to the net sales
 
 
 def ann_edits_the_menu(page, day: Day, cloud, artifacts) -> None:
