@@ -7,6 +7,7 @@ from pathlib import Path
 
 from edge.observability import Check
 from edge.settings import Settings
+from sync.heartbeat import Heartbeat
 from sync.status import SyncCollector, health, sync_status
 from sync.transport import Transport
 from sync.worker import SyncWorker
@@ -28,9 +29,12 @@ def build_worker(settings: Settings, store) -> SyncWorker | None:
     if not (sync.supabase_url and sync.anon_key and token):
         return None
     transport = Transport(sync.supabase_url, sync.anon_key, token, timeout_s=sync.timeout_s)
-    return SyncWorker(store, transport, box_id=sync.box_id or settings.box_id, token=token,
-                      max_events=sync.batch_max_events, max_bytes=sync.batch_max_bytes,
-                      interval_s=sync.interval_s, pull_interval_s=sync.menu_pull_interval_s)
+    box_id = sync.box_id or settings.box_id
+    worker = SyncWorker(store, transport, box_id=box_id, token=token,
+                        max_events=sync.batch_max_events, max_bytes=sync.batch_max_bytes,
+                        interval_s=sync.interval_s, pull_interval_s=sync.menu_pull_interval_s)
+    worker.heartbeat = Heartbeat(store, transport, box_id=box_id)
+    return worker
 
 
 def install(services, *, start: bool = True) -> SyncWorker | None:

@@ -47,6 +47,7 @@ class SyncWorker:
         self._run_lock = threading.Lock()
         self._wake_pending = threading.Event()
         self._scheduler = None
+        self.heartbeat = None  # sync.heartbeat.Heartbeat, when the box reports its health
         self._lift_stop_if_token_changed()
 
     # -- scheduling -------------------------------------------------------------------------
@@ -85,6 +86,8 @@ class SyncWorker:
             self.run_once()
         except Exception:
             log.exception("sync run failed unexpectedly; next tick tries again")
+        if self.heartbeat is not None:
+            self.heartbeat.beat_if_due()
 
     # -- one run ----------------------------------------------------------------------------
     def run_once(self) -> SyncError | None:
