@@ -1,0 +1,261 @@
+// The kiosk: customers order for themselves. Categories, items with their choices (the box's
+// min/max rules), a name to call, a total with tax, and the order number, big, at the end.
+// Every guest is a login session of its own (the customer account is shared by every guest and
+// sees only its own session's orders), so the kiosk logs in again for each guest with the PIN
+// staff typed once when they set it up (kept for this browser tab only).
+import { api, clearSession, saveSession, session, uuid4 } from './api.js';
+import { h, money } from './dom.js';
+import { IdleTimer } from './kiosk-idle.js';
+import { chooseItem } from './kiosk-item.js';
+import { lineTotal, orderBody, sameChoice, totals } from './kiosk-cart.js';
+import { guestMessage, refusedLine, sendUntilAnswered } from './kiosk-send.js';
+import { LiveFeed } from './live.js';
+import { ensureSession, KIOSK_PIN_KEY } from './login.js';
+
+const params = new URLSearchParams(location.search);
+const seconds = (name, fallback) => Math.min(Math.max(Number(params.get(name)) || fallback, 2), 600);
+const IDLE_MS = seconds('idle_s', 90) * 1000;
+const COUNTDOWN_S = seconds('countdown_s', 20);
+const DONE_S = seconds('done_s', 20);
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+let pin = null;
+let login = null;
+let menu = { categories: [], items: [] };
+let currency = 'USD';
+let category = null;
+let guest = freshGuest();
+let screen = 'menu'; // menu | checkout | sending | done
+let itemDialog = null;
+let doneTimer = null;
+
+const title = h('h1', { 'data-testid': 'k-title' }, 'Welcome');
+const notice = h('p', { class: 'k-notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'k-notice', hidden: true });
+const body = h('main', { class: 'kiosk', 'data-testid': 'kiosk' });
+const feed = new LiveFeed({ token: () => login.token, onEvent: applyEvent, onResync: loadMenu, onUnauthorized: () => newGuest() });
+const idle = new IdleTimer({ idleMs: IDLE_MS, countdownS: COUNTDOWN_S, onTimeout: () => newGuest(),
+  busy: () => screen === 'sending' || screen === 'done' || (screen === 'menu' && guest.lines.length === 0 && !dialogOpen()) });
+
+const dialogOpen = () => Boolean(itemDialog && itemDialog.isConnected);
+
+function freshGuest() {
+  return { lines: [], name: '', type: 'dine_in', clientOrderId: uuid4() };
+}
+
+function say(text) {
+  notice.textContent = text || '';
+  notice.hidden = !text;
+}
+
+// -- screens ------------------------------------------------------------------------------------
+function render() {
+  if (screen === 'menu') body.replaceChildren(categoryRail(), itemGrid(), cartPanel());
+  else if (screen === 'checkout') body.replaceChildren(checkoutPanel());
+  body.className = `kiosk k-${screen}`;
+}
+
+const visibleItems = () => menu.items.filter((i) => i.available);
+
+function categoryRail() {
+  const present = new Set(visibleItems().map((i) => i.category_id));
+  const categories = [...menu.categories].filter((c) => present.has(c.id)).sort((a, b) => a.position - b.position);
+  if (!categories.some((c) => c.id === category)) category = categories[0] && categories[0].id;
+  return h('nav', { class: 'k-cats', 'aria-label': 'Menu sections' }, categories.map((c) => h('button', { type: 'button',
+    'aria-pressed': String(c.id === category), onclick: () => { category = c.id; render(); } }, c.name)));
+}
+
+function itemGrid() {
+  const items = visibleItems().filter((i) => i.category_id === category).sort((a, b) => a.position - b.position);
+  return h('section', { class: 'k-items', 'data-testid': 'k-items', 'aria-label': 'Items' }, items.map((item) => h('button', {
+    type: 'button', class: 'k-item', 'data-testid': `k-item-${item.id}`,
+    onclick: () => { itemDialog = chooseItem(item, currency, addLine); } },
+  h('strong', {}, item.name), h('span', { class: 'k-price' }, money(item.price_cents, currency)))));
+}
+
+function addLine(line) {
+  itemDialog = null;
+  const same = guest.lines.find((l) => sameChoice(l, line));
+  if (same) same.quantity = Math.min(same.quantity + line.quantity, 99); else guest.lines.push(line);
+  say(''); render();
+}
+
+function changeQuantity(line, by) {
+  line.quantity += by;
+  if (line.quantity <= 0) guest.lines.splice(guest.lines.indexOf(line), 1);
+  render();
+}
+
+function totalsView() {
+  const { subtotal, tax, total } = totals(guest.lines);
+  return h('div', { class: 'k-totals', 'data-testid': 'k-totals' },
+    h('span', {}, 'Subtotal'), h('span', { 'data-testid': 'k-subtotal' }, money(subtotal, currency)),
+    h('span', {}, 'Tax'), h('span', { 'data-testid': 'k-tax' }, money(tax, currency)),
+    h('span', { class: 'k-grand' }, 'Total'), h('span', { class: 'k-grand', 'data-testid': 'k-total' }, money(total, currency)));
+}
+
+function linesView(editable) {
+  return h('ul', { class: 'k-lines', 'data-testid': 'k-lines' }, guest.lines.map((line) => h('li', {},
+    h('span', { class: 'k-what' }, h('strong', {}, `${line.quantity} \u00d7 ${line.item.name}`),
+      line.modifiers.length > 0 && h('small', {}, line.modifiers.map((m) => m.name).join(', '))),
+    editable && h('span', { class: 'k-line-qty' },
+      h('button', { type: 'button', 'aria-label': `One less ${line.item.name}`, onclick: () => changeQuantity(line, -1) }, '\u2212'),
+      h('button', { type: 'button', 'aria-label': `One more ${line.item.name}`, onclick: () => changeQuantity(line, 1) }, '+')),
+    h('span', { class: 'k-amount' }, money(lineTotal(line), currency)))));
+}
+
+function cartPanel() {
+  const empty = guest.lines.length === 0;
+  return h('aside', { class: 'k-cart', 'aria-label': 'Your order', 'data-testid': 'k-cart' },
+    h('h2', {}, 'Your order'),
+    empty ? h('p', { class: 'k-muted' }, 'Tap something you like to add it here.') : linesView(true),
+    !empty && totalsView(),
+    h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-continue', disabled: empty,
+      onclick: () => { screen = 'checkout'; say(''); render(); } }, 'Continue'));
+}
+
+function checkoutPanel() {
+  const problem = h('p', { class: 'k-problem', role: 'alert', 'data-testid': 'k-name-problem' });
+  const name = h('input', { type: 'text', maxlength: 60, autocomplete: 'off', value: guest.name, 'data-testid': 'k-name',
+    'aria-label': 'Your name', oninput: (e) => { guest.name = e.target.value; } });
+  const place = () => {
+    if (!guest.name.trim()) { problem.textContent = 'Please type a name so we can call you.'; name.focus(); return; }
+    send();
+  };
+  return h('section', { class: 'k-checkout', 'aria-label': 'Check your order' },
+    h('h2', {}, 'Almost done'),
+    h('label', { class: 'k-field' }, h('span', {}, 'Your name (we call it when your order is ready)'), name), problem,
+    h('div', { class: 'k-segmented', role: 'group', 'aria-label': 'Where will you eat?' }, [['dine_in', 'Eat here'], ['takeout', 'To go']]
+      .map(([type, label]) => h('button', { type: 'button', 'aria-pressed': String(guest.type === type),
+        onclick: () => { guest.type = type; render(); } }, label))),
+    linesView(false), totalsView(),
+    h('div', { class: 'k-checkout-actions' },
+      h('button', { type: 'button', class: 'k-secondary k-big', onclick: () => { screen = 'menu'; render(); } }, 'Back to the menu'),
+      h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-place', onclick: place }, 'Place my order')));
+}
+
+function sendingOverlay() {
+  const status = h('p', { 'data-testid': 'k-sending-status' }, 'One moment\u2026');
+  const overlay = h('div', { class: 'overlay kiosk-overlay', 'data-testid': 'k-sending' },
+    h('div', { class: 'dialog k-dialog k-center', role: 'alertdialog', 'aria-label': 'Sending your order' },
+      h('h2', {}, 'Sending your order'), status));
+  document.body.append(overlay);
+  return { overlay, waiting: () => { status.textContent = 'Still sending \u2014 please wait here, your order is safe.'; } };
+}
+
+function showDone(order) {
+  screen = 'done';
+  body.className = 'kiosk k-done';
+  body.replaceChildren(h('section', { class: 'k-thanks', 'data-testid': 'k-done' },
+    h('h2', {}, order.customer_name ? `Thank you, ${order.customer_name}!` : 'Thank you!'),
+    h('p', {}, 'Your order number is'),
+    h('div', { class: 'k-number', 'data-testid': 'k-order-number' }, String(order.number)),
+    h('p', { class: 'k-paid' }, 'Total ', h('strong', { 'data-testid': 'k-done-total' }, money(order.total_cents, currency))),
+    h('p', {}, 'We will call your name when it is ready.'),
+    h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-new-order', onclick: () => newGuest() }, 'Done')));
+  clearTimeout(doneTimer);
+  doneTimer = setTimeout(() => newGuest(), DONE_S * 1000);
+}
+
+// -- sending --------------------------------------------------------------------------------------
+async function send() {
+  screen = 'sending';
+  const sending = sendingOverlay();
+  const lines = guest.lines;
+  try {
+    const order = await sendUntilAnswered(orderBody(guest), { token: () => login.token, onWaiting: sending.waiting });
+    sending.overlay.remove();
+    showDone(order);
+  } catch (refusal) {
+    sending.overlay.remove();
+    // The box took nothing: this is a new order now (it will change), so a new client_order_id.
+    const refused = refusal.code === 'item_unavailable' && refusedLine(refusal, lines);
+    if (refused) lines.splice(lines.indexOf(refused), 1);
+    guest.clientOrderId = uuid4();
+    screen = 'menu';
+    say(guestMessage(refusal, [...lines, refused].filter(Boolean)));
+    render();
+  }
+}
+
+// -- the live menu: an item that runs out vanishes at once, from the menu and from the order ------
+function applyEvent(event) {
+  if (event.type === 'menu.replaced') { loadMenu(); return; }
+  if (event.type !== 'menu.item_updated') return;
+  const updated = event.data.item;
+  menu.items = menu.items.map((i) => (i.id === updated.id ? updated : i));
+  if (!updated.available) {
+    if (dialogOpen() && itemDialog.dataset.item === updated.id) { itemDialog.remove(); itemDialog = null; }
+    const before = guest.lines.length;
+    guest.lines = guest.lines.filter((l) => l.item.id !== updated.id);
+    if (guest.lines.length < before) say(`Sorry, ${updated.name} has just sold out. We took it out of your order.`);
+  }
+  if (screen === 'menu' || screen === 'checkout') render();
+}
+
+async function loadMenu() {
+  const config = await api('/api/v1/web/config', { token: login.token }); // the seq BEFORE the menu
+  menu = await api('/api/v1/menu', { token: login.token });
+  currency = config.restaurant.currency;
+  title.textContent = config.restaurant.name;
+  render();
+  feed.start(config.last_seq);
+}
+
+// -- guests ---------------------------------------------------------------------------------------
+async function guestLogin() {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const fresh = await api('/api/v1/auth/login', { method: 'POST', body: { pin } });
+      saveSession(fresh);
+      return fresh;
+    } catch (error) {
+      if (error.status === 401 || error.status === 403 || error.status === 422) {
+        sessionStorage.removeItem(KIOSK_PIN_KEY); // the PIN changed: staff must set the kiosk up again
+        clearSession(); location.reload();
+        return new Promise(() => {});
+      }
+      say('This kiosk is taking a short break. Please wait a moment\u2026');
+      await sleep(Math.min(1000 * (attempt + 1), 5000));
+    }
+  }
+}
+
+function endSession(ended) {
+  if (!ended) return;
+  api('/api/v1/auth/logout', { method: 'POST', body: { refresh_token: ended.refresh_token }, token: ended.token }).catch(() => {});
+}
+
+// The next guest: nothing of the last one stays on screen or in the session.
+async function newGuest() {
+  clearTimeout(doneTimer); idle.stop();
+  if (itemDialog) { itemDialog.remove(); itemDialog = null; }
+  document.querySelectorAll('.kiosk-overlay').forEach((o) => o.remove());
+  feed.stop();
+  endSession(login);
+  guest = freshGuest(); screen = 'menu'; category = null; say('');
+  render();
+  login = await guestLogin();
+  say('');
+  await loadMenu().catch(() => feed.start(feed.lastSeq));
+  idle.arm();
+}
+
+async function main() {
+  document.body.classList.add('kiosk-page');
+  document.head.append(h('link', { rel: 'stylesheet', href: '/web/css/kiosk.css' }));
+  document.body.append(h('header', { class: 'k-bar' }, title), notice, body);
+  pin = sessionStorage.getItem(KIOSK_PIN_KEY);
+  if (!pin) {
+    clearSession(); // set-up: staff type the kiosk's PIN once; it is kept for this tab only
+    login = await ensureSession(['customer'], 'Set up this kiosk: enter its PIN');
+    pin = sessionStorage.getItem(KIOSK_PIN_KEY);
+    await loadMenu().catch(() => feed.start(0));
+    idle.arm();
+    return;
+  }
+  const leftover = session(); // a reload: the guest before may be gone, so start afresh
+  login = leftover && leftover.user.role === 'customer' ? leftover : null;
+  await newGuest();
+}
+
+main();
