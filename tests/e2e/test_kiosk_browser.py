@@ -123,3 +123,66 @@ def test_an_item_86d_on_the_box_vanishes_from_the_kiosk_and_from_the_order(brows
     api(edge_server, "PATCH", "/menu/items/fries", admin, json={"available": True})
     expect(page.get_by_test_id("k-item-fries")).to_be_visible(timeout=3000)
     page.screenshot(path=artifacts / "kiosk-menu-390x844.png")
+
+
+def test_a_lost_answer_is_retried_with_the_same_id_and_makes_one_order(browser, edge_server, errors):
+    page = open_page(browser, f"{edge_server.url}/kiosk", errors, LANDSCAPE, pin="0000")
+    answers = []
+
+    def box_answers_but_the_reply_is_lost(route):
+        if route.request.method != "POST" or answers:
+            route.continue_()
+            return
+        answers.append(route.fetch())  # the box takes the order...
+        route.abort("connectionreset")  # ...and its answer never reaches the kiosk
+    page.route(re.compile(r".*/api/v1/orders$"), box_answers_but_the_reply_is_lost)
+    page.get_by_role("button", name="Drinks").click()
+    add(page, "coffee", more=1)
+    page.get_by_test_id("k-continue").click()
+    page.get_by_test_id("k-name").fill("Lee")
+    page.get_by_test_id("k-place").click()
+    expect(page.get_by_test_id("k-order-number")).to_have_text(re.compile(r"^\d+$"), timeout=8000)
+    assert answers[0].status == 201
+    orders = api(edge_server, "GET", "/orders", login_token(edge_server, "1111"))["orders"]
+    assert len(orders) == 1 and orders[0]["number"] == int(page.get_by_test_id("k-order-number").inner_text())
+
+
+def test_a_refusal_is_said_in_a_guests_words_and_the_next_try_is_a_new_order(browser, edge_server, errors):
+    page = open_page(browser, f"{edge_server.url}/kiosk", errors, LANDSCAPE, pin="0000")
+    page.get_by_role("button", name="Sides").click()
+    add(page, "onion-rings")
+    add(page, "fries", "Small")
+    sent = []
+
+    def sold_out_meanwhile(route):
+        sent.append(route.request.post_data_json)
+        if len(sent) == 1:  # as the box answers when Fries was 86'd a moment before Place
+            route.fulfill(status=409, content_type="application/json", body=(
+                '{"error": {"code": "item_unavailable", "message": "items[1]: \'Fries\' is 86\'d (not available)",'
+                ' "details": [{"field": "items.1.menu_item_id", "value": "fries"}]}}'))
+        else:
+            route.continue_()
+    page.route(re.compile(r".*/api/v1/orders$"), sold_out_meanwhile)
+    page.get_by_test_id("k-continue").click()
+    page.get_by_test_id("k-name").fill("Ana")
+    page.get_by_test_id("k-place").click()
+    expect(page.get_by_test_id("k-notice")).to_have_text("Sorry, Fries has just sold out. We took it out of your order.")
+    assert "86" not in page.inner_text("body")
+    expect(page.get_by_test_id("k-lines").locator("li")).to_have_count(1)
+    page.get_by_test_id("k-continue").click()
+    page.get_by_test_id("k-place").click()
+    expect(page.get_by_test_id("k-order-number")).to_be_visible()
+    assert sent[1]["client_order_id"] != sent[0]["client_order_id"]  # the box took nothing the first time
+    assert [i["menu_item_id"] for i in sent[1]["items"]] == ["onion-rings"]
+
+
+def test_a_reload_or_the_start_page_keeps_the_kiosk_and_starts_a_new_guest(browser, edge_server, errors):
+    page = open_page(browser, f"{edge_server.url}/kiosk", errors, LANDSCAPE, pin="0000")
+    expect(page.get_by_test_id("k-items")).to_be_visible()
+    first = session_of(page)
+    page.goto(f"{edge_server.url}/")  # the kiosk's start page is the kiosk, with no PIN to type
+    expect(page.get_by_test_id("k-items")).to_be_visible()
+    expect(page.get_by_test_id("login")).to_have_count(0)
+    page.wait_for_function("(old) => JSON.parse(localStorage.getItem('edge.session')).token !== old", arg=first["token"])
+    staff_words = re.compile(r"\b(86|ticket|station|modifier|expo|fire|pos|dine)\b", re.I)
+    assert not staff_words.search(page.inner_text("body"))
