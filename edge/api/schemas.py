@@ -74,8 +74,9 @@ class MenuItemPatch(Strict):
     fraction of a cent, a negative, an empty or null field) is refused with words a manager can
     read, and the machine code stays in ``details[].type`` and the error's ``code``."""
 
-    price_cents: int | None = Field(None, ge=0, le=MAX_PRICE_CENTS,
-                                    description="whole cents, 0 to 1000000 ($10,000)")
+    # int, not int | None: leaving it out changes nothing, but null is refused (not "no price")
+    price_cents: int = Field(None, ge=0, le=MAX_PRICE_CENTS,  # type: ignore[assignment]
+                             description="whole cents, 0 to 1000000 ($10,000); leave it out to keep the price")
     available: bool | None = None
 
     @field_validator("price_cents", mode="before")
