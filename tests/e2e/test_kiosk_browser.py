@@ -122,6 +122,9 @@ def test_an_item_86d_on_the_box_vanishes_from_the_kiosk_and_from_the_order(brows
     expect(page.get_by_test_id("k-lines").locator("li")).to_have_count(1)
     api(edge_server, "PATCH", "/menu/items/fries", admin, json={"available": True})
     expect(page.get_by_test_id("k-item-fries")).to_be_visible(timeout=3000)
+    expect(page.get_by_test_id("k-total")).to_have_text("$6.47")  # 5.95 + 8.75 %
+    api(edge_server, "PATCH", "/menu/items/onion-rings", admin, json={"price_cents": 695})
+    expect(page.get_by_test_id("k-total")).to_have_text("$7.56", timeout=3000)  # the order follows the menu
     page.screenshot(path=artifacts / "kiosk-menu-390x844.png")
 
 

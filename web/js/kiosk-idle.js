@@ -27,7 +27,7 @@ export class IdleTimer {
     let left = this.countdownS;
     const seconds = h('strong', { class: 'k-countdown', 'data-testid': 'k-countdown' }, String(left));
     const stay = () => { this.stop(); this.arm(); };
-    this.overlay = h('div', { class: 'overlay kiosk-overlay', 'data-testid': 'k-still-there' },
+    this.overlay = h('div', { class: 'overlay kiosk-overlay', 'data-testid': 'k-still-there', onclick: stay },
       h('div', { class: 'dialog k-dialog k-center', role: 'alertdialog', 'aria-modal': 'true', 'aria-label': 'Are you still there?' },
         h('h2', {}, 'Are you still there?'),
         h('p', {}, 'Your order will be cleared in'), seconds, h('p', {}, 'seconds.'),

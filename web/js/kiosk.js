@@ -11,6 +11,7 @@ import { lineTotal, orderBody, sameChoice, totals } from './kiosk-cart.js';
 import { guestMessage, refusedLine, sendUntilAnswered } from './kiosk-send.js';
 import { LiveFeed } from './live.js';
 import { ensureSession, KIOSK_PIN_KEY } from './login.js';
+import { registerServiceWorker } from './shell.js';
 
 const params = new URLSearchParams(location.search);
 const seconds = (name, fallback) => Math.min(Math.max(Number(params.get(name)) || fallback, 2), 600);
@@ -32,7 +33,8 @@ let doneTimer = null;
 const title = h('h1', { 'data-testid': 'k-title' }, 'Welcome');
 const notice = h('p', { class: 'k-notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'k-notice', hidden: true });
 const body = h('main', { class: 'kiosk', 'data-testid': 'kiosk' });
-const feed = new LiveFeed({ token: () => login.token, onEvent: applyEvent, onResync: loadMenu, onUnauthorized: () => newGuest() });
+const feed = new LiveFeed({ token: () => login.token, onEvent: applyEvent, onResync: loadMenu,
+  onUnauthorized: () => { if (screen !== 'sending') newGuest(); } });
 const idle = new IdleTimer({ idleMs: IDLE_MS, countdownS: COUNTDOWN_S, onTimeout: () => newGuest(),
   busy: () => screen === 'sending' || screen === 'done' || (screen === 'menu' && guest.lines.length === 0 && !dialogOpen()) });
 
@@ -183,13 +185,28 @@ function applyEvent(event) {
   if (event.type !== 'menu.item_updated') return;
   const updated = event.data.item;
   menu.items = menu.items.map((i) => (i.id === updated.id ? updated : i));
-  if (!updated.available) {
-    if (dialogOpen() && itemDialog.dataset.item === updated.id) { itemDialog.remove(); itemDialog = null; }
-    const before = guest.lines.length;
-    guest.lines = guest.lines.filter((l) => l.item.id !== updated.id);
-    if (guest.lines.length < before) say(`Sorry, ${updated.name} has just sold out. We took it out of your order.`);
+  menuChanged();
+}
+
+// The order follows the menu: new prices (the total stays the box's), and what can no longer be
+// ordered as chosen leaves the order with a word to the guest. Not while it is being sent.
+function menuChanged() {
+  if (dialogOpen() && !menu.items.some((i) => i.id === itemDialog.dataset.item && i.available)) {
+    itemDialog.remove(); itemDialog = null;
   }
-  if (screen === 'menu' || screen === 'checkout') render();
+  if (screen !== 'menu' && screen !== 'checkout') return;
+  const gone = [];
+  guest.lines = guest.lines.filter((line) => {
+    const current = menu.items.find((i) => i.id === line.item.id);
+    const choices = current && current.modifier_groups.flatMap((g) => g.modifiers);
+    const modifiers = current && line.modifiers.map((m) => choices.find((c) => c.id === m.id));
+    if (!current || !current.available || modifiers.includes(undefined)) { gone.push(line.item.name); return false; }
+    Object.assign(line, { item: current, modifiers });
+    return true;
+  });
+  const names = [...new Set(gone)];
+  if (names.length) say(`Sorry, ${names.join(' and ')} ${names.length > 1 ? 'have' : 'has'} just sold out. We took ${names.length > 1 ? 'them' : 'it'} out of your order.`);
+  render();
 }
 
 async function loadMenu() {
@@ -197,7 +214,7 @@ async function loadMenu() {
   menu = await api('/api/v1/menu', { token: login.token });
   currency = config.restaurant.currency;
   title.textContent = config.restaurant.name;
-  render();
+  menuChanged();
   feed.start(config.last_seq);
 }
 
@@ -241,6 +258,7 @@ async function newGuest() {
 }
 
 async function main() {
+  registerServiceWorker();
   document.body.classList.add('kiosk-page');
   document.head.append(h('link', { rel: 'stylesheet', href: '/web/css/kiosk.css' }));
   document.body.append(h('header', { class: 'k-bar' }, title), notice, body);
