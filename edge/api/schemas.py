@@ -76,7 +76,8 @@ class MenuItemPatch(Strict):
 
     # int, not int | None: leaving it out changes nothing, but null is refused (not "no price")
     price_cents: int = Field(None, ge=0, le=MAX_PRICE_CENTS,  # type: ignore[assignment]
-                             description="whole cents, 0 to 1000000 ($10,000); leave it out to keep the price")
+                             description="whole cents, 0 to 1000000 ($10,000); leave it out to keep the price",
+                             json_schema_extra=lambda schema: schema.pop("default", None))
     available: bool | None = None
 
     @field_validator("price_cents", mode="before")
