@@ -189,3 +189,31 @@ def test_a_reload_or_the_start_page_keeps_the_kiosk_and_starts_a_new_guest(brows
     page.wait_for_function("(old) => JSON.parse(localStorage.getItem('edge.session')).token !== old", arg=first["token"])
     staff_words = re.compile(r"\b(86|ticket|station|modifier|expo|fire|pos|dine)\b", re.I)
     assert not staff_words.search(page.inner_text("body"))
+
+
+def test_a_kiosk_reloaded_while_sending_finishes_that_order_once(browser, edge_server, errors):
+    page = open_page(browser, f"{edge_server.url}/kiosk", errors, LANDSCAPE, pin="0000")
+    taken = []
+
+    def box_takes_it_then_is_unreachable(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        if not taken:
+            taken.append(route.fetch())
+        route.abort("connectionreset")
+    page.route(re.compile(r".*/api/v1/orders$"), box_takes_it_then_is_unreachable)
+    page.get_by_role("button", name="Desserts").click()
+    add(page, "cheesecake")
+    page.get_by_test_id("k-continue").click()
+    page.get_by_test_id("k-name").fill("Kim")
+    page.get_by_test_id("k-place").click()
+    expect(page.get_by_test_id("k-sending-status")).to_contain_text("your order is safe")
+    page.unroute(re.compile(r".*/api/v1/orders$"))
+    page.reload()
+    expect(page.get_by_test_id("k-order-number")).to_have_text(re.compile(r"^\d+$"), timeout=8000)
+    expect(page.get_by_test_id("k-done")).to_contain_text("Thank you, Kim!")
+    [order] = api(edge_server, "GET", "/orders", login_token(edge_server, "1111"))["orders"]
+    assert taken[0].status == 201 and order["number"] == int(page.get_by_test_id("k-order-number").inner_text())
+    page.get_by_test_id("k-new-order").click()
+    expect(page.get_by_test_id("k-continue")).to_be_disabled()

@@ -159,12 +159,17 @@ function showDone(order) {
 }
 
 // -- sending --------------------------------------------------------------------------------------
-async function send() {
+// Kept for this tab until the box answers: a kiosk reloaded meanwhile finishes sending it, in the
+// same guest session, before anything else (the guest is still waiting for the number).
+const SENDING_KEY = 'edge.kiosk.sending';
+
+async function send(bodyToSend = orderBody(guest)) {
   screen = 'sending';
+  sessionStorage.setItem(SENDING_KEY, JSON.stringify(bodyToSend));
   const sending = sendingOverlay();
   const lines = guest.lines;
   try {
-    const order = await sendUntilAnswered(orderBody(guest), { token: () => login.token, onWaiting: sending.waiting });
+    const order = await sendUntilAnswered(bodyToSend, { token: () => login.token, onWaiting: sending.waiting });
     sending.overlay.remove();
     showDone(order);
   } catch (refusal) {
@@ -176,7 +181,13 @@ async function send() {
     screen = 'menu';
     say(guestMessage(refusal, [...lines, refused].filter(Boolean)));
     render();
+  } finally {
+    sessionStorage.removeItem(SENDING_KEY);
   }
+}
+
+function unsentOrder() {
+  try { return JSON.parse(sessionStorage.getItem(SENDING_KEY) || 'null'); } catch { return null; }
 }
 
 // -- the live menu: an item that runs out vanishes at once, from the menu and from the order ------
@@ -271,8 +282,17 @@ async function main() {
     idle.arm();
     return;
   }
-  const leftover = session(); // a reload: the guest before may be gone, so start afresh
+  const leftover = session(); // a reload: the guest before may be gone, so start afresh...
   login = leftover && leftover.user.role === 'customer' ? leftover : null;
+  const unsent = unsentOrder();
+  if (unsent && login) { // ...unless their order was on its way: same session, same client_order_id
+    Object.assign(guest, { clientOrderId: unsent.client_order_id, name: unsent.customer_name || '' });
+    loadMenu().catch(() => feed.start(feed.lastSeq));
+    await send(unsent);
+    idle.arm();
+    return;
+  }
+  sessionStorage.removeItem(SENDING_KEY); // that session is over: its retry would be refused
   await newGuest();
 }
 
