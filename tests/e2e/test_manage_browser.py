@@ -90,6 +90,13 @@ def test_the_menu_is_grouped_searchable_and_errors_read_for_a_manager(browser, e
     manage.get_by_test_id("menu-search").fill("fri")
     expect(manage.locator(".m-item")).to_have_count(2)
     expect(manage.locator(".m-category h2")).to_have_text(["Sides"])
+    manage.evaluate("() => { document.querySelector('[data-testid=menu-search]').dataset.before = 'yes'; }")
+    api(edge_server, "PATCH", "/menu/items/cola", login_token(edge_server, "1234"), json={"available": False})
+    manage.wait_for_function("() => !document.querySelector('[data-testid=menu-search]').dataset.before",
+                             timeout=3000)  # redrawn live, still filtered...
+    manage.keyboard.type("es")  # ...and the search keeps the focus
+    expect(manage.get_by_test_id("menu-search")).to_have_value("fries")
+    expect(manage.locator(".m-item")).to_have_count(2)
     manage.get_by_test_id("menu-search").fill("caviar")
     expect(manage.locator(".m-none")).to_have_text("Nothing on the menu matches \u201ccaviar\u201d.")
     manage.get_by_test_id("menu-search").fill("")
@@ -98,12 +105,12 @@ def test_the_menu_is_grouped_searchable_and_errors_read_for_a_manager(browser, e
         route.fulfill(status=422, content_type="application/json",
                       body='{"error": {"code": "validation_failed", "message": "the request does not match the schema", "details": []}}')
     manage.route(re.compile(r".*/api/v1/menu/items/.*"), refuse_as_the_schema_would)
-    manage.get_by_test_id("toggle-cola").click()
+    manage.get_by_test_id("toggle-coffee").click()
     toast = manage.locator(".toast.error")
     expect(toast).to_have_text("That change was not accepted. Check what you typed and try again.")
     manage.unroute(re.compile(r".*/api/v1/menu/items/.*"))
     manage.context.set_offline(True)
-    manage.get_by_test_id("toggle-cola").click()
+    manage.get_by_test_id("toggle-coffee").click()
     expect(toast.last).to_have_text("The box cannot be reached, so nothing was changed. Check the Wi-Fi and try again.")
     manage.context.set_offline(False)
 

@@ -9,7 +9,7 @@ let search = '';
 export async function menuSection({ call, guarded, ask }) {
   const menu = await call('/api/v1/menu');
   const box = h('input', { type: 'search', class: 'm-search', placeholder: 'Search the menu', value: search,
-    'aria-label': 'Search the menu', 'data-testid': 'menu-search', autocomplete: 'off' });
+    'aria-label': 'Search the menu', 'data-testid': 'menu-search', 'data-item': 'menu-search', autocomplete: 'off' });
   const groups = h('div', { class: 'm-groups' });
   const draw = () => {
     const wanted = search.trim().toLowerCase();

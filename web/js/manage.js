@@ -104,9 +104,12 @@ function typedPrices() {
 }
 
 function restoreTypedPrices(typed, focusedItem) {
-  for (const input of content.querySelectorAll('input.price')) {
+  for (const input of content.querySelectorAll('input[data-item]')) { // prices, and the search
     if (typed.has(input.dataset.item)) input.value = typed.get(input.dataset.item);
-    if (input.dataset.item === focusedItem) input.focus();
+    if (input.dataset.item === focusedItem) {
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length); // keep typing at the end
+    }
   }
 }
 
