@@ -217,3 +217,26 @@ def test_a_kiosk_reloaded_while_sending_finishes_that_order_once(browser, edge_s
     assert taken[0].status == 201 and order["number"] == int(page.get_by_test_id("k-order-number").inner_text())
     page.get_by_test_id("k-new-order").click()
     expect(page.get_by_test_id("k-continue")).to_be_disabled()
+
+
+def test_a_choice_beyond_a_groups_maximum_is_refused_on_screen(browser, edge_server, errors):
+    menu = api(edge_server, "GET", "/menu", login_token(edge_server, "1111"))
+    burger = next(i for i in menu["items"] if i["id"] == "cheeseburger")
+    extras = next(g for g in burger["modifier_groups"] if g["id"] == "burger-extras")
+    extras["max"] = 2  # a menu whose extras allow two (the demo's allow all four)
+    page = open_page(browser, f"{edge_server.url}/kiosk", errors, LANDSCAPE)
+    page.route(re.compile(r".*/api/v1/menu$"), lambda route: route.fulfill(json=menu))
+    for digit in "0000":
+        page.get_by_role("button", name=digit, exact=True).click()
+    page.get_by_role("button", name="Enter").click()
+    page.get_by_test_id("k-item-cheeseburger").click()
+    expect(page.get_by_test_id("k-group-burger-extras")).to_contain_text("Optional: choose up to 2")
+    for choice in ("No onions", "No pickles", re.compile("Extra cheese")):
+        page.get_by_role("button", name=choice).click()
+    expect(page.get_by_test_id("k-problem-burger-extras")).to_have_text(
+        "You can choose up to 2 for extras. Tap one to remove it first.")
+    expect(page.get_by_role("button", name=re.compile("Extra cheese"))).to_have_attribute("aria-pressed", "false")
+    page.get_by_role("button", name="No onions").click()  # one out, then the third fits
+    page.get_by_role("button", name=re.compile("Extra cheese")).click()
+    expect(page.get_by_test_id("k-problem-burger-extras")).to_have_text("")
+    expect(page.get_by_role("button", name=re.compile("Extra cheese"))).to_have_attribute("aria-pressed", "true")
