@@ -84,7 +84,8 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
                            validation_details(error)) from None
         # a model may word its own refusals for people (MenuItemPatch: a manager's prices)
         refusal = getattr(model, "refusal", None)
-        code, message = (refusal and refusal(error)) or ("validation_failed", "the request does not match the schema")
+        code, message = ((refusal and refusal(error))
+                         or ("validation_failed", "the request does not match the schema"))
         raise ApiError(422, code, message, validation_details(error)) from None
 
 

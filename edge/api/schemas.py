@@ -76,7 +76,8 @@ class MenuItemPatch(Strict):
 
     # int, not int | None: leaving it out changes nothing, but null is refused (not "no price")
     price_cents: int = Field(None, ge=0, le=MAX_PRICE_CENTS,  # type: ignore[assignment]
-                             description="whole cents, 0 to 1000000 ($10,000); leave it out to keep the price",
+                             description="whole cents, 0 to 1000000 ($10,000); "
+                                         "leave it out to keep the price",
                              json_schema_extra=lambda schema: schema.pop("default", None))
     available: bool | None = None
 
@@ -87,7 +88,8 @@ class MenuItemPatch(Strict):
         if value is None or value == "":
             raise PydanticCustomError("price_missing", "Type a price: an empty price is not $0.")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise PydanticCustomError("price_not_a_number", "A price must be a number of cents, such as 1295 for $12.95.")
+            raise PydanticCustomError("price_not_a_number",
+                                      "A price must be a number of cents, such as 1295 for $12.95.")
         if isinstance(value, float) and not value.is_integer():
             raise PydanticCustomError("price_not_whole_cents", "A price is a whole number of cents.")
         if value < 0:
