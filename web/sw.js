@@ -8,7 +8,7 @@ const SHELL = [PAGE, '/web/css/app.css', '/web/js/api.js', '/web/js/dom.js', '/w
   '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js',
   // the kiosk
   '/web/css/kiosk.css', '/web/js/kiosk.js', '/web/js/kiosk-cart.js', '/web/js/kiosk-idle.js', '/web/js/kiosk-item.js',
-  '/web/js/kiosk-send.js'];
+  '/web/js/kiosk-send.js', '/web/js/kiosk-views.js'];
 const NETWORK_TIMEOUT_MS = 4000;
 
 self.addEventListener('install', (event) => {

@@ -190,6 +190,16 @@ def test_a_reload_or_the_start_page_keeps_the_kiosk_and_starts_a_new_guest(brows
     staff_words = re.compile(r"\b(86|ticket|station|modifier|expo|fire|pos|dine)\b", re.I)
     assert not staff_words.search(page.inner_text("body"))
 
+    page.get_by_role("button", name="Drinks").click()
+    add(page, "coffee")
+    page.get_by_test_id("k-start-over").click()  # a guest may also start over themselves
+    page.get_by_role("button", name="No, keep my order").click()
+    expect(page.get_by_test_id("k-lines").locator("li")).to_have_count(1)
+    page.get_by_test_id("k-start-over").click()
+    page.get_by_test_id("k-yes").click()
+    expect(page.get_by_test_id("k-continue")).to_be_disabled()
+    expect(page.get_by_test_id("k-start-over")).to_be_hidden()
+
 
 def test_a_kiosk_reloaded_while_sending_finishes_that_order_once(browser, edge_server, errors):
     page = open_page(browser, f"{edge_server.url}/kiosk", errors, LANDSCAPE, pin="0000")

@@ -7,8 +7,9 @@ import { api, clearSession, saveSession, session, uuid4 } from './api.js';
 import { h, money } from './dom.js';
 import { IdleTimer } from './kiosk-idle.js';
 import { chooseItem } from './kiosk-item.js';
-import { lineTotal, orderBody, sameChoice, totals } from './kiosk-cart.js';
+import { orderBody, sameChoice } from './kiosk-cart.js';
 import { guestMessage, refusedLine, sendUntilAnswered } from './kiosk-send.js';
+import { askGuest, checkoutView, doneView, linesView, sendingOverlay, totalsView } from './kiosk-views.js';
 import { LiveFeed } from './live.js';
 import { ensureSession, KIOSK_PIN_KEY } from './login.js';
 import { registerServiceWorker } from './shell.js';
@@ -31,6 +32,9 @@ let itemDialog = null;
 let doneTimer = null;
 
 const title = h('h1', { 'data-testid': 'k-title' }, 'Welcome');
+const startOver = h('button', { type: 'button', class: 'k-secondary k-start-over', 'data-testid': 'k-start-over', hidden: true,
+  onclick: async () => { if (await askGuest('Start over? Your order will be cleared.', 'Yes, start over', 'No, keep my order')) newGuest(); } },
+'Start over');
 const notice = h('p', { class: 'k-notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'k-notice', hidden: true });
 const body = h('main', { class: 'kiosk', 'data-testid': 'kiosk' });
 const feed = new LiveFeed({ token: () => login.token, onEvent: applyEvent, onResync: loadMenu,
@@ -51,9 +55,14 @@ function say(text) {
 
 // -- screens ------------------------------------------------------------------------------------
 function render() {
+  if (screen === 'checkout' && guest.lines.length === 0) screen = 'menu'; // all of it sold out meanwhile
   if (screen === 'menu') body.replaceChildren(categoryRail(), itemGrid(), cartPanel());
-  else if (screen === 'checkout') body.replaceChildren(checkoutPanel());
+  else if (screen === 'checkout') {
+    body.replaceChildren(checkoutView(guest, currency, { rerender: render, place: () => send(),
+      back: () => { screen = 'menu'; render(); } }));
+  }
   body.className = `kiosk k-${screen}`;
+  startOver.hidden = !(screen === 'menu' || screen === 'checkout') || guest.lines.length === 0;
 }
 
 const visibleItems = () => menu.items.filter((i) => i.available);
@@ -87,73 +96,21 @@ function changeQuantity(line, by) {
   render();
 }
 
-function totalsView() {
-  const { subtotal, tax, total } = totals(guest.lines);
-  return h('div', { class: 'k-totals', 'data-testid': 'k-totals' },
-    h('span', {}, 'Subtotal'), h('span', { 'data-testid': 'k-subtotal' }, money(subtotal, currency)),
-    h('span', {}, 'Tax'), h('span', { 'data-testid': 'k-tax' }, money(tax, currency)),
-    h('span', { class: 'k-grand' }, 'Total'), h('span', { class: 'k-grand', 'data-testid': 'k-total' }, money(total, currency)));
-}
-
-function linesView(editable) {
-  return h('ul', { class: 'k-lines', 'data-testid': 'k-lines' }, guest.lines.map((line) => h('li', {},
-    h('span', { class: 'k-what' }, h('strong', {}, `${line.quantity} \u00d7 ${line.item.name}`),
-      line.modifiers.length > 0 && h('small', {}, line.modifiers.map((m) => m.name).join(', '))),
-    editable && h('span', { class: 'k-line-qty' },
-      h('button', { type: 'button', 'aria-label': `One less ${line.item.name}`, onclick: () => changeQuantity(line, -1) }, '\u2212'),
-      h('button', { type: 'button', 'aria-label': `One more ${line.item.name}`, onclick: () => changeQuantity(line, 1) }, '+')),
-    h('span', { class: 'k-amount' }, money(lineTotal(line), currency)))));
-}
-
 function cartPanel() {
   const empty = guest.lines.length === 0;
   return h('aside', { class: 'k-cart', 'aria-label': 'Your order', 'data-testid': 'k-cart' },
     h('h2', {}, 'Your order'),
-    empty ? h('p', { class: 'k-muted' }, 'Tap something you like to add it here.') : linesView(true),
-    !empty && totalsView(),
+    empty ? h('p', { class: 'k-muted' }, 'Tap something you like to add it here.') : linesView(guest.lines, currency, changeQuantity),
+    !empty && totalsView(guest.lines, currency),
     h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-continue', disabled: empty,
       onclick: () => { screen = 'checkout'; say(''); render(); } }, 'Continue'));
-}
-
-function checkoutPanel() {
-  const problem = h('p', { class: 'k-problem', role: 'alert', 'data-testid': 'k-name-problem' });
-  const name = h('input', { type: 'text', maxlength: 60, autocomplete: 'off', value: guest.name, 'data-testid': 'k-name',
-    'aria-label': 'Your name', oninput: (e) => { guest.name = e.target.value; } });
-  const place = () => {
-    if (!guest.name.trim()) { problem.textContent = 'Please type a name so we can call you.'; name.focus(); return; }
-    send();
-  };
-  return h('section', { class: 'k-checkout', 'aria-label': 'Check your order' },
-    h('h2', {}, 'Almost done'),
-    h('label', { class: 'k-field' }, h('span', {}, 'Your name (we call it when your order is ready)'), name), problem,
-    h('div', { class: 'k-segmented', role: 'group', 'aria-label': 'Where will you eat?' }, [['dine_in', 'Eat here'], ['takeout', 'To go']]
-      .map(([type, label]) => h('button', { type: 'button', 'aria-pressed': String(guest.type === type),
-        onclick: () => { guest.type = type; render(); } }, label))),
-    linesView(false), totalsView(),
-    h('div', { class: 'k-checkout-actions' },
-      h('button', { type: 'button', class: 'k-secondary k-big', onclick: () => { screen = 'menu'; render(); } }, 'Back to the menu'),
-      h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-place', onclick: place }, 'Place my order')));
-}
-
-function sendingOverlay() {
-  const status = h('p', { 'data-testid': 'k-sending-status' }, 'One moment\u2026');
-  const overlay = h('div', { class: 'overlay kiosk-overlay', 'data-testid': 'k-sending' },
-    h('div', { class: 'dialog k-dialog k-center', role: 'alertdialog', 'aria-label': 'Sending your order' },
-      h('h2', {}, 'Sending your order'), status));
-  document.body.append(overlay);
-  return { overlay, waiting: () => { status.textContent = 'Still sending \u2014 please wait here, your order is safe.'; } };
 }
 
 function showDone(order) {
   screen = 'done';
   body.className = 'kiosk k-done';
-  body.replaceChildren(h('section', { class: 'k-thanks', 'data-testid': 'k-done' },
-    h('h2', {}, order.customer_name ? `Thank you, ${order.customer_name}!` : 'Thank you!'),
-    h('p', {}, 'Your order number is'),
-    h('div', { class: 'k-number', 'data-testid': 'k-order-number' }, String(order.number)),
-    h('p', { class: 'k-paid' }, 'Total ', h('strong', { 'data-testid': 'k-done-total' }, money(order.total_cents, currency))),
-    h('p', {}, 'We will call your name when it is ready.'),
-    h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-new-order', onclick: () => newGuest() }, 'Done')));
+  startOver.hidden = true;
+  body.replaceChildren(doneView(order, currency, () => newGuest()));
   clearTimeout(doneTimer);
   doneTimer = setTimeout(() => newGuest(), DONE_S * 1000);
 }
@@ -253,8 +210,15 @@ function endSession(ended) {
   api('/api/v1/auth/logout', { method: 'POST', body: { refresh_token: ended.refresh_token }, token: ended.token }).catch(() => {});
 }
 
-// The next guest: nothing of the last one stays on screen or in the session.
-async function newGuest() {
+// The next guest: nothing of the last one stays on screen or in the session. One hand-over at a
+// time (a timeout and a tap may ask at once): two would orphan a login session.
+let handingOver = null;
+function newGuest() {
+  handingOver = handingOver || handOver().finally(() => { handingOver = null; });
+  return handingOver;
+}
+
+async function handOver() {
   clearTimeout(doneTimer); idle.stop();
   if (itemDialog) { itemDialog.remove(); itemDialog = null; }
   document.querySelectorAll('.kiosk-overlay').forEach((o) => o.remove());
@@ -272,7 +236,7 @@ async function main() {
   registerServiceWorker();
   document.body.classList.add('kiosk-page');
   document.head.append(h('link', { rel: 'stylesheet', href: '/web/css/kiosk.css' }));
-  document.body.append(h('header', { class: 'k-bar' }, title), notice, body);
+  document.body.append(h('header', { class: 'k-bar' }, title, h('span', { class: 'spacer' }), startOver), notice, body);
   pin = sessionStorage.getItem(KIOSK_PIN_KEY);
   if (!pin) {
     clearSession(); // set-up: staff type the kiosk's PIN once; it is kept for this tab only
