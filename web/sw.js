@@ -5,7 +5,10 @@ const CACHE = 'edge-shell-v1';
 const PAGE = '/web/app.html'; // every screen is this page (web/js/main.js picks the screen)
 const SHELL = [PAGE, '/web/css/app.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
   '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js', '/web/js/main.js', '/web/js/manage.js',
-  '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js'];
+  '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js',
+  // the kiosk
+  '/web/css/kiosk.css', '/web/js/kiosk.js', '/web/js/kiosk-cart.js', '/web/js/kiosk-idle.js', '/web/js/kiosk-item.js',
+  '/web/js/kiosk-send.js', '/web/js/kiosk-views.js'];
 const NETWORK_TIMEOUT_MS = 4000;
 
 self.addEventListener('install', (event) => {

@@ -82,8 +82,11 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
             raise ApiError(400, "malformed_json", "the body is not valid JSON",
                            validation_details(error)) from None
-        raise ApiError(422, "validation_failed", "the request does not match the schema",
-                       validation_details(error)) from None
+        # a model may word its own refusals for people (MenuItemPatch: a manager's prices)
+        refusal = getattr(model, "refusal", None)
+        code, message = ((refusal and refusal(error))
+                         or ("validation_failed", "the request does not match the schema"))
+        raise ApiError(422, code, message, validation_details(error)) from None
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:

@@ -59,6 +59,7 @@ def web_config():
 @pages.get("/kds/<station>")
 @pages.get("/expo")
 @pages.get("/manage")
+@pages.get("/kiosk")
 def screen(station: str | None = None):
     return _static(SHELL)
 
