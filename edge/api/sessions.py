@@ -118,24 +118,55 @@ def refresh_session(body: RefreshRequest):
     return _session(services, renewed.user, "refresh", renewed.token, renewed.expires_at, renewed.family)
 
 
-@api_route(bp, "/auth/logout", methods=["POST"], body=LogoutRequest, status=204, roles=EVERYONE,
-           errors=(400, 415, 422), summary="End this session: the access token and its refresh tokens")
+@api_route(bp, "/auth/logout", methods=["POST"], body=LogoutRequest, body_required=False, status=204,
+           roles=PUBLIC, errors=(400, 401, 415, 422),
+           summary="End this session: every access and refresh token of it, and its live feeds. "
+                   "Send the access token, the refresh token, or both (an expired access token is fine "
+                   "with the refresh token)")
 def logout(body: LogoutRequest):
     services = _services()
-    claims, actor = authenticate_request(), g.actor  # the job may run in another request's thread
+    claims = _claims_if_any(required=body.refresh_token is None)
 
-    def job(tx) -> None:
-        refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])
+    def job(tx) -> AuthError | None:
+        sessions: dict[str, User | None] = {}
+        if claims is not None:
+            refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])
+            sessions[claims.get("sid") or ""] = None
         if body.refresh_token:
-            refresh.revoke_token(tx, body.refresh_token)
-        # the session lets the hub close this session's live feeds (and no other tablet's)
-        audit.record(tx, "logout", actor, target=claims["sub"], details={"session": claims.get("sid")})
-    services.store.write(job)
+            found = refresh.family_of(tx, body.refresh_token)
+            if found is None and claims is None:
+                return AuthError("unknown refresh token; nothing to log out", code="invalid_refresh_token")
+            if found is not None:
+                sessions[found[0]] = found[1]
+        for session, user in sessions.items():
+            if session:
+                refresh.revoke_family(tx, session)
+            actor = user.actor() if user else g.actor
+            # the session lets the hub close this session's live feeds (and no other tablet's)
+            audit.record(tx, "logout", actor, target=actor.id, details={"session": session or None})
+        return None
+    failure = services.store.write(job)  # returned, not raised: nothing was written anyway
+    if failure is not None:
+        raise failure
     return Response(status=204)
+
+
+def _claims_if_any(*, required: bool) -> dict | None:
+    """The caller's valid access token, if any. A tablet logging out at the end of a shift may hold
+    an expired one: its refresh token alone is enough then."""
+    try:
+        return authenticate_request()
+    except AuthError:
+        if required:
+            raise
+        return None
 
 
 def check_access_not_revoked(services):
     def check(claims: dict) -> None:
-        if refresh.access_revoked(services.store.read(), claims.get("jti")):
+        reason = refresh.ended(services.store.read(), claims.get("jti"), claims.get("sid"))
+        if reason == "token_revoked":
             raise AuthError("this token was logged out", code="token_revoked")
+        if reason == "session_revoked":
+            raise AuthError("this session was ended; log in again", code="session_revoked")
     return check
