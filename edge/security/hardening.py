@@ -34,7 +34,7 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
     services.revocation_checks.append(sessions.check_access_not_revoked(services))
     services.rate_limits = init_limits(app, services)
     register_lockout_errors(app)
-    init_headers(app, settings.security.allowed_origins)
+    init_headers(app, settings)
     bodies.install(app)
     _init_audit(app, services)
     _init_storage(app, services)
