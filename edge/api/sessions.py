@@ -5,6 +5,7 @@ The login view in ``edge.api.auth`` calls ``login``; refresh and logout live her
 
 from __future__ import annotations
 
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -63,6 +64,7 @@ def login(body: LoginRequest) -> LoginResponse:
 
 
 def _find_named_user(conn, name: str):
+    name = unicodedata.normalize("NFKC", name).strip()  # names are stored NFKC (edge.security.names)
     return conn.execute("SELECT id, name, role, pin_hash FROM users WHERE (id = ? OR name = ? COLLATE NOCASE)"
                         " AND active = 1", (name, name)).fetchone()
 
