@@ -5,6 +5,8 @@ The login view in ``edge.api.auth`` calls ``login``; refresh and logout live her
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -19,8 +21,11 @@ from edge.api.schemas import LoginRequest, LoginResponse, Strict, UserOut
 from edge.api.security import authenticate_request
 from edge.security.auth import AuthError, User
 from edge.security.lockout import LoginLocked
+from edge.domain.ids import uuid7
+from edge.storage import classify
 
 bp = Blueprint("sessions", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 EVERYONE = ("admin", "staff", "customer")
 # Checking a PIN for a name that does not exist still costs one scrypt, so timing tells nothing.
 _DUMMY_HASH = auth.hash_pin("00000000")
@@ -59,7 +64,7 @@ def login(body: LoginRequest) -> LoginResponse:
     if user_key is None:  # a PIN-only login still respects the user's own lockout
         keys = current_login_keys(user.id)
         services.login_guard.check(keys)
-    services.login_guard.record_success(keys)
+    _unless_storage_fails(services, lambda: services.login_guard.record_success(keys), "clearing a lockout")
     return _session(services, user, "login")
 
 
@@ -104,7 +109,10 @@ def _session(services, user: User, action: str, refresh_token: str | None = None
         def job(tx):
             audit.record(tx, action, user.actor(), device=device, target=user.id)
             return refresh.start_family(tx, user.id, device, ttl)
-        refresh_token, refresh_expires, session = services.store.write(job)
+        started = _unless_storage_fails(services, lambda: services.store.write(job), f"{action} of {user.id}")
+        # A full or read-only disk must not lock the kitchen out: the login then gets an access
+        # token alone, for a session that exists only in it (no refresh token to record).
+        refresh_token, refresh_expires, session = started or (None, None, uuid7())
     return LoginResponse(token=services.tokens.issue(user, now=now, session=session), expires_at=now + services.tokens.ttl,
                          user=UserOut(**user.as_dict()), refresh_token=refresh_token,
                          refresh_expires_at=refresh_expires)
@@ -115,9 +123,30 @@ def _session(services, user: User, action: str, refresh_token: str | None = None
            summary="Trade a refresh token for a new access token and a new refresh token")
 def refresh_session(body: RefreshRequest):
     services = _services()
-    renewed = refresh.redeem(services.store, body.refresh_token, device_label(),
-                             timedelta(hours=services.settings.auth.refresh_ttl_hours))
+    device, ttl = device_label(), timedelta(hours=services.settings.auth.refresh_ttl_hours)
+    renewed = _unless_storage_fails(services, lambda: refresh.redeem(services.store, body.refresh_token, device, ttl),
+                                    "a refresh")
+    if renewed is None:
+        # The disk cannot record the spent token: keep it unspent and hand out an access token
+        # for its session, so a tablet stays logged in until the disk takes writes again.
+        renewed = refresh.unspent(services.store.read(), body.refresh_token, services.store.now())
+        if isinstance(renewed, AuthError):
+            raise renewed
     return _session(services, renewed.user, "refresh", renewed.token, renewed.expires_at, renewed.family)
+
+
+def _unless_storage_fails(services, write, what: str):
+    """``write()``'s result, or None when the disk refused it (full, read-only, I/O error); the
+    storage monitor hears of it, so /health still says the storage is down."""
+    try:
+        return write()
+    except sqlite3.Error as error:
+        problem = classify(error)
+        if problem is None:
+            raise
+        services.storage.record(problem)
+        log.warning("%s not recorded: %s", what, problem.code)
+        return None
 
 
 @api_route(bp, "/auth/logout", methods=["POST"], body=LogoutRequest, body_required=False, status=204,

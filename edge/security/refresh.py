@@ -84,6 +84,23 @@ def redeem(store: Store, token: str, device: str | None, ttl: timedelta) -> Refr
     return result
 
 
+def unspent(conn, token: str, now: datetime) -> Refreshed | AuthError:
+    """Read-only: the live refresh token ``token`` as it stands (itself, not a successor), or why it
+    is not live. For when the disk cannot take the write that spends it (see sessions)."""
+    row = conn.execute(
+        "SELECT r.family, r.expires_at, r.used_at, r.revoked_at, u.id AS uid, u.name, u.role, u.active"
+        " FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?",
+        (_digest(token),)).fetchone()
+    if row is None:
+        return AuthError("unknown refresh token; log in again", code="invalid_refresh_token")
+    if row["used_at"] is not None or row["revoked_at"] is not None or not row["active"]:
+        return AuthError("this session was ended; log in again", code="refresh_token_revoked")
+    expires = datetime.fromisoformat(row["expires_at"])
+    if expires <= now:
+        return AuthError("the session has expired; log in again", code="refresh_token_expired")
+    return Refreshed(token, expires, User(id=row["uid"], name=row["name"], role=row["role"]), row["family"])
+
+
 def revoke_family(tx, family: str) -> None:
     tx.conn.execute("UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
                     (tx.now.isoformat(), family))
