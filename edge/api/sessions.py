@@ -157,6 +157,7 @@ def _unless_storage_fails(services, write, what: str):
 def logout(body: LogoutRequest):
     services = _services()
     claims = _claims_if_any(required=body.refresh_token is None)
+    caller = g.actor if claims is not None else None  # the job may run in another request's thread
 
     def job(tx) -> AuthError | None:
         sessions: dict[str, User | None] = {}
@@ -172,7 +173,7 @@ def logout(body: LogoutRequest):
         for session, user in sessions.items():
             if session:
                 refresh.revoke_family(tx, session)
-            actor = user.actor() if user else g.actor
+            actor = user.actor() if user else caller
             # the session lets the hub close this session's live feeds (and no other tablet's)
             audit.record(tx, "logout", actor, target=actor.id, details={"session": session or None})
         return None

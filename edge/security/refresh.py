@@ -125,10 +125,6 @@ def revoke_access(tx, jti: str, expires_at: float) -> None:
     tx.conn.execute("INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)", (jti, expires_at))
 
 
-def access_revoked(conn, jti: str | None) -> bool:
-    return bool(jti) and conn.execute("SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,)).fetchone() is not None
-
-
 def ended(conn, jti: str | None, session: str | None) -> str | None:
     """Why an access token no longer counts: ``token_revoked`` (it was logged out) or
     ``session_revoked`` (its session was logged out, or its refresh token was copied); else None.
