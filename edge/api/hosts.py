@@ -11,6 +11,7 @@ names in ``security.allowed_hosts``, and IP addresses that are assigned to one o
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -41,12 +42,14 @@ class BoxNames:
         if settings.server.host not in ("0.0.0.0", "::", ""):
             names.add(host_name(settings.server.host))
         self.names = frozenset(name for name in names if name)
+        # avahi renames the box kitchen-2.local when another device on the LAN holds kitchen.local
+        self._mdns_renamed = re.compile(rf"{re.escape(short)}-[0-9]{{1,3}}\.local")
         self._addresses: dict[str, tuple[bool, float]] = {}
         self._lock = threading.Lock()
 
     def allows(self, host: str) -> bool:
         name = host_name(host)
-        if name in self.names:
+        if name in self.names or self._mdns_renamed.fullmatch(name):
             return True
         try:
             address = ipaddress.ip_address(name)

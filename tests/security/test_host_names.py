@@ -43,11 +43,18 @@ def test_a_rebound_name_gets_no_preflight_no_feed_and_no_answer(box):
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1:3201", "[::1]:3201", f"{HOSTNAME}.local:3201",
-                                  HOSTNAME, "kitchen.example.lan:3201", "pos.restaurant.lan", "127.0.0.2"])
+                                  HOSTNAME, f"{HOSTNAME}-2.local", "kitchen.example.lan:3201", "pos.restaurant.lan",
+                                  "127.0.0.2"])
 def test_the_boxs_own_names_and_addresses_are_answered(box, host):
     assert box.get("/health", headers={"Host": host}).status_code == 200
     preflight = box.options("/api/v1/orders", headers={"Host": host, "Origin": f"http://{host}", **PREFLIGHT})
     assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == f"http://{host}"
+
+
+@pytest.mark.parametrize("host", [f"{HOSTNAME}.evil.example", f"{HOSTNAME}-x.local", "0.0.0.0", "192.0.2.7",
+                                  f"evil.example:3201@{HOSTNAME}.local"])
+def test_names_that_merely_resemble_the_boxs_are_refused(box, host):
+    assert box.get("/health", headers={"Host": host}).status_code == 421
 
 
 def test_a_page_on_one_of_the_boxs_names_may_call_it_by_another(box):
