@@ -3,11 +3,17 @@ family (access and refresh) and closes the session's live feeds, whatever the ta
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import jwt
+import pytest
+import requests
+import simple_websocket
 
 from edge.security.auth import User
+from tests.e2e.edge_process import EdgeServer
+from tests.e2e.support import WsClient
 
 
 def login_body(client, pin="1111") -> dict:
@@ -92,3 +98,29 @@ def test_a_reused_refresh_token_kills_every_access_token_and_feed_of_the_family(
     assert [feed.closing_reason for feed in feeds] == ["revoked", "revoked"]
     assert bystander.closing_reason is None
     assert client.get("/api/v1/orders", headers=bearer(other_session["token"])).status_code == 200
+
+
+@pytest.mark.e2e
+def test_on_the_real_server_a_reused_refresh_token_closes_the_sessions_websocket(tmp_path):
+    server = EdgeServer(tmp_path / "box").start()
+    try:
+        first = requests.post(f"{server.url}/api/v1/auth/login", json={"pin": "1111"}, timeout=10).json()
+        stolen = requests.post(f"{server.url}/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]},
+                               timeout=10).json()
+        ws = WsClient.connect(f"ws://127.0.0.1:{server.port}/api/v1/ws?token={stolen['token']}&after=0")
+        try:
+            replay = requests.post(f"{server.url}/api/v1/auth/refresh",
+                                   json={"refresh_token": first["refresh_token"]}, timeout=10)
+            assert replay.status_code == 401 and replay.json()["error"]["code"] == "refresh_token_reused"
+            deadline = time.monotonic() + 15
+            with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+                while time.monotonic() < deadline:
+                    print("RECV", repr((ws.receive(timeout=0.5) or "")[:60]), ws.connected, time.monotonic())
+            assert closed.value.reason == 4401
+        finally:
+            if ws.connected:
+                ws.close()
+        refused = requests.get(f"{server.url}/api/v1/orders", headers=bearer(stolen["token"]), timeout=10)
+        assert refused.status_code == 401
+    finally:
+        server.kill()
