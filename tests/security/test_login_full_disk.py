@@ -32,7 +32,24 @@ def bearer(body: dict) -> dict:
 def test_a_wrong_pin_is_still_wrong_on_a_full_disk(client, services):
     fill_the_disk(client, services)
     wrong = client.post("/api/v1/auth/login", json={"pin": "9999"})
-    assert wrong.status_code in (401, 507) and wrong.status_code != 200
+    assert wrong.status_code == 401 and wrong.get_json()["error"]["code"] == "wrong_pin"
+
+
+def test_pin_guessing_is_still_locked_out_when_the_disk_cannot_count(client, services):
+    """Logins need no write now, so wrong PINs the disk cannot record are counted in memory:
+    otherwise a full disk would be a PIN oracle with no lockout."""
+    writer_pragma(services, "query_only=ON")
+    try:
+        for _ in range(services.settings.security.lockout_after - 1):
+            assert client.post("/api/v1/auth/login", json={"pin": "9999"}).status_code == 401
+        locking = client.post("/api/v1/auth/login", json={"pin": "9998"})
+        assert locking.status_code == 429
+        right_pin = client.post("/api/v1/auth/login", json={"pin": "1111"})
+        assert right_pin.status_code == 429 and "Retry-After" in right_pin.headers
+        other_device = client.post("/api/v1/auth/login", json={"pin": "1111"}, headers={"X-Device-Id": "tab-2"})
+        assert other_device.status_code == 200  # the device is locked, not the whole box
+    finally:
+        writer_pragma_off(services)
 
 
 def test_login_and_refresh_work_on_a_read_only_card(client, services):
