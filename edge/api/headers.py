@@ -36,7 +36,9 @@ EXPOSED_HEADERS = "Retry-After, X-Request-ID"
 def init_headers(app: Flask, settings) -> None:
     extra = tuple(o.rstrip("/") for o in settings.security.allowed_origins)
     box_names = BoxNames(settings)
-    app.url_map.merge_slashes = False
+    app.url_map.merge_slashes = False  # rules added from now on
+    for rule in app.url_map.iter_rules():  # and those already there
+        rule.merge_slashes = False
 
     def origin_allowed(origin: str) -> bool:
         return origin in extra or box_names.allows_origin(origin)
