@@ -1,9 +1,10 @@
 """Paired tablets: a long-lived device token bound to one station, revocable from Manage.
 
 A device token is a JWT like a user's, with ``kind: "device"``, the ``station`` it shows and the
-role ``staff`` (what a kitchen tablet may do). It outlives a reboot (the tablet keeps it in
-localStorage), so it can only be trusted while its row here is not revoked: the revocation check
-runs on every request and every WebSocket connection.
+role ``staff`` (what a kitchen tablet may do), signed with the key ring's current key (its ``kid``
+in the header: a leak rotation ends it). It outlives a reboot (the tablet keeps it in
+localStorage), so it can only be trusted while its row here is not revoked and it claims no more
+than its pairing: the revocation check runs on every request and every WebSocket connection.
 """
 
 from __future__ import annotations
