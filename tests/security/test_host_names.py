@@ -67,6 +67,9 @@ def test_a_foreign_page_is_refused_even_when_the_host_is_ours(box):
     preflight = box.options("/api/v1/orders", headers={"Host": "127.0.0.1:3201",
                                                         "Origin": "http://evil.example", **PREFLIGHT})
     assert preflight.status_code == 403 and "Access-Control-Allow-Origin" not in preflight.headers
+    upgrade = box.get("/api/v1/ws?token=x", headers={"Host": "127.0.0.1:3201", "Origin": "http://evil.example",
+                                                     **WS_UPGRADE})
+    assert upgrade.status_code == 403 and upgrade.get_json()["error"]["code"] == "origin_not_allowed"
 
 
 @pytest.mark.parametrize("path", ["/web//x", "/web//evil.example/", "/kds//grill", "/api/v1//orders"])
