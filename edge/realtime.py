@@ -43,7 +43,7 @@ def _ended_by(event: Event) -> Callable[["Subscription"], bool] | None:
         return lambda s: s.subject == data.get("device", {}).get("id")
     if event.type == "audit.user_disabled":
         return lambda s: s.subject == data.get("target")
-    if event.type == "audit.logout" and data.get("details", {}).get("session"):
+    if event.type in ("audit.logout", "audit.session_revoked") and data.get("details", {}).get("session"):
         return lambda s: s.session == data["details"]["session"]
     return None
 

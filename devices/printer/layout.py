@@ -8,6 +8,7 @@ manager previews is what the kitchen gets.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,6 +22,30 @@ Size = Literal["normal", "tall", "large"]  # large = double width and double hei
 Align = Literal["left", "center", "right"]
 
 
+# Controls that mean "white space" to a person typing: a line break in a note is one space on paper.
+LINE_BREAKS = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
+
+
+def printable(text: str) -> str:
+    """Text as a printer may receive it: letters, marks, symbols and spaces only.
+
+    Every string on paper or in a preview passes through here (``Text`` and ``Rule`` call it), so
+    a guest's name or note can never carry a printer command: C0/C1 controls and DEL (ESC, GS, DLE
+    sequences lose their lead byte and print as harmless letters), bidi overrides and other
+    invisible format characters, private-use, surrogate and unassigned code points.
+    """
+    out = []
+    for ch in LINE_BREAKS.sub(" ", text):
+        category = unicodedata.category(ch)
+        if category == "Zs":
+            out.append(" ")
+        elif category in ("Cs", "Co", "Cn"):
+            out.append("?")
+        elif category[0] != "C":  # Cc controls and Cf format characters are dropped
+            out.append(ch)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Text:
     text: str
@@ -30,10 +55,16 @@ class Text:
     invert: bool = False
     underline: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", printable(self.text))
+
 
 @dataclass(frozen=True)
 class Rule:
     char: str = "-"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "char", printable(self.char)[:1] or "-")
 
 
 @dataclass(frozen=True)
@@ -93,6 +124,7 @@ def columns_for(size: Size, width: int) -> int:
 
 
 def wrap(text: str, columns: int, indent: str = "") -> list[str]:
+    text = printable(text)  # measured as it will print: a run of controls takes no room
     if display_width(text) <= columns:
         return [text]
     # textwrap counts characters; for wide scripts halve the budget so lines still fit.

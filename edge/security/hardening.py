@@ -13,7 +13,7 @@ from flask import Flask, request
 
 from edge import backup, backup_job
 from edge.security import audit, redact
-from edge.api import audit as audit_api, sessions
+from edge.api import audit as audit_api, bodies, sessions
 from edge.api.errors import error_response
 from edge.api.headers import init_headers
 from edge.api.limits import device_label, init_limits, register_lockout_errors
@@ -34,7 +34,8 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
     services.revocation_checks.append(sessions.check_access_not_revoked(services))
     services.rate_limits = init_limits(app, services)
     register_lockout_errors(app)
-    init_headers(app, settings.security.allowed_origins)
+    init_headers(app, settings)
+    bodies.install(app)
     _init_audit(app, services)
     _init_storage(app, services)
     for blueprint in (sessions.bp, audit_api.bp):

@@ -57,7 +57,7 @@ def http_status_for(sqlstate: str, *, anonymous: bool) -> int:
 
 @dataclass
 class Fault:
-    kind: str  # status | stall | captive_portal | lost_after_commit | reset
+    kind: str  # status | stall | captive_portal | lost_after_commit | reset | pass (answered normally)
     status: int = 503
     body: dict | None = None
     headers: dict = field(default_factory=dict)
