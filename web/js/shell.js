@@ -2,6 +2,8 @@
 // the offline banner.
 import { h } from './dom.js';
 
+const CONNECT_GRACE_MS = 5000;
+
 export function registerServiceWorker() {
   // Service workers need a secure context (https or localhost); elsewhere the app still works online.
   if ('serviceWorker' in navigator && window.isSecureContext) {
@@ -9,23 +11,39 @@ export function registerServiceWorker() {
   }
 }
 
-export function connectionIndicator() {
-  const indicator = h('span', { class: 'conn', 'data-testid': 'connection' }, 'Offline');
+// Live only when the feed is up AND nothing says the box is gone: the browser going offline, or
+// a request that got no answer, turns it Offline at once (the feed alone notices a dead box only
+// after its watchdog). Until the first connection it says "Connecting" and raises no alarm (a
+// tablet showing its PIN pad has not lost anything). `texts` lets a screen word the banner.
+export function connectionIndicator(texts = {}) {
+  const offlineText = texts.offline || ((queued) => `Connection to the box lost \u2014 showing the last known state${
+    queued ? `; ${queued} tap(s) queued` : ''}. Reconnecting\u2026`);
+  const sendingText = texts.sending || ((queued) => `Sending ${queued} queued tap(s)\u2026`);
+  const indicator = h('span', { class: 'conn', 'data-testid': 'connection' }, 'Connecting\u2026');
   const banner = h('div', { class: 'banner', role: 'alert', hidden: true, 'data-testid': 'offline-banner' });
   let queued = 0;
-  let online = false;
+  let feed = null;         // null until the feed has tried once
+  let unreachable = false; // a request found no box
+  let waited = false;      // no feed after CONNECT_GRACE_MS is an outage too
   const render = () => {
+    const browserOffline = navigator.onLine === false;
+    const online = feed === true && !browserOffline && !unreachable;
+    const known = feed !== null || browserOffline || unreachable || waited;
     indicator.className = online ? 'conn online' : 'conn';
-    indicator.textContent = online ? 'Live' : 'Offline';
-    banner.hidden = online && queued === 0;
-    banner.textContent = online
-      ? `Sending ${queued} queued tap(s)\u2026`
-      : `Connection to the box lost \u2014 showing the last known state${queued ? `; ${queued} tap(s) queued` : ''}. Reconnecting\u2026`;
+    indicator.textContent = online ? 'Live' : (known ? 'Offline' : 'Connecting\u2026');
+    // the PIN pad says itself when the box cannot be reached: no alarm behind it
+    const loggingIn = document.querySelector('[data-testid="login"]') !== null;
+    banner.hidden = !known || loggingIn || (online && queued === 0);
+    banner.textContent = online ? sendingText(queued) : offlineText(queued);
   };
+  window.addEventListener('offline', render);
+  window.addEventListener('online', render);
+  setTimeout(() => { waited = true; render(); }, CONNECT_GRACE_MS);
   render();
   return {
     indicator, banner,
-    setOnline(value) { online = value; render(); },
+    setOnline(value) { feed = value; if (value) unreachable = false; render(); },
+    setReachable(value) { if (value !== null) { unreachable = !value; render(); } },
     setQueued(count) { queued = count; render(); },
   };
 }
