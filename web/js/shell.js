@@ -3,6 +3,7 @@
 import { h } from './dom.js';
 
 const CONNECT_GRACE_MS = 5000;
+const PROBE_TIMEOUT_MS = 3000;
 
 export function registerServiceWorker() {
   // Service workers need a secure context (https or localhost); elsewhere the app still works online.
@@ -39,6 +40,9 @@ export function connectionIndicator(texts = {}) {
   window.addEventListener('offline', render);
   window.addEventListener('online', render);
   setTimeout(() => { waited = true; render(); }, CONNECT_GRACE_MS);
+  // A page opened (or reloaded) while the box is away: say so now, not after the grace period.
+  fetch('/health', { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })
+    .then(() => {}, () => { if (feed !== true) { unreachable = true; render(); } });
   render();
   return {
     indicator, banner,
