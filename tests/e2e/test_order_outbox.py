@@ -82,7 +82,8 @@ def test_a_lost_answer_is_resent_and_makes_one_order_and_no_alarm(browser, edge_
     assert "not sent" not in page.evaluate("document.body.textContent").lower()
 
 
-def test_adding_a_coffee_after_send_fires_one_added_ticket_even_when_retried(browser, edge_server, errors):
+def test_adding_a_coffee_after_send_fires_one_added_ticket_even_when_retried(browser, edge_server, errors, artifacts):
+    bar = open_page(browser, f"{edge_server.url}/kds/bar", errors, pin="1111")
     page = open_page(browser, f"{edge_server.url}/", errors, pin="1111")
     salmon_for_table(page, "9")
     page.get_by_test_id("send").click()
@@ -107,6 +108,20 @@ def test_adding_a_coffee_after_send_fires_one_added_ticket_even_when_retried(bro
     assert len(events_on_box(edge_server, "order.items_added")) == 1
     assert len(events_on_box(edge_server, "order.fired")) == 1
     expect(page.get_by_test_id("sent-line")).to_have_count(2)
+    expect(bar.get_by_test_id("ticket")).to_have_count(1)
+    expect(bar.get_by_test_id("added-badge")).to_have_text("ADDED")
+    bar.screenshot(path=artifacts / "kds-bar-added.png")
+
+    # the coffee was a mistake: a void with a reason, not a new order
+    page.get_by_role("button", name="Void Cola").click()
+    page.get_by_role("button", name="Entered by mistake").click()
+    expect(page.locator(".toast", has_text="Voided on order #1")).to_be_visible(timeout=ANSWER_MS)
+    expect(bar.get_by_test_id("ticket")).to_have_count(0)
+    [order] = orders_on_box(edge_server)
+    cola = next(i for i in order["items"] if i["menu_item_id"] == "cola")
+    assert cola["void_reason"] == "Entered by mistake" and len(events_on_box(edge_server, "order.items_voided")) == 1
+    expect(page.get_by_test_id("sent-line").filter(has_text="Cola")).to_contain_text("voided: Entered by mistake")
+    page.screenshot(path=artifacts / "order-entry-amended.png")
 
 
 def test_the_box_killed_mid_queue_and_restarted_gets_the_order_once(browser, edge_server, errors):
