@@ -123,6 +123,17 @@ def test_adding_a_coffee_after_send_fires_one_added_ticket_even_when_retried(bro
     expect(page.get_by_test_id("sent-line").filter(has_text="Cola")).to_contain_text("voided: Entered by mistake")
     page.screenshot(path=artifacts / "order-entry-amended.png")
 
+    # the salmon is all that is left: voiding it voids the order (once, with its Idempotency-Key)
+    page.get_by_role("button", name="Void Grilled Salmon").click()
+    expect(page.get_by_role("dialog")).to_contain_text("Void the whole order #1?")
+    page.get_by_role("button", name="Guest changed their mind").click()
+    expect(page.get_by_test_id("order-title")).to_have_text("Order #1 \u2014 VOIDED", timeout=ANSWER_MS)
+    [order] = orders_on_box(edge_server)
+    assert order["status"] == "voided" and order["void_reason"] == "Guest changed their mind"
+    expect(page.get_by_test_id("send")).to_be_disabled()
+    page.get_by_test_id("new-order").click()
+    expect(page.get_by_test_id("table")).to_be_visible()
+
 
 def test_the_box_killed_mid_queue_and_restarted_gets_the_order_once(browser, edge_server, errors):
     page = open_page(browser, f"{edge_server.url}/", errors, pin="1111")

@@ -35,7 +35,8 @@ export function totals(parts) {
 export function boundOrderLines(active, known, pending, menuItems) {
   const mine = pending.filter((entry) => entry.client_order_id === active.client_order_id);
   const voiding = new Set(mine.filter((e) => e.kind === 'void').flatMap((e) => e.body.item_ids));
-  const sent = known ? known.items.map((item) => ({ item, voiding: voiding.has(item.id) })) : [];
+  const wholeVoid = mine.some((e) => e.kind === 'void-order') || (known && known.status === 'voided');
+  const sent = known ? known.items.map((item) => ({ item, voiding: wholeVoid || voiding.has(item.id) })) : [];
   const queuedBodies = mine.filter((e) => e.kind === 'add' || (e.kind === 'order' && !known));
   const queued = queuedBodies.flatMap((e) => e.body.items.map((line) => describeRequestLine(line, menuItems)));
   return { sent, queued };
@@ -51,5 +52,6 @@ export function entryLabel(entry, known) {
   const number = known ? `#${known.number}` : 'queued order';
   if (entry.kind === 'order') return `${orderWhere(entry.body)} \u00b7 ${count(entry.body.items)} item(s)`;
   if (entry.kind === 'add') return `+${count(entry.body.items)} item(s) for ${number}`;
+  if (entry.kind === 'void-order') return `Void ${number}`;
   return `Void ${entry.body.item_ids.length} item(s) of ${number}`;
 }

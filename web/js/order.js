@@ -122,11 +122,12 @@ function renderCart() {
   const active = draft.active;
   const known = active && knownOrders.get(active.client_order_id);
   const bound = active ? boundOrderLines(active, known, outbox.pending, items) : { sent: [], queued: [] };
+  const closed = Boolean(known && ['voided', 'completed'].includes(known.status)); // nothing more to add
   const sentRows = bound.sent.map(({ item, voiding }) => lineView(`${item.quantity}\u00d7 ${item.name}`,
     [item.modifiers.map((m) => m.name).join(', '), item.notes,
-      item.voided_at ? `voided: ${item.void_reason}` : (voiding ? 'void waiting for the box' : 'sent')],
+      item.voided_at ? `voided: ${item.void_reason}` : (voiding ? (closed ? 'voided' : 'void waiting for the box') : 'sent')],
     item.line_total_cents, { testid: 'sent-line', state: item.voided_at || voiding ? 'voided' : 'sent',
-      action: !item.voided_at && !voiding && h('button', { type: 'button', 'aria-label': `Void ${item.name}`,
+      action: !item.voided_at && !voiding && !closed && h('button', { type: 'button', 'aria-label': `Void ${item.name}`,
         onclick: () => askVoid(item) }, '\u00d7') }));
   const queuedRows = bound.queued.map((line) => lineView(`${line.quantity}\u00d7 ${line.name}`,
     [line.modifiers.join(', '), line.notes, 'waiting for the box'], line.amount, { testid: 'queued-line', state: 'queued' }));
@@ -155,16 +156,18 @@ function renderCart() {
         h('span', {}, 'Tax'), h('span', {}, money(tax, currency)),
         h('span', { class: 'grand' }, 'Total'), h('span', { class: 'grand', 'data-testid': 'total' }, money(total, currency))),
       h('div', { class: 'send-row' },
-        active && h('button', { type: 'button', 'data-testid': 'new-order', disabled: draft.lines.length > 0,
-          title: draft.lines.length ? 'Send or remove the new lines first' : '', onclick: newOrder }, 'New order'),
-        h('button', { type: 'button', class: 'primary', 'data-testid': 'send', disabled: draft.lines.length === 0 || blocked,
+        active && h('button', { type: 'button', 'data-testid': 'new-order', disabled: draft.lines.length > 0 && !closed,
+          title: draft.lines.length && !closed ? 'Send or remove the new lines first' : '', onclick: newOrder }, 'New order'),
+        h('button', { type: 'button', class: 'primary', 'data-testid': 'send', disabled: draft.lines.length === 0 || blocked || closed,
           onclick: active ? sendAdditions : sendOrder }, active ? 'Send additions' : 'Send to kitchen'))));
   renderQueue();
 }
 
 function activeHeading(active, known) {
-  return [h('h2', { 'data-testid': 'order-title' }, known ? `Order #${known.number}` : 'Order (waiting for the box)'),
-    h('p', { class: 'where' }, orderWhere(active))];
+  const voided = known && known.status === 'voided';
+  return [h('h2', { 'data-testid': 'order-title' }, known ? `Order #${known.number}${voided ? ' \u2014 VOIDED' : ''}`
+    : 'Order (waiting for the box)'),
+  h('p', { class: 'where' }, orderWhere(active), voided && known.void_reason ? ` \u00b7 ${known.void_reason}` : '')];
 }
 
 function detailsForm() {
@@ -224,18 +227,25 @@ function newOrder() {
   saveDraft(); renderCart();
 }
 
+// Voiding the last item left is voiding the order (the box refuses an order with no items).
 function askVoid(item) {
+  const known = knownOrders.get(draft.active.client_order_id);
+  const wholeOrder = known.items.filter((i) => !i.voided_at).length === 1;
   const other = h('input', { type: 'text', maxlength: 200, placeholder: 'Other reason' });
   const close = () => overlay.remove();
   const voidWith = (reason) => {
     if (!reason.trim()) { other.focus(); return; }
     close();
-    orderOutbox.voidItems(draft.active.client_order_id, { amendment_id: uuid4(), item_ids: [item.id], reason: reason.trim() })
-      .then(renderCart);
+    const clientOrderId = draft.active.client_order_id;
+    const queued = wholeOrder ? orderOutbox.voidOrder(clientOrderId, uuid4(), { reason: reason.trim() })
+      : orderOutbox.voidItems(clientOrderId, { amendment_id: uuid4(), item_ids: [item.id], reason: reason.trim() });
+    queued.then(renderCart);
   };
-  const overlay = h('div', { class: 'overlay' }, h('div', { class: 'dialog', role: 'dialog', 'aria-label': `Void ${item.name}` },
-    h('h2', {}, `Void ${item.quantity}\u00d7 ${item.name}?`),
-    h('p', {}, 'The kitchen is told and it leaves the bill. Why?'),
+  const title = wholeOrder ? `Void the whole order #${known.number}?` : `Void ${item.quantity}\u00d7 ${item.name}?`;
+  const overlay = h('div', { class: 'overlay' }, h('div', { class: 'dialog', role: 'dialog', 'aria-label': title },
+    h('h2', {}, title),
+    h('p', {}, wholeOrder ? `${item.name} is all that is left on it. The kitchen is told. Why?`
+      : 'The kitchen is told and it leaves the bill. Why?'),
     h('div', { class: 'choices' }, VOID_REASONS.map((reason) => h('button', { type: 'button', onclick: () => voidWith(reason) }, reason))),
     h('label', {}, h('span', {}, 'Other reason'), other),
     h('div', { class: 'actions' }, h('button', { type: 'button', onclick: close }, 'Keep it'),
@@ -253,7 +263,7 @@ function onOutboxChange(state, change) {
     knownOrders.set(change.entry.client_order_id, change.order);
     const number = `#${change.order.number}`;
     toast({ order: `Order ${number} sent to the kitchen`, add: `Added to order ${number}: sent to the kitchen`,
-      void: `Voided on order ${number}` }[change.entry.kind]);
+      void: `Voided on order ${number}`, 'void-order': `Order ${number} voided` }[change.entry.kind]);
   } else if (change && change.type === 'rejected') {
     refused(change.entry, change.error);
   }

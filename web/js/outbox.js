@@ -9,9 +9,10 @@
 //   await orderOutbox.send(body);              // POST /api/v1/orders body, with client_order_id
 //   await orderOutbox.addItems(clientOrderId, { amendment_id, items });        // after Send
 //   await orderOutbox.voidItems(clientOrderId, { amendment_id, item_ids, reason });
+//   await orderOutbox.voidOrder(clientOrderId, key, { reason });   // the whole order
 //   const stop = orderOutbox.subscribe((state, change) => ...);
 //       state:  { pending: [entry], reachable: true | false | null }   (null: not tried yet)
-//       entry:  { key, kind: 'order' | 'add' | 'void', client_order_id, body, queued_at, tries }
+//       entry:  { key, kind: 'order' | 'add' | 'void' | 'void-order', client_order_id, body, queued_at, tries }
 //       change: { type: 'answered', entry, order } | { type: 'rejected', entry, error } | undefined
 //   await orderOutbox.whenAnswered(key);       // -> { order } or { error } once the box decided
 //   await orderOutbox.knownOrder(clientOrderId);  // the box's last answer for that order, or null
@@ -84,6 +85,8 @@ class OrderOutbox {
   }
   addItems(clientOrderId, body) { return this.enqueue('add', body.amendment_id, clientOrderId, body); }
   voidItems(clientOrderId, body) { return this.enqueue('void', body.amendment_id, clientOrderId, body); }
+  // POST /orders/{id}/void has no key in its body: its Idempotency-Key header is the entry's key
+  voidOrder(clientOrderId, key, body) { return this.enqueue('void-order', key, clientOrderId, body); }
 
   async enqueue(kind, key, clientOrderId, body) {
     if (!key) throw new Error(`an outbox ${kind} needs its idempotency key`);
@@ -154,7 +157,8 @@ class OrderOutbox {
         continue;
       }
       try {
-        const order = await api(path, { method: 'POST', body: next.body, token: this.token(), timeoutMs: SEND_TIMEOUT_MS });
+        const order = await api(path, { method: 'POST', body: next.body, token: this.token(), timeoutMs: SEND_TIMEOUT_MS,
+          key: next.kind === 'void-order' ? next.key : undefined });
         this.failures = 0;
         this.setReachable(true);
         await this.finish(next, { order });
@@ -172,7 +176,8 @@ class OrderOutbox {
     const order = await this.knownOrder(entry.client_order_id);
     if (!order) return null; // the order itself went first (FIFO): no answer means it was refused
     const id = encodeURIComponent(order.id);
-    return entry.kind === 'add' ? `/api/v1/orders/${id}/items` : `/api/v1/orders/${id}/items/void`;
+    return { add: `/api/v1/orders/${id}/items`, void: `/api/v1/orders/${id}/items/void`,
+      'void-order': `/api/v1/orders/${id}/void` }[entry.kind];
   }
 
   async retryLater(entry, error) {
