@@ -12,6 +12,10 @@ from .test_tablets_browser import LANDSCAPE, PORTRAIT, api, errors, open_page  #
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
 ANSWER_MS = 15000  # the outbox backs off up to 10 s between tries
+# on screen and on top: what a finger touching its middle would hit
+UNCOVERED = """(el) => { const box = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return box.bottom <= innerHeight && box.top >= 0 && el.contains(hit); }"""
 
 
 def orders_on_box(server):
@@ -213,4 +217,10 @@ def test_send_stays_on_screen_with_a_full_cart_and_queued_orders(browser, edge_s
     expect(page.get_by_test_id("queued-entry")).to_have_count(1)
     page.screenshot(path=artifacts / f"order-entry-{name}.png")
     expect(page.get_by_test_id("send")).to_be_in_viewport(ratio=1)
+    last = page.get_by_test_id("line").last
+    last.evaluate("(line) => line.scrollIntoView({ block: 'end' })")
+    page.locator("main").evaluate("(main) => main.scrollBy(0, 400)")  # as far as it goes
+    assert last.evaluate(UNCOVERED), "the last line is hidden under the pinned totals"
+    assert page.get_by_test_id("send").evaluate(UNCOVERED)
+    page.screenshot(path=artifacts / f"order-entry-{name}-last-line.png")
     page.context.set_offline(False)
