@@ -2,7 +2,6 @@
 // the offline banner.
 import { h } from './dom.js';
 
-const CONNECT_GRACE_MS = 5000;
 const PROBE_TIMEOUT_MS = 3000;
 
 export function registerServiceWorker() {
@@ -13,9 +12,10 @@ export function registerServiceWorker() {
 }
 
 // Live only when the feed is up AND nothing says the box is gone: the browser going offline, or
-// a request that got no answer, turns it Offline at once (the feed alone notices a dead box only
-// after its watchdog). Until the first connection it says "Connecting" and raises no alarm (a
-// tablet showing its PIN pad has not lost anything). `texts` lets a screen word the banner.
+// a request that got no answer (a probe of /health when the page opens, the outbox's sends),
+// turns it Offline at once (the feed alone notices a dead box only after its watchdog). Without
+// such evidence it says "Connecting" and raises no alarm; behind the PIN pad there is no banner
+// (the pad says itself when the box cannot be reached). `texts` lets a screen word the banner.
 export function connectionIndicator(texts = {}) {
   const offlineText = texts.offline || ((queued) => `Connection to the box lost \u2014 showing the last known state${
     queued ? `; ${queued} tap(s) queued` : ''}. Reconnecting\u2026`);
@@ -25,12 +25,11 @@ export function connectionIndicator(texts = {}) {
   let queued = 0;
   let feed = null;         // null until the feed has tried once
   let unreachable = false; // a request found no box
-  let waited = false;      // no feed after CONNECT_GRACE_MS is an outage too
   const render = () => {
     const browserOffline = navigator.onLine === false;
     const online = feed === true && !browserOffline && !unreachable;
-    const known = feed !== null || browserOffline || unreachable || waited;
-    indicator.className = online ? 'conn online' : 'conn';
+    const known = feed !== null || browserOffline || unreachable;
+    indicator.className = online ? 'conn online' : (known ? 'conn' : 'conn connecting');
     indicator.textContent = online ? 'Live' : (known ? 'Offline' : 'Connecting\u2026');
     // the PIN pad says itself when the box cannot be reached: no alarm behind it
     const loggingIn = document.querySelector('[data-testid="login"]') !== null;
@@ -39,8 +38,7 @@ export function connectionIndicator(texts = {}) {
   };
   window.addEventListener('offline', render);
   window.addEventListener('online', render);
-  setTimeout(() => { waited = true; render(); }, CONNECT_GRACE_MS);
-  // A page opened (or reloaded) while the box is away: say so now, not after the grace period.
+  // A page opened (or reloaded) while the box is away says so at once.
   fetch('/health', { cache: 'no-store', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })
     .then(() => {}, () => { if (feed !== true) { unreachable = true; render(); } });
   render();
