@@ -159,22 +159,39 @@ function renderQueue() {
 const requestLines = (lines) => lines.map((l) => ({ menu_item_id: l.item.id, quantity: l.quantity,
   modifier_ids: l.modifiers.map((m) => m.id), notes: l.notes }));
 
+// One tap, one order: the cart moves on (its lines out, bound to the order) before anything is
+// awaited, so a second tap finds nothing to send. Should the tablet fail to store the entry, the
+// lines come back with the reason.
 async function sendOrder() {
+  if (draft.lines.length === 0) return;
+  const kept = { ...draft, lines: [...draft.lines] };
   const body = {
     client_order_id: uuid4(), type: draft.type, table: draft.type === 'dine_in' && draft.table.trim() || null,
     customer_name: draft.name.trim() || null, notes: draft.notes.trim() || null, items: requestLines(draft.lines),
   };
-  await orderOutbox.send(body); // on this tablet from here on: the cart is that order now
   Object.assign(draft, { lines: [], table: '', name: '', notes: '',
     active: { client_order_id: body.client_order_id, type: body.type, table: body.table, customer_name: body.customer_name } });
   saveDraft(); renderCart();
+  await keepOrRestore(() => orderOutbox.send(body), kept);
 }
 
 async function sendAdditions() {
-  const { client_order_id: clientOrderId } = draft.active;
-  await orderOutbox.addItems(clientOrderId, { amendment_id: uuid4(), items: requestLines(draft.lines) });
+  if (draft.lines.length === 0) return;
+  const kept = { ...draft, lines: [...draft.lines] };
+  const body = { amendment_id: uuid4(), items: requestLines(draft.lines) };
   draft.lines = [];
   saveDraft(); renderCart();
+  await keepOrRestore(() => orderOutbox.addItems(kept.active.client_order_id, body), kept);
+}
+
+async function keepOrRestore(enqueue, kept) {
+  try {
+    await enqueue();
+  } catch (error) {
+    Object.assign(draft, kept);
+    saveDraft(); renderCart();
+    toast(`This tablet could not keep the order (${error.message}); it is back in the cart.`, { error: true, ms: 8000 });
+  }
 }
 
 function newOrder() {
