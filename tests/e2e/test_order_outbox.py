@@ -3,6 +3,8 @@ against the real `edge serve --demo`, asserting on what the box holds."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -228,3 +230,21 @@ def test_send_stays_on_screen_with_a_full_cart_and_queued_orders(browser, edge_s
     assert page.get_by_test_id("send").evaluate(UNCOVERED)
     page.screenshot(path=artifacts / f"order-entry-{name}-last-line.png")
     page.context.set_offline(False)
+
+
+def test_orders_queued_during_an_outage_reach_the_box_once_each_in_the_order_taken(browser, edge_server, errors):
+    page = open_page(browser, f"{edge_server.url}/", errors, pin="1111")
+    expect(page.get_by_test_id("connection")).to_have_text("Live")
+    page.context.set_offline(True)
+    tables = [str(n) for n in range(20, 26)]
+    for table in tables:
+        salmon_for_table(page, table)
+        page.get_by_test_id("send").click()
+        page.get_by_test_id("new-order").click()
+    expect(page.get_by_test_id("queued-entry")).to_have_count(len(tables))
+    started = time.monotonic()
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("queued-entry")).to_have_count(0, timeout=ANSWER_MS)
+    print(f"{len(tables)} queued orders sent in {time.monotonic() - started:.2f} s after the network came back")
+    orders = orders_on_box(edge_server)
+    assert [o["table"] for o in orders] == tables and [o["number"] for o in orders] == list(range(1, 7))
