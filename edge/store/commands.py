@@ -12,11 +12,11 @@ import orjson
 
 from edge.domain import amendments, lifecycle
 from edge.domain.actors import Actor
+from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.calendar import business_date
 from edge.domain.errors import Conflict, Invalid, NotFound
 from edge.domain.ids import uuid7
 from edge.domain.menu import Menu, MenuItem
-from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import Order, OrderRequest, build_order
 from edge.store import menu_repo, orders_repo
 from edge.store.store import Store, Tx

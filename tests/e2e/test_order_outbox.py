@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from .support import login_token
@@ -201,7 +202,6 @@ def test_login_raises_no_false_alarm_and_log_out_ends_the_session_on_the_box(bro
         page.get_by_role("button", name="Log out").click()
     assert logout.value.status == 204
     expect(page.get_by_test_id("login")).to_be_visible()
-    import requests
     again = requests.post(f"{edge_server.url}/api/v1/auth/refresh", json={"refresh_token": refresh_token}, timeout=5)
     assert again.status_code == 401
 
