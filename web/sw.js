@@ -1,11 +1,13 @@
 // The app shell, cached so a tablet that reloads while the box is briefly unreachable still
-// opens (and shows its last state from localStorage, with the offline banner). Network first:
+// opens (and shows its last state from localStorage, with the offline banner; order entry its
+// cached menu and the orders waiting in its IndexedDB outbox). Network first:
 // when the box answers, the tablet always runs the box's current version.
-const CACHE = 'edge-shell-v1';
+const CACHE = 'edge-shell-v2';
 const PAGE = '/web/app.html'; // every screen is this page (web/js/main.js picks the screen)
 const SHELL = [PAGE, '/web/css/app.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
   '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js', '/web/js/main.js', '/web/js/manage.js',
-  '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js',
+  '/web/js/order.js', '/web/js/item-dialog.js', '/web/js/order-lines.js', '/web/js/outbox.js', '/web/js/shell.js',
+  '/web/js/tickets.js',
   // the kiosk
   '/web/css/kiosk.css', '/web/js/kiosk.js', '/web/js/kiosk-cart.js', '/web/js/kiosk-idle.js', '/web/js/kiosk-item.js',
   '/web/js/kiosk-send.js', '/web/js/kiosk-views.js'];

@@ -179,6 +179,9 @@ def kitchen_ticket(order: Order, ticket: Ticket, *, width: int = 42, reprint: bo
     if reprint:
         blocks.append(Text(" REPRINT ".center(width, "*"), align="center", bold=True, invert=True))
     blocks.append(Text(ticket.station.upper(), align="center", bold=True, size="large"))
+    if ticket.amendment == "added":  # more for an order already cooking: not a new order
+        blocks.append(Text(" ADDED ".center(columns_for("large", width), "+"), align="center", bold=True,
+                           size="large", invert=True))
     blocks += _order_heading(order, width)
     blocks.append(Text(local_time(ticket.fired_at or order.fired_at or order.created_at, timezone),
                        align="center"))
@@ -219,7 +222,7 @@ def customer_receipt(order: Order, style: ReceiptStyle = ReceiptStyle(), *, widt
     table = f"  Table {order.table}" if order.table else ""
     blocks.append(Text(f"{local_time(order.created_at, style.timezone)}  {kind}{table}", align="center"))
     blocks.append(Rule())
-    for item in order.items:
+    for item in (i for i in order.items if i.voided_at is None):
         price = money(item.line_total_cents, style.currency)
         blocks += _texts(two_columns(f"{item.quantity} {item.name}", price, width))
         for modifier in item.modifiers:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, api_route
 from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery
+from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import Order, OrderRequest, VoidRequest
 from edge.store import commands, queries
 from edge.store.menu_repo import load_stations
@@ -79,6 +80,24 @@ def complete_order(order_id: str):
            errors=(400, 404, 409, 415, 422), summary="Void or cancel an order, with a reason")
 def void_order(order_id: str, body: VoidRequest):
     return commands.void_order(_services().store, order_id, body.reason, g.actor)
+
+
+@api_route(bp, "/orders/<order_id>/items", methods=["POST"], body=AddItemsRequest, response=Order,
+           status=201, errors=(400, 404, 409, 413, 415, 422),
+           summary="Add items to a sent order: fired as new ADDED tickets (idempotent on "
+                   "amendment_id; a repeat answers 200)")
+def add_items(order_id: str, body: AddItemsRequest):
+    order, created = commands.add_items(_services().store, order_id, body, g.actor)
+    return order, 201 if created else 200
+
+
+@api_route(bp, "/orders/<order_id>/items/void", methods=["POST"], body=VoidItemsRequest, response=Order,
+           status=201, errors=(400, 404, 409, 415, 422),
+           summary="Void some items of an order, with a reason (idempotent on amendment_id; a "
+                   "repeat answers 200)")
+def void_items(order_id: str, body: VoidItemsRequest):
+    order, created = commands.void_items(_services().store, order_id, body, g.actor)
+    return order, 201 if created else 200
 
 
 @api_route(bp, "/tickets/<ticket_id>/bump", methods=["POST"], response=Order, errors=(404, 409),

@@ -135,6 +135,7 @@ class TicketCard(BaseModel):
     bumped_at: str | None
     fired_seq: int | None = Field(None, description="seq of the event that fired it: the kitchen's order")
     bumped_seq: int | None = Field(None, description="seq of the event that last bumped it")
+    amendment: Literal["added"] | None = Field(None, description='"added": fired by an add-items amendment')
     items: list[TicketItem]
 
 

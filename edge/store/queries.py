@@ -151,7 +151,10 @@ def _ticket_card(ticket_id: str, doc: str) -> dict:
         "source": order["source"], "notes": order["notes"], "station": ticket["station"],
         "status": ticket["status"], "order_status": order["status"], "fired_at": ticket["fired_at"],
         "started_at": ticket["started_at"], "bumped_at": ticket["bumped_at"],
-        "items": [_ticket_item(items[item_id]) for item_id in ticket["item_ids"]],
+        "amendment": ticket.get("amendment"),  # "added": the ADDED badge
+        # a voided item is off the kitchen's card (order.items_voided tells the station)
+        "items": [_ticket_item(items[item_id]) for item_id in ticket["item_ids"]
+                  if not items[item_id].get("voided_at")],
     }
 
 
@@ -166,9 +169,10 @@ def _expo_order(order: Order) -> dict:
         "id": order.id, "number": order.number, "table": order.table,
         "customer_name": order.customer_name, "type": order.type, "status": order.status,
         "fired_at": _iso(order.fired_at),
-        "stations": [{"station": t.station, "ticket_id": t.id, "status": t.status} for t in order.tickets],
+        "stations": [{"station": t.station, "ticket_id": t.id, "status": t.status} for t in order.tickets
+                     if t.status != "voided"],
         "items": [{"name": i.name, "quantity": i.quantity, "station": i.station,
-                   "done": i.done_at is not None} for i in order.items],
+                   "done": i.done_at is not None} for i in order.items if i.voided_at is None],
     }
 
 

@@ -299,3 +299,26 @@ def test_pruning_forgets_old_finished_jobs_only(store):
     ids = store.write(make_jobs)  # 4 done, then 2 still queued
     assert store.write(lambda tx: jobs.prune(tx.conn, keep=3)) == 3
     assert [j.id for j in jobs.list_jobs(store.read())][::-1] == [ids[3], ids[4], ids[5]]
+
+
+def test_items_added_after_send_print_one_added_ticket_at_their_station_only(store, fakes, print_service):
+    import uuid
+
+    from edge.domain.actors import SYSTEM
+    from edge.domain.amendments import AddItemsRequest
+    from edge.domain.orders import OrderItemRequest
+    from edge.store import commands
+
+    grill, bar = fakes(), fakes()
+    print_service([network_printer("grill", grill, ["grill"]), network_printer("bar", bar, ["bar"])])
+    order = place_order(store, "cheeseburger", "cola")
+    assert bar.wait_for(lambda f: len(f.printouts()) == 1, timeout=10)
+    request = AddItemsRequest(amendment_id=uuid.uuid4(), items=[
+        OrderItemRequest(menu_item_id="cola", modifier_ids=["no-ice"])])
+    amended, created = commands.add_items(store, order.id, request, SYSTEM)
+    assert created and not commands.add_items(store, order.id, request, SYSTEM)[1]  # a resend: no new ticket
+    [added] = [t for t in amended.tickets if t.amendment == "added"]
+    assert sorted(j.ticket_id for j in job_rows(store, printer="bar")) == sorted([order.tickets[1].id, added.id])
+    assert bar.wait_for(lambda f: len(f.printouts()) == 2, timeout=10)
+    assert b"ADDED" in bar.printouts()[1].data and b"ADDED" not in bar.printouts()[0].data
+    assert len(job_rows(store, printer="grill")) == 1  # nothing new for the grill

@@ -61,10 +61,10 @@ function orderView(order) {
   return h('article', { class: ready ? 'card all-ready' : 'card', 'data-testid': 'expo-order', dataset: { fired: order.fired_at || '', order: order.id } },
     h('div', { class: 'card-head' }, h('span', { class: 'timer' }), h('span', { class: 'num' }, `#${order.number}`),
       h('span', { class: 'where' }, orderLabel(order))),
-    h('div', { class: 'progress' }, order.tickets.map((t) =>
+    h('div', { class: 'progress' }, order.tickets.filter((t) => t.status !== 'voided').map((t) =>
       h('span', { class: t.status === 'ready' ? 'chip ready' : 'chip', 'data-testid': `station-${t.station}` },
         `${t.station}: ${STATUS_TEXT[t.status] || t.status}`))),
-    h('ol', { class: 'items' }, order.items.map((item) => h('li', { class: item.done_at ? 'item done' : 'item' },
+    h('ol', { class: 'items' }, order.items.filter((item) => !item.voided_at).map((item) => h('li', { class: item.done_at ? 'item done' : 'item' },
       h('span', { class: 'qty' }, `${item.quantity}\u00d7`), item.name))),
     h('button', { type: 'button', class: 'good complete', disabled: !ready, onclick: () => complete(order) },
       ready ? 'Complete \u2014 hand over' : 'Waiting for stations'));

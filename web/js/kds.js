@@ -4,7 +4,7 @@ import { elapsedText, h, parseTime, toast } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession } from './login.js';
 import { connectionIndicator, orderLabel, registerServiceWorker } from './shell.js';
-import { AGE_CUE, ageLevel, allDay, cardFromOrder, isActive, isRecallable, lastBumpedFirst, oldestFirst,
+import { AGE_CUE, ageLevel, allDay, cardsFromOrder, isActive, isRecallable, lastBumpedFirst, oldestFirst,
   RECALL_LIMIT, withSeqs } from './tickets.js';
 
 const station = decodeURIComponent(location.pathname.split('/')[2] || '');
@@ -70,11 +70,10 @@ function applyEvent(event) {
   }
   state.lastSeq = event.seq;
   const order = event.data && event.data.order;
-  const built = order && cardFromOrder(order, station);
-  if (built) {
+  for (const built of order ? cardsFromOrder(order, station) : []) {
     const known = state.cards.get(built.id) || state.bumped.get(built.id);
     upsert(withSeqs(built, event, known));
-    if (event.type === 'order.fired' && !known) chime();
+    if ((event.type === 'order.fired' || event.type === 'order.items_added') && !known) chime();
   }
   scheduleRender();
 }
@@ -185,7 +184,8 @@ function cardView(card) {
   return h('article', { class: 'card', 'data-testid': 'ticket', dataset: { ticket: card.id, fired: card.fired_at || '' } },
     h('button', { type: 'button', class: 'card-head', onclick: () => bump(card), 'aria-label': `Bump order ${card.number}` },
       h('span', { class: 'timer' }), h('span', { class: 'num' }, `#${card.number}`),
-      h('span', { class: 'where' }, orderLabel(card)), h('span', { class: 'cue' })),
+      h('span', { class: 'where' }, orderLabel(card)), h('span', { class: 'cue' }),
+      card.amendment === 'added' && h('span', { class: 'added', 'data-testid': 'added-badge' }, 'ADDED')),
     h('ol', { class: 'items' }, card.items.map((item) => h('li', {},
       h('button', { type: 'button', class: item.done ? 'item done' : 'item', 'aria-pressed': String(item.done),
         'data-testid': 'item', onclick: () => markDone(card, item) },

@@ -12,7 +12,18 @@ export async function ensureSession(roles, title = 'Enter your PIN') {
   return pinLogin(roles, title);
 }
 
-export function logout() {
+const LOGOUT_TIMEOUT_MS = 3000;
+
+// Log out ends the session on the box too (its refresh tokens stop working and its live feeds
+// close), then forgets it here. An unreachable box cannot be told: the tablet forgets it anyway.
+export async function logout() {
+  const current = session();
+  if (current) {
+    const body = current.refresh_token ? { refresh_token: current.refresh_token } : {};
+    try {
+      await api('/api/v1/auth/logout', { method: 'POST', body, token: current.token, timeoutMs: LOGOUT_TIMEOUT_MS });
+    } catch { /* spent, revoked or unreachable: nothing more to end */ }
+  }
   clearSession();
   location.reload();
 }

@@ -6,16 +6,20 @@ const FINAL = ['completed', 'voided'];
 export const RECALL_WINDOW_MS = 15 * 60 * 1000;
 export const RECALL_LIMIT = 50;
 
-export function cardFromOrder(order, station) {
-  const ticket = order.tickets.find((t) => t.station === station);
+// An order may hold several tickets for one station (items added after Send fire a new one).
+export function cardsFromOrder(order, station) {
+  return order.tickets.filter((t) => t.station === station).map((t) => cardFromOrder(order, station, t));
+}
+
+export function cardFromOrder(order, station, ticket = order.tickets.find((t) => t.station === station)) {
   if (!ticket) return null;
   const items = new Map(order.items.map((item) => [item.id, item]));
   return {
     id: ticket.id, order_id: order.id, number: order.number, table: order.table,
     customer_name: order.customer_name, type: order.type, source: order.source, notes: order.notes,
     station, status: ticket.status, order_status: order.status, fired_at: ticket.fired_at,
-    started_at: ticket.started_at, bumped_at: ticket.bumped_at,
-    items: ticket.item_ids.map((id) => items.get(id)).filter(Boolean).map((item) => ({
+    started_at: ticket.started_at, bumped_at: ticket.bumped_at, amendment: ticket.amendment || null,
+    items: ticket.item_ids.map((id) => items.get(id)).filter((item) => item && !item.voided_at).map((item) => ({
       id: item.id, name: item.name, quantity: item.quantity, modifiers: item.modifiers.map((m) => m.name),
       notes: item.notes, course: item.course, done: item.done_at !== null && item.done_at !== undefined,
     })),
