@@ -6,6 +6,7 @@ const CACHE = 'edge-shell-v2';
 const PAGE = '/web/app.html'; // every screen is this page (web/js/main.js picks the screen)
 const SHELL = [PAGE, '/web/css/app.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
   '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js', '/web/js/main.js', '/web/js/manage.js',
+  '/web/js/manage-menu.js', '/web/js/manage-words.js',
   '/web/js/order.js', '/web/js/item-dialog.js', '/web/js/order-lines.js', '/web/js/outbox.js', '/web/js/shell.js',
   '/web/js/tickets.js',
   // the kiosk
