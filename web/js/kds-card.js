@@ -39,17 +39,20 @@ export function continuedMarker() {
   return h('div', { class: 'continued', 'data-testid': 'continued' }, 'continued \u25b8');
 }
 
-export function itemView(item, { onDone, disabled = false }) {
+// onDone: a tap marks the item done (a button); without it the row is only read (expo).
+export function itemView(item, { onDone = null, disabled = false, label = null } = {}) {
   const classes = ['item', item.done && 'done', item.voided && 'voided'].filter(Boolean).join(' ');
-  return h('li', { class: 'item-row' },
-    h('button', { type: 'button', class: classes, 'aria-pressed': String(item.done), 'data-testid': 'item',
-      disabled: disabled || item.voided, onclick: onDone, dataset: { item: item.id } },
-    h('span', { class: 'line' },
-      h('span', { class: 'qty' }, String(item.quantity)),
-      h('span', { class: 'name' }, item.name),
-      item.voided && h('span', { class: 'tag void' }, 'VOID'),
-      item.done && h('span', { class: 'check', 'aria-hidden': 'true' }, '\u2713')),
-    detailLines(item)));
+  const body = [h('span', { class: 'line' },
+    h('span', { class: 'qty' }, String(item.quantity)),
+    h('span', { class: 'name' }, item.name),
+    item.voided && h('span', { class: 'tag void' }, 'VOID'),
+    item.done && h('span', { class: 'check', 'aria-label': 'done' }, '\u2713'),
+    label && h('span', { class: 'station-name' }, label)),
+  detailLines(item)];
+  return h('li', { class: 'item-row' }, onDone
+    ? h('button', { type: 'button', class: classes, 'aria-pressed': String(item.done), 'data-testid': 'item',
+      disabled: disabled || item.voided, onclick: onDone, dataset: { item: item.id } }, body)
+    : h('div', { class: classes, 'data-testid': 'item', dataset: { item: item.id || '' } }, body));
 }
 
 // Plain modifiers share one line ("Well done \u00b7 Add bacon"); each removal, allergy and note has

@@ -25,14 +25,17 @@ export function layoutColumns(host, blocks, { minWidth = 250, gap = 8, marker })
   return { columns, perPage, colWidth, scroll };
 }
 
+// Each block's heights at this column width; a block measured before at the same width (a card
+// that did not change since the last render) keeps its sizes, so an event re-measures one card.
 function measure(blocks, colWidth, marker) {
+  const fresh = blocks.filter((block) => !(block.size && block.sizeWidth === colWidth));
   const box = document.createElement('div');
   box.className = 'kds-measure';
   box.style.width = `${colWidth}px`;
   const sample = blocks.length ? blocks[0] : null;
   const contHead = sample && sample.contHead();
   const sampleMarker = marker();
-  const articles = blocks.map((block) => {
+  const articles = fresh.map((block) => {
     const list = document.createElement('ol');
     list.className = 'items';
     list.append(...block.rows);
@@ -47,17 +50,18 @@ function measure(blocks, colWidth, marker) {
   box.append(...articles, probe);
   document.body.append(box);
   const height = (el) => el.getBoundingClientRect().height;
-  const sizes = articles.map((article, index) => {
-    const block = blocks[index];
+  articles.forEach((article, index) => {
+    const block = fresh[index];
     const head = height(block.head);
     const rows = block.rows.map(height);
     const tail = block.tail.reduce((sum, el) => sum + height(el), 0);
     const chrome = height(article) - head - tail - rows.reduce((a, b) => a + b, 0);
-    return { head, rows, tail, chrome };
+    block.size = { head, rows, tail, chrome };
+    block.sizeWidth = colWidth;
   });
   const extra = { contHead: contHead ? height(contHead) : 0, marker: height(sampleMarker) };
   box.remove();
-  return { cards: sizes, ...extra };
+  return { cards: blocks.map((block) => block.size), ...extra };
 }
 
 // Pure: which rows of which card go in which column. Returns columns of fragments

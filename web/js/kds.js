@@ -18,7 +18,7 @@ const station = decodeURIComponent(location.pathname.split('/')[2] || '');
 const CACHE_KEY = `edge.kds.${station}`;
 const DEFAULT_TIMING = { warn_after_s: 300, late_after_s: 480 };
 const BUMP_GUARD_MS = 600; // a double tap must not bump the card that slides into place
-const OWN_SELECTION_MS = 1500; // the box echoes our own selections: do not let an echo undo a newer one
+const OWN_SELECTION_MS = 3000;
 const COLUMN_MIN_PX = 240;
 const COLUMN_GAP_PX = 8;
 
@@ -29,7 +29,7 @@ let token = null;
 let feed = null;
 let outbox = null;
 let lastBumpAt = 0;
-let lastOwnSelectionAt = 0;
+let ownSelections = []; // {ticket, at} sent in the last OWN_SELECTION_MS
 let renderQueued = false;
 let lastGridHeight = 0;
 let lastGridWidth = 0;
@@ -121,8 +121,11 @@ function announce(kind, card, items, reason) {
   voidTone();
 }
 
+// The box echoes this screen's own selections: an echo of an older one must not undo a newer one.
 function followSelection(data) {
-  if (data.station !== station || Date.now() - lastOwnSelectionAt < OWN_SELECTION_MS) return;
+  const now = Date.now();
+  ownSelections = ownSelections.filter((own) => now - own.at < OWN_SELECTION_MS);
+  if (data.station !== station || ownSelections.some((own) => own.ticket === data.ticket_id)) return;
   state.selected = data.ticket_id;
   state.showSelected = true;
 }
@@ -149,6 +152,7 @@ async function loadSnapshot() {
     // snapshot already shows (harmless: each carries the whole order), but never skips one.
     const config = await api('/api/v1/web/config', { token });
     const view = await api(`/api/v1/kds/${encodeURIComponent(station)}`, { token });
+    performance.mark('kds-snapshot-fetched');
     state.timing = config.kds.per_station[station] || config.kds;
     state.clockOffsetMs = parseTime(config.now) - Date.now();
     state.stationName = config.stations.find((s) => s.id === station).name;
@@ -211,7 +215,7 @@ function openCards() { return [...state.cards.values()].sort(oldestFirst); }
 function select(ticketId) {
   state.selected = ticketId;
   state.showSelected = true;
-  lastOwnSelectionAt = Date.now();
+  ownSelections.push({ ticket: ticketId, at: Date.now() });
   scheduleRender();
   api(`/api/v1/kds/${encodeURIComponent(station)}/selection`, { method: 'POST', token, body: { ticket_id: ticketId } })
     .catch(() => {}); // offline or already bumped: the selection is only a pointer
@@ -267,10 +271,19 @@ function scheduleRender() {
   setTimeout(() => { renderQueued = false; render(); }, 0);
 }
 
+// Timed (performance.measure 'kds-render'): bench/kds_render.py reads it.
 function render() {
+  const started = performance.now();
+  draw();
+  performance.measure('kds-render', { start: started, end: performance.now() });
+  if (state.cards.size && !performance.getEntriesByName('kds-first-cards').length) performance.mark('kds-first-cards');
+}
+
+function draw() {
   title.textContent = state.stationName;
   const cards = openCards();
   if (state.selected && !state.cards.has(state.selected)) state.selected = null; // bumped: nothing selected
+  forgetBlocks();
   const blocks = [...[...state.notices.values()].map(noticeBlock), ...cards.map(cardBlock)];
   grid.replaceChildren();
   lastGridHeight = grid.clientHeight; lastGridWidth = grid.clientWidth;
@@ -330,15 +343,39 @@ function numberPositions() {
   });
 }
 
+// A card's block is kept while the card and its age level stay the same: its elements and
+// measured sizes are reused, so a new event lays out only what it changed.
+const blockCache = new Map();
+
 function cardBlock(card) {
-  const onBump = () => bump(card);
   const level = ageOf(card.fired_at);
   state.levels.set(card.id, level);
+  const key = `${level}|${JSON.stringify(card)}`;
+  const cached = blockCache.get(card.id);
+  if (cached && cached.key === key) return cached.block;
+  const block = buildCardBlock(card, level);
+  blockCache.set(card.id, { key, block });
+  return block;
+}
+
+function forgetBlocks() {
+  for (const id of blockCache.keys()) if (!state.cards.has(id)) blockCache.delete(id);
+}
+
+// Taps find the card by id: a kept block may have been built from an older, equal copy.
+function buildCardBlock(card, level) {
+  const current = () => state.cards.get(card.id);
+  const onBump = () => { if (current()) bump(current()); };
+  const onDone = (itemId) => () => {
+    const now = current();
+    const item = now && now.items.find((i) => i.id === itemId);
+    if (item) markDone(now, item);
+  };
   const head = headView(card, { onBump });
   head.querySelector('.cue').textContent = AGE_CUE[level];
   return {
     head,
-    rows: card.items.map((item) => itemView(item, { onDone: () => markDone(card, item) })),
+    rows: card.items.map((item) => itemView(item, { onDone: onDone(item.id) })),
     tail: card.notes ? [orderNoteView(card)] : [],
     contHead: () => continuationHead(card, { onBump }),
     decorate(article, fragment) {
