@@ -46,7 +46,7 @@ export function itemView(item, { onDone = null, disabled = false, label = null }
     h('span', { class: 'qty' }, String(item.quantity)),
     h('span', { class: 'name' }, item.name),
     item.voided && h('span', { class: 'tag void' }, 'VOID'),
-    item.done && h('span', { class: 'check', 'aria-label': 'done' }, '\u2713'),
+    item.done && h('span', { class: 'done-mark', 'aria-label': 'done' }, '\u2713'),
     label && h('span', { class: 'station-name' }, label)),
   detailLines(item)];
   return h('li', { class: 'item-row' }, onDone
@@ -82,14 +82,14 @@ export function noticeHead(notice) {
   return h('div', { class: 'card-head notice-head' },
     h('span', { class: 'head-top' }, h('span', { class: 'num' }, `${word} #${notice.card.number}`)),
     h('span', { class: 'where' }, orderLabel(notice.card)),
+    h('span', { class: 'cue' }, notice.kind === 'void' ? '\u2715 STOP \u2014 do not make' : '\u2715 Removed from the ticket:'),
     notice.reason && h('span', { class: 'meta' }, `Reason: ${notice.reason}`));
 }
 
 export function noticeItems(notice) {
   return notice.items.map((item) => h('li', { class: 'item-row' },
     h('div', { class: 'item voided' }, h('span', { class: 'line' },
-      h('span', { class: 'qty' }, String(item.quantity)), h('span', { class: 'name' }, item.name),
-      h('span', { class: 'tag void' }, notice.kind === 'void' ? 'STOP' : 'REMOVED')))));
+      h('span', { class: 'qty' }, String(item.quantity)), h('span', { class: 'name' }, item.name)))));
 }
 
 export function noticeAck(notice, onAck) {
