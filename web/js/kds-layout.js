@@ -10,8 +10,10 @@
 const SPLIT_ROOM = 0.35; // share of a column worth filling with the start of a card that goes on
 
 // A screen too narrow for two columns (a phone) gets one column that scrolls instead of pages of
-// one column each: `scroll` is true then.
-export function layoutColumns(host, blocks, { minWidth = 250, gap = 8, marker }) {
+// one column each: `scroll` is true then. `pagesWanted`: lay out only until that many pages of
+// columns are known (the first page of a 60-ticket rush needs ~20 cards measured, not 60);
+// `complete` says whether every card was placed.
+export function layoutColumns(host, blocks, { minWidth = 250, gap = 8, marker, pagesWanted = Infinity }) {
   const style = getComputedStyle(host);
   const width = host.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   const perPage = Math.max(1, Math.floor((width + gap) / (minWidth + gap)));
@@ -19,11 +21,20 @@ export function layoutColumns(host, blocks, { minWidth = 250, gap = 8, marker })
   const height = scroll ? Infinity
     : host.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
   const colWidth = Math.floor((width - gap * (perPage - 1)) / perPage);
-  const sizes = measure(blocks, colWidth, marker);
-  const plan = pack(sizes, { height, gap });
-  const columns = plan.map((fragments) => fragments.map((fragment) => build(blocks[fragment.block], fragment, marker)));
-  return { columns, perPage, colWidth, scroll };
+  const columnsWanted = scroll ? Infinity : pagesWanted * perPage;
+  let measured = 0;
+  let plan;
+  do { // packing is greedy: a column left behind never changes, so a prefix of the cards will do
+    measured = Math.min(blocks.length, measured + MEASURE_CHUNK);
+    plan = pack(measure(blocks.slice(0, measured), colWidth, marker), { height, gap });
+  } while (measured < blocks.length && plan.length <= columnsWanted);
+  const complete = measured === blocks.length;
+  const final = complete ? plan : plan.slice(0, -1); // the last column may still grow
+  const columns = final.map((fragments) => fragments.map((fragment) => build(blocks[fragment.block], fragment, marker)));
+  return { columns, perPage, colWidth, scroll, complete };
 }
+
+const MEASURE_CHUNK = 12;
 
 // Each block's heights at this column width; a block measured before at the same width (a card
 // that did not change since the last render) keeps its sizes, so an event re-measures one card.

@@ -274,12 +274,13 @@ function scheduleRender() {
 // Timed (performance.measure 'kds-render'): bench/kds_render.py reads it.
 function render() {
   const started = performance.now();
-  draw();
+  // The page on screen first; the rest of the cards (page count, later pages) right after.
+  if (!draw({ pagesWanted: state.showSelected ? Infinity : state.page + 1 })) setTimeout(() => draw({}), 0);
   performance.measure('kds-render', { start: started, end: performance.now() });
   if (state.cards.size && !performance.getEntriesByName('kds-first-cards').length) performance.mark('kds-first-cards');
 }
 
-function draw() {
+function draw({ pagesWanted = Infinity }) {
   title.textContent = state.stationName;
   const cards = openCards();
   if (state.selected && !state.cards.has(state.selected)) state.selected = null; // bumped: nothing selected
@@ -288,12 +289,13 @@ function draw() {
   grid.replaceChildren();
   lastGridHeight = grid.clientHeight; lastGridWidth = grid.clientWidth;
   grid.classList.remove('scrolling');
-  const { columns, perPage, colWidth, scroll } = layoutColumns(grid, blocks,
-    { minWidth: COLUMN_MIN_PX, gap: COLUMN_GAP_PX, marker: continuedMarker });
+  const { columns, perPage, colWidth, scroll, complete } = layoutColumns(grid, blocks,
+    { minWidth: COLUMN_MIN_PX, gap: COLUMN_GAP_PX, marker: continuedMarker, pagesWanted });
   grid.style.setProperty('--col-width', `${colWidth}px`);
   grid.classList.toggle('scrolling', scroll);
   state.scroll = scroll;
-  state.pages = Math.max(1, Math.ceil(columns.length / perPage));
+  state.pages = Math.max(1, Math.ceil(columns.length / perPage) + (complete ? 0 : 1));
+  state.pagesKnown = complete;
   if (state.showSelected && state.selected) state.page = pageOf(columns, perPage, state.selected);
   state.page = Math.min(Math.max(state.page, 0), state.pages - 1);
   const shown = columns.slice(state.page * perPage, (state.page + 1) * perPage);
@@ -313,7 +315,8 @@ function draw() {
     h('li', {}, h('span', {}, name), h('strong', {}, String(quantity)))));
   renderRecall();
   tick();
-  saveCache();
+  if (complete) saveCache();
+  return complete;
 }
 
 // "Page 2/5 \u00b7 31 off screen": a ticket is off screen when no part of it is in view (on a
@@ -325,7 +328,7 @@ function labelPage() {
     return box.bottom > view.top && box.top < view.bottom;
   }).map((article) => article.dataset.ticket));
   const offScreen = state.cards.size - [...state.cards.keys()].filter((id) => seen.has(id)).length;
-  const where = state.scroll ? 'Scroll' : `Page ${state.page + 1}/${state.pages}`;
+  const where = state.scroll ? 'Scroll' : `Page ${state.page + 1}/${state.pagesKnown ? state.pages : '\u2026'}`;
   pageLabel.textContent = `${where}${offScreen ? ` \u00b7 ${offScreen} off screen` : ''}`;
 }
 
@@ -461,7 +464,8 @@ async function main() {
   registerServiceWorker();
   layout();
   restoreCache();
-  render();
+  const loggedIn = Boolean(pairedDevice() || session());
+  if (!loggedIn) render(); // behind the PIN pad
   token = await credentials();
   outbox = new Outbox(`edge.outbox.${station}`, { token: () => token, onChange: conn.setQueued,
     onUnauthorized: unauthorized, onRejected: rejected });
@@ -469,7 +473,9 @@ async function main() {
   feed = new LiveFeed({ station, token: () => token, onEvent: applyEvent, onResync: loadSnapshot,
     onUnauthorized: unauthorized,
     onState: (online) => { conn.setOnline(online); menu.setOnline(online); if (online) outbox.flush(); } });
-  await loadSnapshot();
+  const loading = loadSnapshot(); // its requests leave now...
+  if (loggedIn) render(); // ...and the last known tickets show meanwhile
+  await loading;
   setInterval(tick, 1000);
 }
 
