@@ -92,6 +92,23 @@ def test_sixty_tickets_read_without_clipping_overlap_or_low_contrast(open_screen
         assert label.startswith("Page 1/") and f"{60 - visible} off screen" in label
 
 
+@pytest.mark.parametrize(("age", "minutes"), [("warn", "05:30"), ("late", "08:30")])
+def test_ageing_cards_keep_their_contrast(browser, box, age, minutes, artifacts):
+    context = browser.new_context(viewport=SIZES["landscape"])
+    try:
+        context.add_init_script(session_script(box))
+        page = context.new_page()
+        page.clock.install()  # the tablet's clock runs ahead; the box's stays
+        page.goto(f"{box.url}/kds/grill")
+        expect(page.get_by_test_id("connection")).to_have_text("Live")
+        page.clock.fast_forward(minutes)
+        expect(page.locator("article[data-testid=ticket]").first).to_have_attribute("data-age", age)
+        page.screenshot(path=artifacts / f"kds-rush-{age}.png")
+        assert_reads_well(page, "[data-testid=tickets]")
+    finally:
+        context.close()
+
+
 def test_short_tickets_fill_the_screen_at_1280x800(open_screen):
     fry = open_screen("/kds/fry")  # the rush's fry tickets have one or two items each
     expect(fry.get_by_test_id("connection")).to_have_text("Live")
