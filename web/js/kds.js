@@ -3,14 +3,15 @@
 import { api, clearPairedDevice, clearSession, Outbox, pairedDevice, session } from './api.js';
 import { elapsedText, h, parseTime, toast } from './dom.js';
 import { listenForBumpBar } from './bumpbar-keys.js';
-import { continuationHead, continuedMarker, headView, itemView, noticeAck, noticeHead, noticeItems,
-  orderNoteView } from './kds-card.js';
+import { blockMaker } from './kds-blocks.js';
+import { stationKeys } from './kds-keys.js';
+import { continuedMarker } from './kds-card.js';
 import { layoutColumns } from './kds-layout.js';
 import { LiveFeed } from './live.js';
 import { ensureSession } from './login.js';
 import { screenMenu } from './screen-menu.js';
 import { connectionIndicator, orderLabel, registerServiceWorker } from './shell.js';
-import { AGE_CUE, ageLevel, allDay, cardFromOrder, isActive, isRecallable, lastBumpedFirst, oldestFirst,
+import { ageLevel, allDay, cardFromOrder, isActive, isRecallable, lastBumpedFirst, oldestFirst,
   RECALL_LIMIT, withSeqs } from './tickets.js';
 import { chime, unlockAudio, voidTone } from './kds-sound.js';
 
@@ -18,7 +19,6 @@ const station = decodeURIComponent(location.pathname.split('/')[2] || '');
 const CACHE_KEY = `edge.kds.${station}`;
 const DEFAULT_TIMING = { warn_after_s: 300, late_after_s: 480 };
 const BUMP_GUARD_MS = 600; // a double tap must not bump the card that slides into place
-const OWN_SELECTION_MS = 3000;
 const COLUMN_MIN_PX = 240;
 const COLUMN_GAP_PX = 8;
 
@@ -29,12 +29,17 @@ let token = null;
 let feed = null;
 let outbox = null;
 let lastBumpAt = 0;
-let ownSelections = []; // {ticket, at} sent in the last OWN_SELECTION_MS
 let renderQueued = false;
 let lastGridHeight = 0;
 let lastGridWidth = 0;
 
 const conn = connectionIndicator();
+const keys = stationKeys({ state, station, token: () => token, openCards, scheduleRender,
+  act: { bump: (card) => bump(card), bumpAtOnce: (card) => { lastBumpAt = 0; bump(card); }, recall: (card) => recall(card),
+    markDone: (card, item) => markDone(card, item), acknowledge: (notice) => acknowledge(notice), turn: (delta) => turn(delta),
+    summary: () => toggle(allDayPanel), scroll: (screens) => grid.scrollBy({ top: grid.clientHeight * 0.9 * screens }) } });
+const blocks = blockMaker({ state, onBump: (card) => bump(card), onDone: (card, item) => markDone(card, item),
+  onAck: (notice) => acknowledge(notice) });
 const menu = screenMenu({ current: station, token: () => token });
 const grid = h('main', { class: 'tickets', 'data-testid': 'tickets' });
 const title = h('h1', {}, station);
@@ -61,7 +66,7 @@ function layout() {
   document.addEventListener('pointerdown', () => { if (unlockAudio()) soundHint.hidden = true; }, { once: true });
   // The columns' height changes with the window AND with the banners above them.
   new ResizeObserver(() => { if (grid.clientHeight !== lastGridHeight || grid.clientWidth !== lastGridWidth) scheduleRender(); }).observe(grid);
-  listenForBumpBar(onKey);
+  listenForBumpBar(keys.press);
   grid.addEventListener('scroll', () => { if (state.scroll) labelPage(); }, { passive: true });
 }
 
@@ -87,7 +92,7 @@ function applyEvent(event) {
     return;
   }
   state.lastSeq = event.seq;
-  if (event.type === 'kds.selected') followSelection(event.data);
+  if (event.type === 'kds.selected') keys.follow(event.data);
   if (event.type === 'menu.item_updated') menu.update(event.data.item);
   const order = event.data && event.data.order;
   const known = order && findCard(order.id);
@@ -119,15 +124,6 @@ function announce(kind, card, items, reason) {
   if (!card || !state.cards.has(card.id) || !items || !items.length) return;
   state.notices.set(`${kind}:${card.id}`, { key: `${kind}:${card.id}`, kind, card, items, reason: reason || null });
   voidTone();
-}
-
-// The box echoes this screen's own selections: an echo of an older one must not undo a newer one.
-function followSelection(data) {
-  const now = Date.now();
-  ownSelections = ownSelections.filter((own) => now - own.at < OWN_SELECTION_MS);
-  if (data.station !== station || ownSelections.some((own) => own.ticket === data.ticket_id)) return;
-  state.selected = data.ticket_id;
-  state.showSelected = true;
 }
 
 function restoreCache() {
@@ -209,60 +205,7 @@ function turn(delta) {
   scheduleRender();
 }
 
-// -- keyboard / bump bar: the box's bump-bar semantics ---------------------------------------------
 function openCards() { return [...state.cards.values()].sort(oldestFirst); }
-
-function select(ticketId) {
-  state.selected = ticketId;
-  state.showSelected = true;
-  ownSelections.push({ ticket: ticketId, at: Date.now() });
-  scheduleRender();
-  api(`/api/v1/kds/${encodeURIComponent(station)}/selection`, { method: 'POST', token, body: { ticket_id: ticketId } })
-    .catch(() => {}); // offline or already bumped: the selection is only a pointer
-}
-
-const KEY_ACTIONS = {
-  bump_position: ({ position }) => {
-    const card = state.cards.get(state.positions[position - 1]);
-    if (card) bump(card);
-  },
-  bump: () => {
-    const card = state.cards.get(state.selected) || openCards()[0];
-    if (card) { lastBumpAt = 0; bump(card); }
-  },
-  next: () => moveSelection(1),
-  previous: () => moveSelection(-1),
-  page: () => {
-    if (state.scroll) { grid.scrollBy({ top: grid.clientHeight * 0.9 }); return; }
-    state.page = state.page + 1 >= state.pages ? 0 : state.page + 1; state.showSelected = false; scheduleRender();
-  },
-  page_back: () => (state.scroll ? grid.scrollBy({ top: -grid.clientHeight * 0.9 }) : turn(-1)),
-  recall: () => {
-    const nowMs = Date.now() + state.clockOffsetMs;
-    const [last] = [...state.bumped.values()].filter((card) => isRecallable(card, nowMs)).sort(lastBumpedFirst);
-    if (last) recall(last);
-  },
-  summary: () => toggle(allDayPanel),
-  item_done: () => {
-    const card = state.cards.get(state.selected) || openCards()[0];
-    const item = card && card.items.find((i) => !i.done && !i.voided);
-    if (item) markDone(card, item);
-  },
-};
-
-function onKey(action) {
-  const notice = [...state.notices.values()][0];
-  if (notice && action.name === 'bump') { acknowledge(notice); return; } // a notice is answered first
-  KEY_ACTIONS[action.name](action);
-}
-
-function moveSelection(step) {
-  const cards = openCards();
-  if (!cards.length) return;
-  const index = cards.findIndex((card) => card.id === state.selected);
-  const target = index < 0 ? (step > 0 ? 0 : cards.length - 1) : Math.min(Math.max(index + step, 0), cards.length - 1);
-  select(cards[target].id);
-}
 
 // -- drawing ----------------------------------------------------------------------------------
 function scheduleRender() {
@@ -284,12 +227,12 @@ function draw({ pagesWanted = Infinity }) {
   title.textContent = state.stationName;
   const cards = openCards();
   if (state.selected && !state.cards.has(state.selected)) state.selected = null; // bumped: nothing selected
-  forgetBlocks();
-  const blocks = [...[...state.notices.values()].map(noticeBlock), ...cards.map(cardBlock)];
+  blocks.forget();
+  const placed = [...[...state.notices.values()].map(blocks.noticeBlock), ...cards.map(blocks.cardBlock)];
   grid.replaceChildren();
   lastGridHeight = grid.clientHeight; lastGridWidth = grid.clientWidth;
   grid.classList.remove('scrolling');
-  const { columns, perPage, colWidth, scroll, complete } = layoutColumns(grid, blocks,
+  const { columns, perPage, colWidth, scroll, complete } = layoutColumns(grid, placed,
     { minWidth: COLUMN_MIN_PX, gap: COLUMN_GAP_PX, marker: continuedMarker, pagesWanted });
   grid.style.setProperty('--col-width', `${colWidth}px`);
   grid.classList.toggle('scrolling', scroll);
@@ -299,7 +242,7 @@ function draw({ pagesWanted = Infinity }) {
   if (state.showSelected && state.selected) state.page = pageOf(columns, perPage, state.selected);
   state.page = Math.min(Math.max(state.page, 0), state.pages - 1);
   const shown = columns.slice(state.page * perPage, (state.page + 1) * perPage);
-  grid.replaceChildren(...(blocks.length ? shown.map((column) => h('div', { class: 'kds-col' }, column))
+  grid.replaceChildren(...(placed.length ? shown.map((column) => h('div', { class: 'kds-col' }, column))
     : [h('p', { class: 'empty' }, 'No open tickets')]));
   numberPositions();
   if (scroll && state.showSelected && state.selected) {
@@ -346,67 +289,6 @@ function numberPositions() {
   });
 }
 
-// A card's block is kept while the card and its age level stay the same: its elements and
-// measured sizes are reused, so a new event lays out only what it changed.
-const blockCache = new Map();
-
-function cardBlock(card) {
-  const level = ageOf(card.fired_at);
-  state.levels.set(card.id, level);
-  const key = `${level}|${JSON.stringify(card)}`;
-  const cached = blockCache.get(card.id);
-  if (cached && cached.key === key) return cached.block;
-  const block = buildCardBlock(card, level);
-  blockCache.set(card.id, { key, block });
-  return block;
-}
-
-function forgetBlocks() {
-  for (const id of blockCache.keys()) if (!state.cards.has(id)) blockCache.delete(id);
-}
-
-// Taps find the card by id: a kept block may have been built from an older, equal copy.
-function buildCardBlock(card, level) {
-  const current = () => state.cards.get(card.id);
-  const onBump = () => { if (current()) bump(current()); };
-  const onDone = (itemId) => () => {
-    const now = current();
-    const item = now && now.items.find((i) => i.id === itemId);
-    if (item) markDone(now, item);
-  };
-  const head = headView(card, { onBump });
-  head.querySelector('.cue').textContent = AGE_CUE[level];
-  return {
-    head,
-    rows: card.items.map((item) => itemView(item, { onDone: onDone(item.id) })),
-    tail: card.notes ? [orderNoteView(card)] : [],
-    contHead: () => continuationHead(card, { onBump }),
-    decorate(article, fragment) {
-      article.className = ['card', level !== 'fresh' && level, card.id === state.selected && 'selected',
-        fragment.first ? '' : 'cont', fragment.last ? '' : 'goes-on'].filter(Boolean).join(' ');
-      Object.assign(article.dataset, { ticket: card.id, fired: card.fired_at || '', age: level,
-        first: fragment.first ? 'yes' : 'no' });
-      if (fragment.first) article.dataset.testid = 'ticket';
-      article.setAttribute('data-testid', fragment.first ? 'ticket' : 'ticket-continued');
-      if (card.id === state.selected) article.setAttribute('aria-current', 'true');
-    },
-  };
-}
-
-function noticeBlock(notice) {
-  return {
-    head: noticeHead(notice),
-    rows: noticeItems(notice),
-    tail: [noticeAck(notice, () => acknowledge(notice))],
-    contHead: () => noticeHead(notice),
-    decorate(article) {
-      article.className = `card notice ${notice.kind}`;
-      article.setAttribute('data-testid', 'notice');
-      article.dataset.notice = notice.kind;
-    },
-  };
-}
-
 function renderRecall() {
   if (recallPanel.hidden) return;
   const nowMs = Date.now() + state.clockOffsetMs;
@@ -416,11 +298,6 @@ function renderRecall() {
     h('button', { type: 'button', onclick: () => recall(card) },
       `#${card.number} ${orderLabel(card)} \u2014 bumped ${elapsedText((nowMs - parseTime(card.bumped_at)) / 1000)} ago`)))
     : [h('li', {}, 'Nothing bumped in the last 15 minutes.')]));
-}
-
-function ageOf(firedAt) {
-  const seconds = (Date.now() + state.clockOffsetMs - parseTime(firedAt)) / 1000;
-  return Number.isFinite(seconds) ? ageLevel(seconds, state.timing) : 'fresh';
 }
 
 // Ageing: the timer, the colour AND a text cue (colour alone fails colour-blind cooks). A card
