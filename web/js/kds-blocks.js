@@ -2,7 +2,7 @@
 // same: its elements and measured sizes are reused, so a new event lays out only what it
 // changed) and one per void/change notice.
 import { continuationHead, headView, itemView, noticeAck, noticeHead, noticeItems, orderNoteView } from './kds-card.js';
-import { parseTime } from './dom.js';
+import { elapsedText, parseTime } from './dom.js';
 import { AGE_CUE, ageLevel } from './tickets.js';
 
 // state: the screen's (cards, selected, timing, clockOffsetMs, levels); onBump(card),
@@ -13,6 +13,11 @@ export function blockMaker({ state, onBump, onDone, onAck }) {
   function ageOf(firedAt) {
     const seconds = (Date.now() + state.clockOffsetMs - parseTime(firedAt)) / 1000;
     return Number.isFinite(seconds) ? ageLevel(seconds, state.timing) : 'fresh';
+  }
+
+  function timerText(firedAt) {
+    const seconds = (Date.now() + state.clockOffsetMs - parseTime(firedAt)) / 1000;
+    return Number.isFinite(seconds) ? elapsedText(seconds) : '';
   }
 
   function cardBlock(card) {
@@ -39,13 +44,15 @@ export function blockMaker({ state, onBump, onDone, onAck }) {
       const item = now && now.items.find((i) => i.id === itemId);
       if (item) onDone(now, item);
     };
-    const head = headView(card, { onBump: bump });
+    // The timer has its text before the card is measured: tick() only changes its digits.
+    const timed = (head) => { head.querySelector('.timer').textContent = timerText(card.fired_at); return head; };
+    const head = timed(headView(card, { onBump: bump }));
     head.querySelector('.cue').textContent = AGE_CUE[level];
     return {
       head,
       rows: card.items.map((item) => itemView(item, { onDone: done(item.id) })),
       tail: card.notes ? [orderNoteView(card)] : [],
-      contHead: () => continuationHead(card, { onBump: bump }),
+      contHead: () => timed(continuationHead(card, { onBump: bump })),
       decorate(article, fragment) {
         const selected = card.id === state.selected;
         article.className = ['card', level !== 'fresh' && level, selected && 'selected',

@@ -31,8 +31,8 @@ export function headView(card, { onBump }) {
 export function continuationHead(card, { onBump }) {
   return h('button', { type: 'button', class: 'card-head cont-head', onclick: onBump,
     'aria-label': `Bump order ${card.number} (continued)` },
-  h('span', { class: 'head-top' }, h('span', { class: 'num' }, `#${card.number}`),
-    h('span', { class: 'cont-label' }, 'continued'), h('span', { class: 'timer' })));
+  h('span', { class: 'head-top' }, h('span', { class: 'num' }, `#${card.number}`), h('span', { class: 'timer' })),
+  h('span', { class: 'cont-label' }, '\u25c2 continued'));
 }
 
 export function continuedMarker() {
