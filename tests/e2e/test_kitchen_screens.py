@@ -20,6 +20,10 @@ pytestmark = pytest.mark.e2e
 SIZES = {"landscape": {"width": 1280, "height": 800}, "portrait": {"width": 800, "height": 1280},
          "phone": {"width": 390, "height": 844}}
 CHECKS = (Path(__file__).with_name("kitchen_checks.js")).read_text()
+SMALL_TARGETS = """() => [...document.querySelectorAll('button, a, input, select')]
+    .filter((el) => el.offsetParent !== null)
+    .filter((el) => { const box = el.getBoundingClientRect(); return box.height < 44 || box.width < 44; })
+    .map((el) => el.outerHTML.slice(0, 80))"""
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +79,7 @@ def test_sixty_tickets_read_without_clipping_overlap_or_low_contrast(open_screen
     expect(kds.get_by_test_id("connection")).to_have_text("Live")
     kds.screenshot(path=artifacts / f"kds-rush-{size}.png")
     assert_reads_well(kds, "[data-testid=tickets]")
+    assert kds.evaluate(SMALL_TARGETS) == []  # every touch target at least 44 px
 
     # The 9-item first ticket: every item on screen, across columns when it does not fit one.
     snapshot = api(box, staff_token, "GET", "/kds/grill")
@@ -232,6 +237,7 @@ def test_expo_reads_well_on_tablets_and_phones(open_screen, size, artifacts):
     expect(expo.get_by_test_id("expo-order").first).to_be_visible()
     expo.screenshot(path=artifacts / f"expo-rush-{size}.png")
     assert_reads_well(expo, "[data-testid=expo]")
+    assert expo.evaluate(SMALL_TARGETS) == []
 
 
 def test_the_screen_menu_switches_station_and_staff_86_an_item(open_screen, box, staff_token):
@@ -240,6 +246,7 @@ def test_the_screen_menu_switches_station_and_staff_86_an_item(open_screen, box,
     kds.get_by_role("button", name="Screen menu").click()
     menu = kds.get_by_test_id("screen-menu")
     expect(menu.get_by_test_id("menu-connection")).to_contain_text("live")
+    assert kds.evaluate(SMALL_TARGETS) == []
     menu.get_by_test_id("eighty-six-grilled-salmon").click()
     expect(menu.get_by_test_id("eighty-six-grilled-salmon")).to_have_text("Back on")
     salmon = next(i for i in api(box, staff_token, "GET", "/menu")["items"] if i["id"] == "grilled-salmon")
