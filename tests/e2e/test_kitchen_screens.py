@@ -209,7 +209,9 @@ def test_a_void_of_a_ticket_on_screen_stays_until_a_cook_acknowledges_it(open_sc
 def test_expo_at_sixty_orders_completes_with_undo_and_recalls(open_screen, box, staff_token, artifacts):
     expo = open_screen("/expo")
     orders = expo.get_by_test_id("expo-order")
-    expect(orders).to_have_count(59)  # one of the 60 was voided above
+    in_kitchen = len(api(box, staff_token, "GET", "/expo")["orders"])
+    assert in_kitchen >= 59  # the rush's 60 (one voided if the void test ran first)
+    expect(orders).to_have_count(in_kitchen)
     assert_reads_well(expo, "[data-testid=expo]")
     last = api(box, staff_token, "GET", "/expo")["orders"][-1]
     for station in last["stations"]:
@@ -226,7 +228,7 @@ def test_expo_at_sixty_orders_completes_with_undo_and_recalls(open_screen, box, 
     card.get_by_role("button", name=re.compile("Complete")).click()
     expect(expo.get_by_test_id("undo-bar")).to_be_hidden(timeout=8000)
     assert api(box, staff_token, "GET", f"/orders/{last['id']}")["status"] == "completed"
-    expect(orders).to_have_count(58)
+    expect(orders).to_have_count(in_kitchen - 1)
     expo.get_by_role("button", name="Recently completed").click()
     expect(expo.get_by_test_id("completed-list").locator("li").first).to_contain_text(f"#{last['number']}")
 
