@@ -258,3 +258,25 @@ def test_the_screen_menu_switches_station_and_staff_86_an_item(open_screen, box,
     menu.get_by_role("link", name="Fry").click()
     expect(kds).to_have_url(f"{box.url}/kds/fry")
     expect(kds.get_by_role("heading", name="Fry")).to_be_visible()
+
+
+PACK = """async (cases) => {
+  const { pack } = await import('/web/js/kds-layout.js');
+  return cases.map(([cards, height]) => pack({ cards: cards.map((rows) => ({ head: 60, rows, tail: 0, chrome: 10 })),
+    contHead: 40, marker: 20 }, { height, gap: 8 }).map((column) => column.map((f) => [f.block, f.from, f.to, f.first, f.last])));
+}"""
+
+
+def test_packing_splits_long_cards_never_leaves_a_header_alone_and_places_every_row(open_screen):
+    page = open_screen("/kds/grill")
+    expect(page.get_by_test_id("connection")).to_have_text("Live")
+    whole, split, dangling, giant = page.evaluate(PACK, [
+        [[[50, 50], [50]], 400],              # two short cards share a column
+        [[[100] * 8], 400],                   # 70 + 800 px of rows: three parts, "continued" between
+        [[[100, 100], [100, 100]], 300],      # the 2nd card's header would sit alone at the bottom
+        [[[500], [50]], 300],                 # a row taller than a column still gets one of its own
+    ])
+    assert whole == [[[0, 0, 2, True, True], [1, 0, 1, True, True]]]
+    assert split == [[[0, 0, 3, True, False]], [[0, 3, 6, False, False]], [[0, 6, 8, False, True]]]
+    assert dangling == [[[0, 0, 2, True, True]], [[1, 0, 2, True, True]]]
+    assert giant == [[[0, 0, 1, True, True]], [[1, 0, 1, True, True]]]
