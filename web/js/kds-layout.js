@@ -13,7 +13,11 @@ const SPLIT_ROOM = 0.35; // share of a column worth filling with the start of a 
 // one column each: `scroll` is true then. `pagesWanted`: lay out only until that many pages of
 // columns are known (the first page of a 60-ticket rush needs ~20 cards measured, not 60);
 // `complete` says whether every card was placed.
+// blocks: the cards in order, or {length, at(i)} to build them only when they are needed.
 export function layoutColumns(host, blocks, { minWidth = 250, gap = 8, marker, pagesWanted = Infinity }) {
+  const made = [];
+  const blockAt = (index) => (made[index] = made[index] || (blocks.at ? blocks.at(index) : blocks[index]));
+  const prefix = (count) => Array.from({ length: count }, (_, index) => blockAt(index));
   const style = getComputedStyle(host);
   const width = host.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   const perPage = Math.max(1, Math.floor((width + gap) / (minWidth + gap)));
@@ -26,11 +30,11 @@ export function layoutColumns(host, blocks, { minWidth = 250, gap = 8, marker, p
   let plan;
   do { // packing is greedy: a column left behind never changes, so a prefix of the cards will do
     measured = Math.min(blocks.length, measured + MEASURE_CHUNK);
-    plan = pack(measure(blocks.slice(0, measured), colWidth, marker), { height, gap });
+    plan = pack(measure(prefix(measured), colWidth, marker), { height, gap });
   } while (measured < blocks.length && plan.length <= columnsWanted);
   const complete = measured === blocks.length;
   const final = complete ? plan : plan.slice(0, -1); // the last column may still grow
-  const columns = final.map((fragments) => fragments.map((fragment) => build(blocks[fragment.block], fragment, marker)));
+  const columns = final.map((fragments) => fragments.map((fragment) => build(blockAt(fragment.block), fragment, marker)));
   return { columns, perPage, colWidth, scroll, complete };
 }
 

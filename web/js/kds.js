@@ -228,7 +228,9 @@ function draw({ pagesWanted = Infinity }) {
   const cards = openCards();
   if (state.selected && !state.cards.has(state.selected)) state.selected = null; // bumped: nothing selected
   blocks.forget();
-  const placed = [...[...state.notices.values()].map(blocks.noticeBlock), ...cards.map(blocks.cardBlock)];
+  const notices = [...state.notices.values()];
+  const placed = { length: notices.length + cards.length, // built as the layout reaches them
+    at: (i) => (i < notices.length ? blocks.noticeBlock(notices[i]) : blocks.cardBlock(cards[i - notices.length])) };
   grid.replaceChildren();
   lastGridHeight = grid.clientHeight; lastGridWidth = grid.clientWidth;
   grid.classList.remove('scrolling');
