@@ -4,6 +4,7 @@ the tests that only look come first, the ones that bump, void and complete come 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -280,3 +281,55 @@ def test_packing_splits_long_cards_never_leaves_a_header_alone_and_places_every_
     assert split == [[[0, 0, 3, True, False]], [[0, 3, 6, False, False]], [[0, 6, 8, False, True]]]
     assert dangling == [[[0, 0, 2, True, True]], [[1, 0, 2, True, True]]]
     assert giant == [[[0, 0, 1, True, True]], [[1, 0, 1, True, True]]]
+
+
+def test_amendments_show_as_a_changed_notice_and_an_added_badge(browser, tmp_path, artifacts):
+    """The amendment events (branch foh, docs/events.md contract), written into the box's log as
+    that branch's commands will write them: the screen must show CHANGED and + ADDED ITEMS."""
+    server = start_rush_server(tmp_path / "amend", count=3)
+    context = browser.new_context(viewport=SIZES["landscape"])
+    try:
+        token = login_token(server, "1111")
+        context.add_init_script(session_script(server))  # logins are events too: all of them first
+        changed, added = [api(server, token, "GET", f"/orders/{card['order_id']}")
+                          for card in api(server, token, "GET", "/kds/grill")["tickets"][1:3]]
+        gone = changed["items"][0]
+        gone.update(voided_at="2026-12-04T15:00:00+00:00", void_reason="guest changed their mind")
+        for ticket in added["tickets"]:
+            ticket["amendment"] = "added"
+        log_directly(server, "order.items_voided", {"order": changed, "item_ids": [gone["id"]],
+                                                    "reason": "guest changed their mind"}, changed)
+        log_directly(server, "order.items_added", {"order": added, "ticket_ids": [t["id"] for t in added["tickets"]]},
+                     added)
+        kds = context.new_page()
+        kds.goto(f"{server.url}/kds/grill")  # the replay after the snapshot brings both events
+        notice = kds.get_by_test_id("notice")
+        expect(notice).to_contain_text(f"CHANGED #{changed['number']}")
+        expect(notice).to_contain_text(gone["name"])
+        expect(notice).to_contain_text("guest changed their mind")
+        card = kds.locator(f"article[data-ticket='{changed['tickets'][0]['id']}']").first
+        expect(card.locator(".item.voided")).to_contain_text("VOID")
+        badge = kds.locator(f"article[data-ticket='{added['tickets'][0]['id']}']").first.get_by_test_id("added")
+        expect(badge).to_have_text("+ ADDED ITEMS")
+        kds.screenshot(path=artifacts / "kds-changed-added.png")
+        assert_reads_well(kds, "[data-testid=tickets]")
+        notice.get_by_test_id("ack-notice").click()
+        expect(notice).to_have_count(0)
+    finally:
+        context.close()
+        stop(server)
+
+
+def log_directly(server, event_type: str, data: dict, order: dict) -> None:
+    import sqlite3
+    import uuid as uuid_
+
+    from edge.settings import Settings
+
+    stations = sorted({t["station"] for t in order["tickets"]})
+    conn = sqlite3.connect(Settings(data_dir=server.data_dir).database_path, timeout=10)
+    with conn:
+        conn.execute("INSERT INTO events (id, type, data, at, hlc, stations, order_id) VALUES (?,?,?,?,?,?,?)",
+                     (str(uuid_.uuid4()), event_type, json.dumps(data), "2026-12-04T15:00:00.000+00:00",
+                      "001796396000000-000000-box-1", f",{','.join(stations)},", order["id"]))
+    conn.close()
