@@ -121,6 +121,7 @@ class KdsSettings(Section):
     warn_after_s: int = Field(300, ge=10, description="ticket turns amber")
     late_after_s: int = Field(480, ge=10, description="ticket turns red")
     per_station: dict[str, StationTiming] = Field(default_factory=dict)
+    staff_may_86: bool = Field(True, description="staff may 86 an item from a kitchen screen (audited)")
 
 
 class PrinterSettings(Section):

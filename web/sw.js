@@ -4,7 +4,8 @@
 // when the box answers, the tablet always runs the box's current version.
 const CACHE = 'edge-shell-v2';
 const PAGE = '/web/app.html'; // every screen is this page (web/js/main.js picks the screen)
-const SHELL = [PAGE, '/web/css/app.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
+const SHELL = [PAGE, '/web/css/app.css', '/web/css/kitchen.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
+  '/web/js/bumpbar-keys.js', '/web/js/kds-blocks.js', '/web/js/kds-card.js', '/web/js/kds-keys.js', '/web/js/kds-layout.js', '/web/js/kds-sound.js', '/web/js/screen-menu.js',
   '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js', '/web/js/main.js', '/web/js/manage.js',
   '/web/js/manage-menu.js', '/web/js/manage-words.js',
   '/web/js/order.js', '/web/js/item-dialog.js', '/web/js/order-lines.js', '/web/js/outbox.js', '/web/js/shell.js',

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, current_app, g
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, api_route
-from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery
+from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery, Strict
 from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import Order, OrderRequest, VoidRequest
 from edge.store import commands, queries
@@ -122,13 +122,37 @@ def mark_item_done(ticket_id: str, item_id: str):
            summary="A station's open tickets (oldest first), recently bumped ones, all-day counts")
 def kds(station: str):
     store = _services().store
+    _kitchen_station(store, station)
+    return queries.kds_view(store.read(), station, store.now())
+
+
+class SelectionIn(Strict):
+    ticket_id: str | None = Field(max_length=64, description="an open ticket of the station, or null")
+
+
+class SelectionOut(BaseModel):
+    station: str
+    ticket_id: str | None
+    seq: int
+
+
+@api_route(bp, "/kds/<station>/selection", methods=["POST"], body=SelectionIn, response=SelectionOut,
+           errors=(404, 409, 415, 422),
+           summary="Select a ticket on a station (a kds.selected event: the bump bar and every screen follow)")
+def select_ticket(station: str, body: SelectionIn):
+    store = _services().store
+    _kitchen_station(store, station)
+    seq = commands.select_ticket(store, station, body.ticket_id, g.actor)
+    return SelectionOut(station=station, ticket_id=body.ticket_id, seq=seq)
+
+
+def _kitchen_station(store, station: str) -> None:
     stations = {s.id: s for s in load_stations(store.read())}
     if station not in stations:
         raise ApiError(404, "station_not_found", f"station {station!r} not found",
                        [{"known": sorted(stations)}])
     if stations[station].kind == "expo":
         raise ApiError(404, "station_not_found", f"{station!r} is the expo; use GET /api/v1/expo")
-    return queries.kds_view(store.read(), station, store.now())
 
 
 @api_route(bp, "/expo", response=ExpoOut, summary="Every order in the kitchen with each station's progress")

@@ -135,6 +135,8 @@ class TicketCard(BaseModel):
     bumped_at: str | None
     fired_seq: int | None = Field(None, description="seq of the event that fired it: the kitchen's order")
     bumped_seq: int | None = Field(None, description="seq of the event that last bumped it")
+    created_by: str | None = Field(None, description="the user (or device) that took the order")
+    server: str | None = Field(None, description="that user's name, for the card")
     amendment: Literal["added"] | None = Field(None, description='"added": fired by an add-items amendment')
     items: list[TicketItem]
 
@@ -158,9 +160,12 @@ class ExpoStation(BaseModel):
 
 
 class ExpoItem(BaseModel):
+    id: str | None = None
     name: str
     quantity: int
     station: str
+    modifiers: list[str] = Field(default_factory=list)
+    notes: str | None = None
     done: bool
 
 
@@ -172,6 +177,10 @@ class ExpoOrder(BaseModel):
     type: str
     status: str
     fired_at: str | None
+    source: str | None = None
+    notes: str | None = None
+    created_by: str | None = None
+    server: str | None = None
     stations: list[ExpoStation]
     items: list[ExpoItem]
 

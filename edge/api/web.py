@@ -31,6 +31,7 @@ class KdsTimings(BaseModel):
     warn_after_s: int
     late_after_s: int
     per_station: dict[str, StationTiming]
+    staff_may_86: bool = True
 
 
 class WebConfig(BaseModel):

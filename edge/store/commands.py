@@ -143,6 +143,22 @@ def recall_last(store: Store, station: str, actor: Actor) -> Order | None:
     return store.write(job)
 
 
+def select_ticket(store: Store, station: str, ticket_id: str | None, actor: Actor) -> int:
+    """A station's selection (bump bar arrows, a tablet's keys): an event on the log, so the box's
+    bump bar and every tablet of the station show the same one. Returns the event's seq."""
+    def job(tx: Tx) -> int:
+        if ticket_id is not None:
+            row = tx.conn.execute("SELECT station, status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            if row is None or row[0] != station:
+                raise NotFound(f"ticket {ticket_id} is not on station {station!r}", code="ticket_not_found")
+            if row[1] not in ("fired", "in_progress"):
+                raise Conflict(f"ticket {ticket_id} is not open (it is {row[1]})", code="ticket_not_open")
+        event = tx.append_event("kds.selected", {"station": station, "ticket_id": ticket_id,
+                                                 "actor": actor.as_dict()}, stations=[station])
+        return event.seq
+    return store.write(job)
+
+
 def update_menu_item(store: Store, item_id: str, changes: dict[str, Any], actor: Actor) -> MenuItem:
     """Change an item's price or availability (86) and tell every tablet."""
     allowed = {"price_cents", "available"}
