@@ -27,17 +27,6 @@ PAGE_BUDGET_BYTES = 300 * 1024
 PASSWORD = "long enough password"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from e2e.support import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def dashboard(gateway):
     if missing_vendor_files():
