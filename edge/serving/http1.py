@@ -1,9 +1,9 @@
 """HTTP/1.1 requests, parsed strictly from bytes (no I/O here: edge.serving.front feeds them).
 
 Strict on purpose: one reading of every request, so nothing in front of or behind the box can
-read it differently (request smuggling). Refused with 400: obsolete line folding, header names
-that are not tokens or that carry ``_`` (they would become the same WSGI key as a ``-`` one),
-both ``Content-Length`` and ``Transfer-Encoding``, several differing lengths, any coding but a
+read it differently (request smuggling). Header names with ``_`` are dropped (they would become
+the same WSGI key as a ``-`` one, as gunicorn does). Refused with 400: obsolete line folding,
+header names that are not tokens, both ``Content-Length`` and ``Transfer-Encoding``, several differing lengths, any coding but a
 single ``chunked``, chunk sizes that are not plain hex. A body over the limit is 413 before it
 is read (chunked: as soon as it passes the limit).
 """
@@ -17,7 +17,7 @@ from urllib.parse import unquote_to_bytes
 MAX_HEAD_BYTES = 16 * 1024
 MAX_HEADERS = 100
 MAX_CHUNK_LINE = 1024
-_TOKEN = rb"[!#$%&'*+\-.^`|~0-9A-Za-z]+"  # RFC 9110 token, minus "_" (see the docstring)
+_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"  # RFC 9110 token
 _REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") ([^\x00-\x20\x7f]+) HTTP/1\.([01])")
 _HEADER = re.compile(rb"(" + _TOKEN + rb"):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,8})(?:[ \t]*;[^\r\n]*)?")
@@ -68,7 +68,7 @@ class Head:
             "wsgi.run_once": False, "wsgi.input_terminated": True,
         }
         for name, value in self.headers:
-            if name in _NOT_FOR_THE_APP:
+            if name in _NOT_FOR_THE_APP or "_" in name:
                 continue
             text = value.decode("latin-1")
             if name == "content-type":
