@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import collections
 import json
 import os
@@ -59,45 +60,71 @@ class Results:
         self.reopened = collections.Counter()  # flood sockets the box closed, opened again
 
 
-class Feed:
-    def __init__(self, station: str):
-        self.station = station
-        self.live_events = 0
-        self.seen_orders: set[str] = set()
-        self.connected = asyncio.Event()
-        self.error: str | None = None
+class Feed(asyncio.Protocol):
+    """A tablet's feed, kept cheap for the load generator: frames are not decoded, only counted,
+    searched for the order ids awaited, and pings answered (or the box would drop the feed)."""
+
+    def __init__(self, handshake: bytes, recording: list[bool]):
+        self.handshake = handshake
+        self.recording = recording
+        self.buffer = b""
+        self.upgraded = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.live_frames = 0
+        self.text = b""  # the tail of what was received, to find an order id in
+        self.transport = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.handshake)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.upgraded.is_set():
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not self.buffer.startswith(b"HTTP/1.1 101"):
+                self.transport.close()
+                return
+            self.buffer = self.buffer[end + 4:]
+            self.upgraded.set()
+        while len(self.buffer) >= 2:
+            opcode, size, at = self.buffer[0] & 0x0F, self.buffer[1] & 0x7F, 2
+            if size == 126:
+                size, at = int.from_bytes(self.buffer[2:4], "big"), 4
+            elif size == 127:
+                size, at = int.from_bytes(self.buffer[2:10], "big"), 10
+            if len(self.buffer) < at + size:
+                return
+            payload, self.buffer = self.buffer[at:at + size], self.buffer[at + size:]
+            if opcode == 0x9:  # ping: answer with a masked pong
+                self.transport.write(bytes((0x8A, 0x80 | len(payload))) + b"\0\0\0\0" + payload)
+            elif opcode == 0x1:
+                self.text = (self.text + payload)[-8192:]
+                if self.recording[0] and b'"seq"' in payload[:40]:
+                    self.live_frames += 1
+
+    def connection_lost(self, exc) -> None:
+        self.closed.set()
 
 
-async def hold_feed(feed: Feed, url: str, token: str, address: str, stop: asyncio.Event, results: Results) -> None:
-    connector = aiohttp.TCPConnector(local_addr=(address, 0), limit=1)
-    async with aiohttp.ClientSession(connector=connector) as http:
-        while not stop.is_set():
-            try:
-                async with http.ws_connect(f"{url}/api/v1/ws?token={token}&after=0&station={feed.station}",
-                                           timeout=aiohttp.ClientWSTimeout(ws_close=5), heartbeat=None,
-                                           autoping=True) as ws:
-                    feed.connected.set()
-                    async for message in ws:
-                        if message.type != aiohttp.WSMsgType.TEXT:
-                            break
-                        event = json.loads(message.data)
-                        if event.get("type") == "order.created":
-                            feed.seen_orders.add(event["data"]["order"]["id"])
-                            if results.recording:
-                                feed.live_events += 1
-                        elif event.get("seq") and results.recording:
-                            feed.live_events += 1
-                if not stop.is_set():
-                    results.reopened["feed"] += 1
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-                feed.error = repr(error)
-                results.errors[("feed", type(error).__name__)] += 1
-                await asyncio.sleep(1)
+async def hold_feed(station: str, port: int, token: str, address: str, recording: list[bool], feeds: list) -> None:
+    loop = asyncio.get_running_loop()
+    key = base64.b64encode(os.urandom(16)).decode()
+    handshake = (f"GET /api/v1/ws?token={token}&after=0&station={station} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n").encode()
+    _, feed = await loop.create_connection(lambda: Feed(handshake, recording), "127.0.0.1", port,
+                                           local_addr=(address, 0))
+    feeds.append(feed)
+    await asyncio.wait_for(feed.upgraded.wait(), timeout=60)
 
 
 async def hold_raw(kind: str, host: str, port: int, address: str, stop: asyncio.Event, results: Results,
                    held: list[int]) -> None:
     """A slow (one header line every 3 s) or idle socket, reopened whenever the box closes it."""
+    await asyncio.sleep(random.uniform(0, 3))  # not all at once: nor would their timeouts be
     while not stop.is_set():
         try:
             reader, writer = await asyncio.open_connection(host, port, local_addr=(address, 0))
@@ -180,58 +207,84 @@ async def login_many(url: str, count: int) -> list[str]:
         return tokens
 
 
-async def run(args, server: EdgeServer, worker: int) -> dict:
-    url, host, port = server.url, "127.0.0.1", server.port
-    results, stop = Results(), asyncio.Event()
-    sessions = await login_many(url, max(1, -(-args.feeds // args.feeds_per_session)) + args.tablets)
-    feed_tokens, tablet_tokens = sessions[args.tablets:], sessions[:args.tablets]
+def flood_process(args, port: int, tokens: list[str], pipe) -> None:
+    """The flood, in a process of its own: the tablets' latency is not its event loop's delay."""
+    os.sched_setaffinity(0, {CLIENT_CPU})
+    pipe.send(asyncio.run(flood(args, port, tokens, pipe)))
+
+
+async def flood(args, port: int, tokens: list[str], pipe) -> dict:
+    results, stop, recording, feeds = Results(), asyncio.Event(), [False], []
     feed_addresses, raw_addresses = addresses(1), addresses(2)
-    feeds, tasks = [], []
     started = time.perf_counter()
-    address = next(feed_addresses)
+    opening = []
     for n in range(args.feeds):
-        if n and n % PER_ADDRESS == 0:
+        if n % PER_ADDRESS == 0:
             address = next(feed_addresses)
-        feeds.append(Feed(FEED_STATIONS[n % len(FEED_STATIONS)]))
-        tasks.append(asyncio.create_task(hold_feed(feeds[-1], url, feed_tokens[n // args.feeds_per_session],
-                                                   address, stop, results)))
-    try:
-        await asyncio.wait_for(asyncio.gather(*(f.connected.wait() for f in feeds)), timeout=60)
-        feeds_up = time.perf_counter() - started
-    except asyncio.TimeoutError:
-        feeds_up = float("nan")
-    held = {"slow": [0], "idle": [0]}
+        opening.append(hold_feed(FEED_STATIONS[n % len(FEED_STATIONS)], port, tokens[n // args.feeds_per_session],
+                                 address, recording, feeds))
+    outcomes = await asyncio.gather(*opening, return_exceptions=True)
+    failed = [repr(o) for o in outcomes if isinstance(o, BaseException)]
+    feeds_up = time.perf_counter() - started
+    held, tasks = {"slow": [0], "idle": [0]}, []
     for kind, count in (("slow", args.slow), ("idle", args.idle)):
         for n in range(count):
             if n % PER_ADDRESS == 0:
                 address = next(raw_addresses)
-            tasks.append(asyncio.create_task(hold_raw(kind, host, port, address, stop, results, held[kind])))
+            tasks.append(asyncio.create_task(hold_raw(kind, "127.0.0.1", port, address, stop, results, held[kind])))
     await asyncio.sleep(4)  # the flood in place
-    open_tickets = {s: collections.deque() for s in STATIONS}
-    orders: list[str] = []
-    stop_at = time.perf_counter() + args.duration
-    results.recording = True
-    user, system = cpu_split(worker)
-    flood_during = []
-    tablets = [asyncio.create_task(tablet(n, url, tablet_tokens[n], results, open_tickets, stop_at, orders))
-               for n in range(args.tablets)]
-    while time.perf_counter() < stop_at:
+    recording[0] = True
+    pipe.send("ready")
+    samples = []
+    while not pipe.poll():
         await asyncio.sleep(1)
-        flood_during.append((sum(f.connected.is_set() for f in feeds), held["slow"][0], held["idle"][0]))
-    await asyncio.gather(*tablets)
-    cpu = sum(cpu_split(worker)) - user - system
-    results.recording = False
-    last = await final_order(url, tablet_tokens[0])
+        samples.append((sum(f.upgraded.is_set() and not f.closed.is_set() for f in feeds),
+                        held["slow"][0], held["idle"][0]))
+    recording[0] = False
+    last = pipe.recv().encode()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(last not in f.seen_orders for f in feeds):
+    while time.monotonic() < deadline and any(last not in f.text for f in feeds):
         await asyncio.sleep(0.1)
-    threads = int(next(line.split()[1] for line in open(f"/proc/{worker}/status") if line.startswith("Threads:")))
     stop.set()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {"results": results, "feeds": feeds, "last": last, "feeds_up": feeds_up, "cpu": cpu,
-            "held": flood_during, "threads": threads, "orders": len(orders)}
+    return {"feeds_up": feeds_up, "failed": failed, "samples": samples, "reopened": dict(results.reopened),
+            "errors": dict(results.errors), "live": sorted(f.live_frames for f in feeds),
+            "missing": args.feeds - sum(last in f.text for f in feeds)}
+
+
+async def kitchen(args, url: str, tokens: list[str]) -> tuple[Results, int]:
+    results = Results()
+    open_tickets = {s: collections.deque() for s in STATIONS}
+    orders: list[str] = []
+    stop_at = time.perf_counter() + args.duration
+    results.recording = True
+    await asyncio.gather(*(tablet(n, url, tokens[n], results, open_tickets, stop_at, orders)
+                           for n in range(args.tablets)))
+    results.recording = False
+    return results, len(orders)
+
+
+def run(args, server: EdgeServer, worker: int) -> dict:
+    import multiprocessing
+
+    sessions = asyncio.run(login_many(server.url, max(1, -(-args.feeds // args.feeds_per_session)) + args.tablets))
+    feed_tokens, tablet_tokens = sessions[args.tablets:], sessions[:args.tablets]
+    ours, theirs = multiprocessing.Pipe()
+    process = multiprocessing.get_context("fork").Process(target=flood_process, args=(args, server.port, feed_tokens, theirs))
+    process.start()
+    if not ours.poll(120):
+        raise RuntimeError("the flood was not in place within 120 s")
+    assert ours.recv() == "ready"
+    user, system = cpu_split(worker)
+    results, orders = asyncio.run(kitchen(args, server.url, tablet_tokens))
+    cpu = sum(cpu_split(worker)) - user - system
+    threads = int(next(line.split()[1] for line in open(f"/proc/{worker}/status") if line.startswith("Threads:")))
+    ours.send(asyncio.run(final_order(server.url, tablet_tokens[0])))
+    flooded = ours.recv() if ours.poll(60) else {}
+    process.join(timeout=30)
+    return {"results": results, "flood": flooded, "cpu": cpu, "threads": threads, "orders": orders}
 
 
 async def final_order(url: str, token: str) -> str:
@@ -240,29 +293,35 @@ async def final_order(url: str, token: str) -> str:
             "items": [{"menu_item_id": item, "quantity": 1, "modifier_ids": mods}
                       for item, mods in LINES if item in ("cheeseburger", "fries", "coleslaw", "beer")]}
     async with aiohttp.ClientSession() as http:
-        async with http.post(f"{url}/api/v1/orders", json=body, headers={"Authorization": f"Bearer {token}"},
-                             timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)) as response:
-            return (await response.json())["id"]
+        try:
+            async with http.post(f"{url}/api/v1/orders", json=body, headers={"Authorization": f"Bearer {token}"},
+                                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)) as response:
+                return (await response.json())["id"]
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            print(f"the final order failed: {error!r}")
+            return "no final order"
 
 
 def report(args, outcome: dict, log_text: str) -> bool:
-    results, feeds = outcome["results"], outcome["feeds"]
+    results, flood = outcome["results"], outcome["flood"]
     print(f"\n{'request':<10}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     everything = [v for values in results.latency.values() for v in values]
     for kind, values in sorted(results.latency.items()) + [("all", everything)]:
         print(f"{kind:<10}{len(values):>7}{percentile(values, .5):>9.1f}{percentile(values, .95):>9.1f}"
               f"{percentile(values, .99):>9.1f}{max(values, default=float('nan')):>9.1f}")
-    held = outcome["held"]
-    print(f"\nflood held during the run (min/max each second): feeds connected "
-          f"{min(h[0] for h in held)}-{max(h[0] for h in held)}, slow {min(h[1] for h in held)}-{max(h[1] for h in held)}, "
-          f"idle {min(h[2] for h in held)}-{max(h[2] for h in held)}; all {args.feeds} feeds up in "
-          f"{outcome['feeds_up']:.1f} s; reopened after the box closed them: {dict(results.reopened) or 'none'}")
-    live = sorted(f.live_events for f in feeds)
-    missing = sum(outcome["last"] not in f.seen_orders for f in feeds)
+    samples = flood.get("samples") or [(0, 0, 0)]
+    print(f"\nflood held during the run (min-max of each second's count): feeds open "
+          f"{min(h[0] for h in samples)}-{max(h[0] for h in samples)}, slow {min(h[1] for h in samples)}-"
+          f"{max(h[1] for h in samples)}, idle {min(h[2] for h in samples)}-{max(h[2] for h in samples)}; "
+          f"{args.feeds} feed handshakes in {flood.get('feeds_up', float('nan')):.1f} s "
+          f"({len(flood.get('failed', []))} failed); reopened after the box closed them: {flood.get('reopened') or 'none'}")
+    live = flood.get("live") or [0]
+    missing = flood.get("missing", args.feeds)
     print(f"feeds: live events received during the run per feed: min {live[0]}, median {live[len(live) // 2]}; "
-          f"feeds that did NOT receive the final order: {missing} of {len(feeds)}")
-    print(f"tablets: {sum(len(v) for v in results.latency.values())} requests in {args.duration:.0f} s "
-          f"({outcome['orders']} orders); errors: {dict(results.errors) or 'none'}")
+          f"feeds that did NOT receive the final order: {missing} of {args.feeds}")
+    errors = {**{str(k): v for k, v in results.errors.items()}, **{f"flood {k}": v for k, v in flood.get("errors", {}).items()}}
+    print(f"tablets: {len(everything)} requests in {args.duration:.0f} s ({outcome['orders']} orders); "
+          f"errors: {errors or 'none'}")
     print(f"server worker: {outcome['cpu']:.1f} s CPU in {args.duration:.0f} s "
           f"({outcome['cpu'] / args.duration:.0%} of a core); {outcome['threads']} threads")
     bad_fd = log_text.count("Bad file descriptor")
@@ -295,7 +354,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f}; server pinned to CPU {SERVER_CPU}, clients on {CLIENT_CPU}")
     try:
         worker = int(Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()[0])
-        outcome = asyncio.run(run(args, server, worker))
+        outcome = run(args, server, worker)
         time.sleep(1)
         met = report(args, outcome, server.log())
         server.terminate(timeout=30)
