@@ -130,6 +130,7 @@ class FeedConnection(asyncio.Protocol):
         self.writable = True
         self.closed = False
         self.incoming = 0  # bytes of the message being received
+        self.partial = ""  # its text so far (tablets send short JSON; binary is ignored)
         self.last_sent = self.last_ping = time.monotonic()
         self.pong_due = False
 
@@ -231,11 +232,10 @@ class FeedConnection(asyncio.Protocol):
         if self.incoming > self.handover.max_message:
             self.close(1009, "message too big")
             return
+        self.partial += event.data if isinstance(event.data, str) else ""
         if not event.message_finished:
-            self._partial = getattr(self, "_partial", "") + (event.data if isinstance(event.data, str) else "")
             return
-        text = getattr(self, "_partial", "") + (event.data if isinstance(event.data, str) else "")
-        self._partial, self.incoming = "", 0
+        text, self.partial, self.incoming = self.partial, "", 0
         try:
             kind = json.loads(text).get("type")
         except (ValueError, AttributeError):

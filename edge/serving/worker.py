@@ -79,11 +79,11 @@ class EdgeWorker(Worker):
         while front.busy() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
             self.notify()
+        for feed in list(front.feeds.live):  # any the hub did not reach (still replaying, say)
+            feed.close(1001, "shutdown")
         await asyncio.sleep(0.1)  # let close frames and last answers reach the kernel
         for connection in list(front.connections):
             connection.close()
-        for feed in list(front.feeds.live):
-            feed.close(1001, "shutdown")
         await asyncio.sleep(0)
 
 
