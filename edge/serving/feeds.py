@@ -34,6 +34,9 @@ log = logging.getLogger("edge.server")
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 REPLAY_PAGE = 200  # replayed events read per trip to a request thread
+# Feeds written per turn of the loop: between two slices, answers to requests get written, so a
+# fan-out to hundreds of feeds does not hold up the kitchen's requests.
+FLUSH_SLICE = 32
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -87,6 +90,7 @@ class Feeds:
         self._ready: collections.deque = collections.deque()
         self._wake_pending = False
         self._lock = threading.Lock()
+        self.frames: dict[int, bytes] = {}  # this wake-up's events, framed
 
     def wake(self, feed: "FeedConnection") -> None:
         """Called by the committing thread (the hub's publish): one loop wake-up per batch."""
@@ -104,12 +108,26 @@ class Feeds:
     def _flush_ready(self) -> None:
         with self._lock:
             self._wake_pending = False
-        seen = set()
-        while self._ready:
+        self.frames.clear()
+        self._flush_slice(set())
+
+    def _flush_slice(self, seen: set) -> None:
+        for _ in range(FLUSH_SLICE):
+            if not self._ready:
+                return
             feed = self._ready.popleft()
             if feed not in seen:
                 seen.add(feed)
                 feed.flush()
+        if self._ready:
+            self.loop.call_soon(self._flush_slice, seen)
+
+    def frame(self, seq: int, message: str) -> bytes:
+        """An event's frame, made once for every feed it goes to (server frames are unmasked)."""
+        frame = self.frames.get(seq)
+        if frame is None:
+            frame = self.frames[seq] = text_frame(message.encode())
+        return frame
 
     def sweep(self, now: float) -> None:
         for feed in list(self.live):
@@ -179,7 +197,7 @@ class FeedConnection(asyncio.Protocol):
                 break
             if message and seq > subscription.last_seq:
                 subscription.last_seq = seq
-                frames.append(text_frame(message.encode()))
+                frames.append(self.feeds.frame(seq, message))
         if frames:
             self.transport.write(b"".join(frames))
             self.last_sent = time.monotonic()
