@@ -281,11 +281,12 @@ def run(args, server: EdgeServer, worker: int) -> dict:
     user, system = cpu_split(worker)
     results, orders = asyncio.run(kitchen(args, server.url, tablet_tokens))
     cpu = sum(cpu_split(worker)) - user - system
-    threads = int(next(line.split()[1] for line in open(f"/proc/{worker}/status") if line.startswith("Threads:")))
+    status = {line.split(":")[0]: line.split()[1] for line in open(f"/proc/{worker}/status") if len(line.split()) > 1}
+    threads, rss_mib = int(status["Threads"]), int(status["VmRSS"]) / 1024
     ours.send(asyncio.run(final_order(server.url, tablet_tokens[0])))
     flooded = ours.recv() if ours.poll(60) else {}
     process.join(timeout=30)
-    return {"results": results, "flood": flooded, "cpu": cpu, "threads": threads, "orders": orders}
+    return {"results": results, "flood": flooded, "cpu": cpu, "threads": threads, "rss": rss_mib, "orders": orders}
 
 
 async def final_order(url: str, token: str) -> str:
@@ -324,7 +325,8 @@ def report(args, outcome: dict, log_text: str) -> bool:
     print(f"tablets: {len(everything)} requests in {args.duration:.0f} s ({outcome['orders']} orders); "
           f"errors: {errors or 'none'}")
     print(f"server worker: {outcome['cpu']:.1f} s CPU in {args.duration:.0f} s "
-          f"({outcome['cpu'] / args.duration:.0%} of a core); {outcome['threads']} threads")
+          f"({outcome['cpu'] / args.duration:.0%} of a core); {outcome['threads']} threads, RSS {outcome['rss']:.0f} MiB "
+          "at the end")
     bad_fd = log_text.count("Bad file descriptor")
     print(f"server log: {log_text.count('Traceback')} tracebacks, {bad_fd} 'Bad file descriptor'")
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
