@@ -46,8 +46,8 @@ ROUTES.append(RouteSpec(
 
 @bp.before_request
 def _check_before_handshake():
-    """flask-sock completes the handshake before the view runs: refuse here, while a clear
-    401/404/422 can still be answered."""
+    """Checked before the view subscribes anything or the box answers 101: a refusal is a plain
+    HTTP answer with its reason (401/403/404/422)."""
     require_roles(ANY_STAFF)
     query = parse_query(WsQuery)
     g.ws_after = query.after
