@@ -172,3 +172,19 @@ def test_a_session_opening_feeds_in_a_loop_keeps_only_its_newest(start_edge_serv
     finally:
         for sock in (first, second, third):
             sock.close()
+
+
+def test_a_body_that_stops_arriving_is_answered_408_and_an_idle_connection_closed(start_edge_server):
+    server = start_edge_server(EDGE_SERVER__BODY_TIMEOUT_S="1", EDGE_SERVER__HEADER_TIMEOUT_S="1")
+    stalled = connect(server, "127.0.0.1")
+    started = time.monotonic()
+    stalled.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 100\r\n\r\n{\"pin\":")
+    assert stalled.recv(4096).startswith(b"HTTP/1.1 408")
+    assert 0.9 < time.monotonic() - started < 3
+    idle = connect(server, "127.0.0.1")  # connects, says nothing
+    started = time.monotonic()
+    assert idle.recv(4096) == b""  # closed, no thread ever waited on it
+    assert 0.9 < time.monotonic() - started < 3
+    stalled.close()
+    idle.close()
