@@ -42,7 +42,8 @@ class Services:
         self._stoppers: list[Callable[[], None]] = []
         self.revocation_checks: list[Callable[[dict], None]] = [self._user_still_active]
         self.realtime = Hub(store.events_after, max_queue=settings.server.ws_queue_max,
-                            on_count=self.metrics.websocket_connections.set)
+                            on_count=self.metrics.websocket_connections.set,
+                            max_per_session=settings.server.ws_feeds_per_session)
 
     def on_close(self, fn: Callable[[], None]) -> None:
         self._closers.append(fn)
@@ -121,7 +122,6 @@ def _start_kitchen_devices(services: Services) -> None:
 
 def _wire_tablets(app: Flask, services: Services) -> None:
     """The tablet app, its live feed, paired tablets and replay-safe retries of queued taps."""
-    app.config["SOCK_SERVER_OPTIONS"] = ws.server_options(services.settings.server.ws_heartbeat_s)
     for blueprint in (ws.bp, pairing_api.bp, web_api.api, web_api.pages):
         app.register_blueprint(blueprint)
     idempotency.init_app(app)

@@ -51,7 +51,7 @@ def main() -> None:
 @click.option("--host", default=None, help="Address to listen on (default from settings: 0.0.0.0).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 3001).")
 def serve(demo: bool, host: str | None, port: int | None) -> None:
-    """Run the box's server (gunicorn, one process, threaded) until SIGTERM."""
+    """Run the box's server (gunicorn, one process: connections on an event loop, requests in threads) until SIGTERM."""
     from edge.server import exec_server
 
     base = build_settings()

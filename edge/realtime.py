@@ -61,7 +61,11 @@ class Subscription:
     types: tuple[str, ...] | None = None
     queue: queue.Queue = field(init=False)
     last_seq: int = 0
-    closing_reason: str | None = None  # set by the hub: "overflow", "revoked", "shutdown"
+    subscribed_at: float = field(default_factory=time.monotonic)
+    closing_reason: str | None = None  # set by the hub: "overflow", "revoked", "shutdown", "replaced"
+    # Called (in the committing thread) after an event was queued or the subscription closed: how
+    # a feed on an event loop learns it has something to send (edge.serving.feeds). Must not block.
+    on_ready: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self.queue = queue.Queue(self.max_queue)
@@ -73,10 +77,13 @@ class Subscription:
         """Called by the hub in the committing thread; never blocks. False when it had to give up."""
         try:
             self.queue.put_nowait((seq, message))
-            return True
         except queue.Full:
             self.close("overflow")
             return False
+        ready = self.on_ready  # read once: the feed may clear it meanwhile
+        if ready is not None:
+            ready()
+        return True
 
     def close(self, reason: str) -> None:
         if self.closing_reason is None:
@@ -85,6 +92,9 @@ class Subscription:
             self.queue.put_nowait((0, ""))
         except queue.Full:
             pass
+        ready = self.on_ready  # read once: the feed may clear it meanwhile
+        if ready is not None:
+            ready()
 
     def next_message(self, timeout: float) -> str | None:
         """The next live message not already replayed; None when nothing came within timeout.
@@ -108,9 +118,10 @@ class Hub:
     """Subscriptions and the fan-out. ``publish`` is the store's commit listener."""
 
     def __init__(self, events_after: Callable[..., list[Event]], *, max_queue: int = 500,
-                 on_count: Callable[[int], None] = lambda n: None):
+                 on_count: Callable[[int], None] = lambda n: None, max_per_session: int = 0):
         self._events_after = events_after
         self._max_queue = max_queue
+        self._max_per_session = max_per_session  # 0: no cap
         self._on_count = on_count
         self._subscriptions: set[Subscription] = set()
         self._lock = threading.Lock()
@@ -138,11 +149,25 @@ class Hub:
         subscription = Subscription(station=station, subject=subject, max_queue=self._max_queue,
                                     session=session, types=types)
         with self._lock:
+            replaced = self._over_the_cap(subject, session)
             self._subscriptions.add(subscription)
             self._on_count(len(self._subscriptions))
+        for old in replaced:
+            old.close("replaced")
         if self._stopping:  # connected while the server was stopping: end it like the others
             subscription.close("shutdown")
         return subscription
+
+    def _over_the_cap(self, subject: str, session: str | None) -> list[Subscription]:
+        """The oldest feeds of this session (a person's login, or a device) beyond the cap, to end
+        so that one more fits. The newest wins: a tablet that reconnects before the box noticed
+        its old socket died must not be locked out; a client opening feeds in a loop stays capped."""
+        if not self._max_per_session:
+            return []
+        same = [s for s in self._subscriptions  # a set keeps no order: subscribed_at does
+                if s.subject == subject and s.session == session and not s.closing_reason]
+        same.sort(key=lambda s: s.subscribed_at)
+        return same[:max(0, len(same) - self._max_per_session + 1)]
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:

@@ -1,7 +1,8 @@
-"""`edge serve`: gunicorn with the threaded worker, one process.
+"""`edge serve`: gunicorn's arbiter and one worker, whose event loop holds every connection.
 
-flask-sock needs a threaded server, and the realtime hub must live in exactly one process, so:
-one worker, many threads. SIGTERM lets in-flight requests finish (graceful timeout), then the
+The realtime hub must live in exactly one process, so: one worker. Its event loop reads requests
+whole and keeps the WebSocket feeds; its request threads only run the app (edge.serving, and
+docs/serving.md for why). SIGTERM lets in-flight requests finish (graceful timeout), then the
 worker closes the app, which drains the writer queue and closes the database cleanly.
 
 Two processes, and the first one is kept lean. `edge serve` (the click command) builds and checks
@@ -27,18 +28,14 @@ import gc
 import json
 import logging
 import os
-import selectors
 import signal
 import sys
-import time
-from concurrent.futures import Future
-from functools import partial
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, ThreadWorker
 
 from edge.appliance.sdnotify import Notifier
+from edge.serving.worker import EdgeWorker
 
 log = logging.getLogger("edge.server")
 
@@ -64,68 +61,12 @@ GUNICORN_JSON_LOGGING = {
 
 
 def heartbeat_dir() -> str | None:
-    """Where gunicorn's worker touches its heartbeat file, twice a request: a RAM filesystem. On
-    the default /tmp (the SD card under systemd's PrivateTmp) each touch is an inode write, and the
-    syscall was a sixth of a request's time."""
+    """Where gunicorn's worker touches its heartbeat file (once a second): a RAM filesystem. On the
+    default /tmp (the SD card under systemd's PrivateTmp) each touch is an inode write."""
     for candidate in (os.environ.get("RUNTIME_DIRECTORY", "").split(":")[0], "/dev/shm"):
         if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
             return candidate
     return None  # gunicorn's default, the temp dir
-
-
-class EdgeThreadWorker(ThreadWorker):
-    """gunicorn's threaded worker, touching its heartbeat file at most once a second. Stock, it
-    touches it on every turn of its event loop -- twice a request, a syscall each time, 5 % of
-    the worker's CPU under load -- while the arbiter only looks for a 30 s silence."""
-
-    HEARTBEAT_S = 1.0
-    _last_heartbeat = 0.0
-
-    def notify(self) -> None:
-        now = time.monotonic()
-        if now - self._last_heartbeat >= self.HEARTBEAT_S:
-            self._last_heartbeat = now
-            super().notify()
-
-    # Stock, every answered request makes one more trip between threads: the request thread
-    # writes to a pipe, the event loop wakes, reads it and puts the kept-alive connection back on
-    # the poller. On one core each wake-up waits for the GIL. Here the request thread puts the
-    # connection back itself (epoll and the poller's map take that from any thread); everything
-    # else -- closing, a stopping worker, read-ahead bytes -- still goes to the event loop.
-    def enqueue_req(self, conn) -> None:
-        self.tpool.submit(self._handle_then_keep_alive, conn)
-
-    def _handle_then_keep_alive(self, conn) -> None:
-        outcome: Future = Future()
-        try:
-            outcome.set_result(self.handle(conn))
-        except BaseException as error:  # as the stock worker's future would carry it
-            outcome.set_exception(error)
-        if outcome.exception() is None and outcome.result() is True and self._keep_alive(conn):
-            return
-        self.method_queue.defer(self.finish_request, conn, outcome)
-
-    def _keep_alive(self, conn) -> bool:
-        if not self.alive or conn.parser.unreader.buf.getvalue():
-            return False
-        try:
-            conn.sock.setblocking(False)
-            conn.set_timeout()
-            # Listed before it is polled: the event loop's handler removes it from the list.
-            self.keepalived_conns.append(conn)
-            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_client_socket_readable, conn))
-        except (OSError, ValueError, KeyError):  # the worker is closing its poller
-            if conn in self.keepalived_conns:
-                self.keepalived_conns.remove(conn)
-            return False
-        if not self.alive:  # SIGTERM came meanwhile: linger as briefly as the event loop's own
-            conn.timeout = min(conn.timeout, time.monotonic() + STOP_KEEPALIVE_LINGER)
-        return True
-
-    def _cap_keepalive(self, deadline) -> None:
-        # a copy: request threads may append while the stopping event loop caps the timeouts
-        for conn in list(self.keepalived_conns):
-            conn.timeout = min(conn.timeout, deadline)
 
 
 class NoAccessLogLogger(glogging.Logger):
@@ -162,12 +103,11 @@ class EdgeServer(BaseApplication):
         server = self.server
         for key, value in {
             "bind": [f"{server['host']}:{server['port']}"],
-            "worker_class": EdgeThreadWorker,
+            "worker_class": EdgeWorker,
             "workers": 1,
             "threads": server["threads"],
             "graceful_timeout": server["graceful_timeout_s"],
             "timeout": 30,
-            "keepalive": 5,
             "accesslog": None,
             "logger_class": NoAccessLogLogger,
             "worker_tmp_dir": heartbeat_dir(),

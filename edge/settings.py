@@ -34,13 +34,23 @@ class Section(BaseModel):
 class ServerSettings(Section):
     host: str = "0.0.0.0"
     port: int = Field(3001, ge=1, le=65535)
-    threads: int = Field(128, ge=2, le=1024, description="gunicorn threads; each open WebSocket (a tablet) holds one")
+    threads: int = Field(128, ge=2, le=1024, description="request threads: they run the app only (connections, "
+                         "slow requests and WebSockets wait on the event loop, not in a thread)")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=64 * 1024 * 1024)
     graceful_timeout_s: int = Field(10, ge=1, le=300)
     ws_heartbeat_s: float = Field(10.0, ge=0.2, le=60, description="WebSocket ping interval; a tablet "
                                   "that misses one is dropped at the next (so within 2x this)")
     ws_queue_max: int = Field(500, ge=10, le=100_000, description="events a slow tablet may lag "
                               "behind before it is told to resync")
+    header_timeout_s: float = Field(10.0, ge=0.5, le=300, description="a request's line and headers must "
+                                    "arrive within this (a new connection's first request too), else 408")
+    body_timeout_s: float = Field(30.0, ge=0.5, le=600, description="a request's body must arrive within this")
+    keepalive_s: float = Field(5.0, ge=0.5, le=300, description="an idle kept-alive connection is closed after this")
+    connections_per_client: int = Field(64, ge=4, le=65536, description="open connections (feeds included) "
+                                        "one client address may hold; more are answered 503 and closed")
+    max_connections: int = Field(4096, ge=16, le=65536, description="open connections in all")
+    ws_feeds_per_session: int = Field(8, ge=1, le=1024, description="live feeds one login session or paired "
+                                      "device may hold; a new one beyond it ends that session's oldest")
     public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+/?$",
                                    description="where tablets open the box, e.g. http://kitchen.local")
 

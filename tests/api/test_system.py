@@ -91,7 +91,7 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     missing = []
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1") or rule.websocket:  # flask-sock routes are not HTTP
+        if not rule.rule.startswith("/api/v1") or rule.websocket:  # the live feed is a WebSocket, not HTTP
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if method.lower() not in document["paths"].get(openapi_path(rule.rule), {}):

@@ -93,6 +93,8 @@ def test_the_server_unit_is_notify_with_a_watchdog_and_sandboxed():
     assert values(unit, "ExecStart") == ["/opt/edge/current/bin/edge serve"]
     assert "LG_WD=/run/edge" in values(unit, "Environment") and values(unit, "RuntimeDirectory") == ["edge"]
     assert values(unit, "CapabilityBoundingSet") == [""]
+    # the front holds up to server.max_connections sockets (4096 by default) plus its own files
+    assert int(values(unit, "LimitNOFILE")[0].split(":")[0]) >= 4096 + 256
 
 
 # Device classes registered only when their driver loads (the rest are built into the Pi kernel).

@@ -146,8 +146,8 @@ def _get_on(sock, path: str, headers: dict) -> tuple[int, bytes]:
 
 
 def test_kept_alive_connections_carry_many_requests_then_close_when_idle(server):
-    """Request threads hand kept-alive connections back to the poller themselves (EdgeThreadWorker):
-    many connections at once each get every answer in turn, and an idle one is closed."""
+    """Kept-alive connections wait on the event loop between requests (edge.serving.front): many
+    connections at once each get every answer in turn, and an idle one is closed."""
     import socket
     import threading
     import time

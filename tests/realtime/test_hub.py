@@ -130,3 +130,25 @@ def test_a_tablet_too_far_behind_gets_a_resync_instead_of_an_endless_replay(stor
     append(store, 20)
     messages = list(hub.replay(hub.subscribe(None), after=0))
     assert messages[-1] == RESYNC and len(messages) == 9
+
+
+def test_a_session_beyond_its_feed_cap_loses_its_oldest_feed_only(store):
+    hub = Hub(store.events_after, max_queue=5, max_per_session=2)
+    store.add_commit_listener(hub.publish)
+    woken = []
+    first, second = hub.subscribe(None, "u1", "s1"), hub.subscribe(None, "u1", "s1")
+    other_session = hub.subscribe(None, "u1", "s2")
+    first.on_ready = lambda: woken.append("first")
+    third = hub.subscribe(None, "u1", "s1")
+    assert first.closing_reason == "replaced" and woken == ["first"]  # its feed is woken to close
+    assert [s.closing_reason for s in (second, third, other_session)] == [None, None, None]
+    seq = append(store)[0]
+    assert all(drain(s) == [seq] for s in (second, third, other_session))
+
+
+def test_on_ready_is_called_for_each_queued_event_so_a_loop_feed_wakes(hub, store):
+    subscription = hub.subscribe(None)
+    calls = []
+    subscription.on_ready = lambda: calls.append(subscription.queue.qsize())
+    append(store, n=2)
+    assert calls == [1, 2]  # called after the event is on the queue, never before
