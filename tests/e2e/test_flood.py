@@ -150,7 +150,7 @@ def test_one_address_cannot_take_more_than_its_share_of_connections(start_edge_s
         held.pop().close()
         time.sleep(0.2)
         again = connect(server, "127.0.7.1")
-        again.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        again.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert again.recv(4096).startswith(b"HTTP/1.1 200")
         again.close()
     finally:
@@ -178,7 +178,7 @@ def test_a_body_that_stops_arriving_is_answered_408_and_an_idle_connection_close
     server = start_edge_server(EDGE_SERVER__BODY_TIMEOUT_S="1", EDGE_SERVER__HEADER_TIMEOUT_S="1")
     stalled = connect(server, "127.0.0.1")
     started = time.monotonic()
-    stalled.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    stalled.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     b"Content-Length: 100\r\n\r\n{\"pin\":")
     assert stalled.recv(4096).startswith(b"HTTP/1.1 408")
     assert 0.9 < time.monotonic() - started < 3
