@@ -17,6 +17,7 @@ from edge.api.errors import ApiError
 from edge.api.routing import api_route
 from edge.observability import Check
 from voice.listener import MicrophoneListener
+from voice.models import choose_engine
 from voice.service import VoiceOff, VoiceService
 
 bp = Blueprint("voice", __name__, url_prefix="/api/v1")
@@ -51,9 +52,10 @@ def init_app(app: Flask, services, *, start: bool) -> VoiceService:
     def publish(kind: str, data: dict) -> None:
         services.store.write(lambda tx: tx.append_event(kind, data))
 
-    voice = VoiceService(settings.model_path, settings.language, menu=services.store.menu, publish=publish,
+    engine, model_path = choose_engine(settings.engine, settings.model_path, settings.language)
+    voice = VoiceService(model_path, settings.language, menu=services.store.menu, publish=publish,
                          observe_latency_ms=services.metrics.transcription_latency.observe,
-                         spoken_confirm=settings.spoken_confirm)
+                         spoken_confirm=settings.spoken_confirm, engine=engine)
     services.voice, services.microphone = voice, None
     app.register_blueprint(bp)
     services.health.register("voice", lambda: _health(services))
