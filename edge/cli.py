@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import sys
 from pathlib import Path
 
@@ -56,12 +58,13 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
 
     base = build_settings()
     server = base.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
-    voice = base.voice
     if demo:  # the demo hears English out of the box (the model the pocketsphinx wheel ships)
         from voice.models import demo_engine
 
-        voice = voice.model_copy(update={"engine": demo_engine(voice.engine, voice.model_path, voice.language)})
-    settings = build_settings(demo=demo or None, server=server.model_dump(), voice=voice.model_dump())
+        engine = demo_engine(base.voice.engine, base.voice.model_path, base.voice.language)
+        if engine != base.voice.engine:  # the environment reaches the worker, which rebuilds the settings
+            os.environ["EDGE_VOICE__ENGINE"] = engine
+    settings = build_settings(demo=demo or None, server=server.model_dump())
     # Refuse a damaged database here, with one clear line, rather than as a traceback from a
     # gunicorn worker that failed to boot after the port was already bound.
     check_database_or_exit(settings)

@@ -42,10 +42,12 @@ class MicrophoneListener:
         if self._talk is not None:
             self._requested_by = requested_by
             self._talk.press()
+            self.service.announce_listening(requested_by, listening=True)  # the tablet shows "listening..."
 
     def release(self) -> None:
         if self._talk is not None:
             self._talk.release()
+            self.service.announce_listening(self._requested_by, listening=False)
 
     def health(self) -> Health:
         if self.error is not None:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # Below this word confidence an utterance is rejected, per engine: a wrong draft costs more than a
 # retry. pocketsphinx's confidences are lattice posteriors, and noise forced through the menu
 # grammar comes out as words with low ones; vosk's come from its n-best agreement and stay advisory.
-REJECT_BELOW = {"pocketsphinx": 0.5, "vosk": None}
+REJECT_BELOW = {"pocketsphinx": 0.3, "vosk": None}
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,11 @@ class VoiceService:
             log.warning("voice capture failed: %s", capture.error)
             return None
         return self.conclude(capture.transcript, capture.released_at, requested_by=requested_by)
+
+    def announce_listening(self, requested_by: dict | None, *, listening: bool) -> None:
+        """The talk button went down (or up): ``voice.listening`` so the paired tablet can show it."""
+        if self.publish is not None:
+            self.publish("voice.listening", {"listening": listening, "requested_by": requested_by})
 
     def grammar_json(self) -> str | None:
         """The grammar as the recogniser process takes it (JSON; its shape depends on the engine)."""

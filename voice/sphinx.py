@@ -61,7 +61,7 @@ class SphinxBackend:
 
     def _config(self, dictionary: str):
         return self.pocketsphinx.Config(hmm=self.hmm, dict=dictionary, lm=None, samprate=MODEL_RATE,
-                                        bestpath=True, loglevel="FATAL")
+                                        bestpath=True, dither=True, loglevel="FATAL")
 
     # vocabulary --------------------------------------------------------------------------------
 

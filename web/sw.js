@@ -5,7 +5,8 @@ const CACHE = 'edge-shell-v1';
 const PAGE = '/web/app.html'; // every screen is this page (web/js/main.js picks the screen)
 const SHELL = [PAGE, '/web/css/app.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
   '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js', '/web/js/main.js', '/web/js/manage.js',
-  '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js'];
+  '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js', '/web/js/voice-panel.js',
+  '/web/js/voice-recorder.js'];
 const NETWORK_TIMEOUT_MS = 4000;
 
 self.addEventListener('install', (event) => {

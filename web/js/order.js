@@ -4,6 +4,7 @@ import { h, money, toast } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession, logout } from './login.js';
 import { connectionIndicator, registerServiceWorker } from './shell.js';
+import { VoicePanel } from './voice-panel.js';
 
 let login = null;
 let menu = { categories: [], items: [] };
@@ -150,7 +151,21 @@ async function send(event) {
   renderCart();
 }
 
+// -- voice: a draft's Edit loads it into the cart; Send then uses the draft's id as client_order_id --
+let voice = null;
+function loadVoiceDraft(id, draft) {
+  const items = new Map(menu.items.map((i) => [i.id, i]));
+  cart.lines = draft.items.filter((line) => items.has(line.menu_item_id)).map((line) => {
+    const item = items.get(line.menu_item_id);
+    const modifiers = item.modifier_groups.flatMap((g) => g.modifiers).filter((m) => line.modifier_ids.includes(m.id));
+    return { item, modifiers, quantity: line.quantity, notes: line.notes };
+  });
+  Object.assign(cart, { type: draft.type, table: draft.table || '', clientOrderId: id });
+  renderCart();
+}
+
 function applyEvent(event) {
+  if (voice && event.type.startsWith('voice.')) voice.onEvent(event);
   if (event.type === 'menu.item_updated') {
     const updated = event.data.item;
     menu.items = menu.items.map((i) => (i.id === updated.id ? updated : i));
@@ -183,12 +198,15 @@ async function main() {
   }
   registerServiceWorker();
   const who = h('span', { class: 'who' });
+  const side = h('div', { class: 'pos-side' }, cartPanel);
   document.body.append(
     h('header', { class: 'bar' }, h('h1', {}, 'Order entry'), h('span', { class: 'spacer' }), who,
       h('button', { type: 'button', onclick: logout }, 'Log out'), conn.indicator),
-    conn.banner, h('main', { class: 'pos' }, h('section', {}, tabs, grid), cartPanel));
+    conn.banner, h('main', { class: 'pos' }, h('section', {}, tabs, grid), side));
   login = await ensureSession(['staff', 'admin']);
   who.textContent = login.user.name;
+  voice = new VoicePanel({ login, menu: () => menu, onEdit: loadVoiceDraft, onUnauthorized: logout });
+  side.prepend(voice.element);
   feed = new LiveFeed({ token: () => login.token, onEvent: applyEvent, onState: conn.setOnline,
     onResync: loadMenu, onUnauthorized: logout });
   await loadMenu();
