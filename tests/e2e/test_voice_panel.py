@@ -67,6 +67,11 @@ def test_drafts_on_the_tablet_confirm_once_discard_and_rejections(edge_server, b
     expect(page.get_by_test_id("menu-item-cheeseburger")).to_be_visible()
     before = len(orders(edge_server, token))
 
+    # a rejection shows what was heard and why
+    rejected = post_wav(edge_server, token, music(tmp_path / "music.wav"))
+    assert rejected["draft"] is None
+    rejection = page.locator(f"[data-draft='{rejected['id']}']")
+    expect(rejection).to_contain_text("Not understood")
     # a draft shows on this tablet, with what was heard, its lines and the latency
     answer = spoken_draft(edge_server, token, "two chicken wings and a coke", tmp_path / "order.wav")
     card = page.locator(f"[data-draft='{answer['id']}']")
@@ -76,11 +81,6 @@ def test_drafts_on_the_tablet_confirm_once_discard_and_rejections(edge_server, b
     expect(card).to_contain_text(answer["text"])
     expect(page.get_by_test_id("voice-status")).to_contain_text("heard in")
 
-    # a rejection shows what was heard and why
-    rejected = post_wav(edge_server, token, music(tmp_path / "music.wav"))
-    assert rejected["draft"] is None
-    rejection = page.locator(f"[data-draft='{rejected['id']}']")
-    expect(rejection).to_contain_text("Not understood")
     page.screenshot(path=str(artifacts / "voice-panel-1280x800.png"))
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(artifacts / "voice-panel-390x844.png"))

@@ -46,8 +46,8 @@ export class VoicePanel {
     this.talkButtonToggle = h('button', { type: 'button', 'aria-pressed': String(this.followsTalkButton),
       title: "Also show the box's talk-button drafts here", onclick: () => this.toggleTalkButton() }, 'Talk button');
     this.element = h('section', { class: 'voice-panel', 'aria-label': 'Voice orders', 'data-testid': 'voice-panel' },
-      h('div', { class: 'voice-head' }, h('h2', {}, 'Voice'), this.talkControl(), this.talkButtonToggle),
-      this.status, this.list);
+      h('div', { class: 'voice-head' }, h('h2', {}, 'Voice'), this.talkControl()),
+      h('div', { class: 'voice-foot' }, this.status, this.talkButtonToggle), this.list);
     this.idle();
   }
 
@@ -80,6 +80,7 @@ export class VoicePanel {
     if (this.cards.has(data.id)) return;
     this.cards.set(data.id, card);
     this.list.prepend(card);
+    this.element.classList.add('has-cards');
     for (const [id, old] of [...this.cards].slice(0, -MAX_CARDS)) { old.remove(); this.cards.delete(id); }
     this.setStatus(`heard in ${Math.round(data.latency_ms)} ms`);
   }
@@ -88,7 +89,7 @@ export class VoicePanel {
     const card = this.cards.get(id);
     if (card) card.remove();
     this.cards.delete(id);
-    if (this.cards.size === 0) this.idle();
+    if (this.cards.size === 0) { this.element.classList.remove('has-cards'); this.idle(); }
   }
 
   idle() { this.setStatus(this.cards.size ? '' : 'Spoken orders appear here to confirm.'); }
