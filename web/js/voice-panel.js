@@ -155,7 +155,7 @@ export class VoicePanel {
   talkControl() {
     if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       return h('span', { class: 'voice-hint', 'data-testid': 'voice-mic-hint' },
-        'Microphone off on plain http: open this page as https:// (see the box\u2019s voice guide), or use the talk button.');
+        'Microphone off: this page is not secure (plain http). Use the talk button, or see docs/voice.md to allow it.');
     }
     const button = h('button', { type: 'button', class: 'talk', 'data-testid': 'voice-talk' }, 'Hold to talk');
     let recording = null;

@@ -1,6 +1,6 @@
 // Hold-to-talk recording on the tablet: the microphone at its own rate, down to 16 kHz mono,
 // 16-bit PCM in a WAV, which is what POST /api/v1/voice/transcriptions reads. Browsers allow the
-// microphone only in a secure context (https://, or http://localhost).
+// microphone only in a secure context (an https page, or localhost).
 const TARGET_RATE = 16000;
 const MAX_SECONDS = 25;  // the box refuses more than 30 s: a stuck finger stops here
 
