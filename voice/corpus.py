@@ -30,12 +30,12 @@ def order_sentences(lexicon: Lexicon, knows: Callable[[str], bool]) -> list[str]
     keywords = {kind: _known(lexicon, kind, knows) for kind in MODIFIER_KEYWORDS}
     lines = []
     for item in lexicon.menu.items:
-        names = sorted({f for n in lexicon.item_names(item) for f in lexicon.pack.spoken_forms(n) if knows(f)})
+        names = sorted({f for n in lexicon.item_names(item) for f in _forms(lexicon, n) if knows(f)})
         for name in names:
             for quantity in quantities:
                 lines.append(f"{quantity} {name}")
             for kind, spoken, _ in lexicon.modifier_keys[item.id]:
-                if not knows(spoken):
+                if not knows(spoken) or name != names[0] and kind != PLAIN:
                     continue
                 if kind == PLAIN:
                     lines.extend(f"{q} {spoken} {name}" for q in quantities[:3])
@@ -56,6 +56,13 @@ def order_sentences(lexicon: Lexicon, knows: Callable[[str], bool]) -> list[str]
             sentences.append(phrase)
             sentences.extend(f"{phrase} {q}" for q in quantities[2:6])
     return [s for s in sentences if all(knows(w) for w in s.split())]
+
+
+def _forms(lexicon: Lexicon, name: str) -> set[str]:
+    """A name's singular and plural, but not a plural of a plural ("wingses", "frieses"), which the
+    parser tolerates but nobody says: in the model they would only pull words apart."""
+    base = " ".join(name.lower().split())
+    return {f for f in lexicon.pack.spoken_forms(name) if not (base.endswith("s") and len(f) > len(base))}
 
 
 def _known(lexicon: Lexicon, kind: str, knows: Callable[[str], bool]) -> list[str]:
