@@ -80,6 +80,8 @@ class VoiceService:
                                 f"{status.restarts} restart(s)")
         if status.state == State.FAILED:
             return Health("down", status.detail)
+        if status.state == State.STARTING:  # booting, not broken: voice answers 503 until loaded
+            return Health("ok", f"starting: {status.detail}")
         return Health("degraded", f"recogniser {status.state.value}: {status.detail}")
 
     # grammar and parser, rebuilt when the menu changes ---------------------------------------

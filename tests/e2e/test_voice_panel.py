@@ -27,7 +27,7 @@ def wait_for_voice(server, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         check = requests.get(f"{server.url}/health", timeout=5).json()["checks"]["voice"]
-        if check["status"] == "ok" and "pocketsphinx" in check["detail"]:
+        if check["status"] == "ok" and check["detail"].startswith("pocketsphinx model loaded"):
             return
         assert time.monotonic() < deadline, f"voice never came up: {check}"
         time.sleep(0.2)
