@@ -30,7 +30,10 @@ def order_sentences(lexicon: Lexicon, knows: Callable[[str], bool]) -> list[str]
     keywords = {kind: _known(lexicon, kind, knows) for kind in MODIFIER_KEYWORDS}
     lines = []
     for item in lexicon.menu.items:
-        names = sorted({f for n in lexicon.item_names(item) for f in _forms(lexicon, n) if knows(f)})
+        forms = {f for n in lexicon.item_names(item) for f in _forms(lexicon, n) if knows(f)}
+        # "cheese burger" beside "cheeseburger": the same sounds spelt twice would split the
+        # decoder's confidence between them, so only the one-word spelling is in the model.
+        names = sorted(f for f in forms if not (" " in f and f.replace(" ", "") in forms))
         for name in names:
             for quantity in quantities:
                 lines.append(f"{quantity} {name}")

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # Below this word confidence an utterance is rejected, per engine: a wrong draft costs more than a
 # retry. pocketsphinx's confidences are lattice posteriors, and noise forced through the menu
 # grammar comes out as words with low ones; vosk's come from its n-best agreement and stay advisory.
-REJECT_BELOW = {"pocketsphinx": 0.3, "vosk": None}
+REJECT_BELOW = {"pocketsphinx": 0.4, "vosk": None}
 
 
 @dataclass(frozen=True)
