@@ -14,6 +14,7 @@ Figures are on SYNTHETIC speech: they check the pipeline and how it degrades, no
 from __future__ import annotations
 
 import argparse
+import queue
 import resource
 import sys
 import tempfile
@@ -80,6 +81,7 @@ def run(engine: str, voices: list[str], folder: Path) -> None:
                     audio_s.append(len(data) / 2 / rate)
                     outcomes.setdefault(condition, []).append(verdict(answer, expected[text]))
         report(engine, voices, outcomes, latencies, audio_s, service)
+        release_to_draft(service, [folder / f"{voices[0]}-{index}.wav" for index in range(len(UTTERANCES))])
     finally:
         service.close()
 
@@ -110,6 +112,26 @@ def report(engine, voices, outcomes, latencies, audio_s, service) -> None:
           f"p95 {percentile(latencies, 95):.0f} ms, max {max(latencies):.0f} ms")
     print(f"recogniser process peak memory: {service.recognizer.peak_rss_mb():.0f} MB; "
           f"server process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def release_to_draft(service: VoiceService, clips: list[Path]) -> None:
+    """The talk button: audio streams in at real speed while held; latency from release to draft."""
+    from voice.capture import PushToTalk
+    from voice.filestream import WavFileStream
+
+    latencies = []
+    for clip in clips:
+        results: queue.Queue = queue.Queue()
+        rate = pcm(clip)[1]
+        talk = PushToTalk(service.recognizer, samplerate=rate, grammar=service.grammar_json, on_result=results.put)
+        talk.press()
+        with WavFileStream(clip, callback=talk.callback, blocksize=rate // 10) as stream:
+            stream.finished.wait(60)
+        talk.release()
+        latencies.append(service.on_capture(results.get(timeout=60))["latency_ms"])
+        talk.close()
+    print(f"release-to-draft latency, talk button at real speed, {len(clips)} utterances ({clips[0].name[:5]}...): "
+          f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, max {max(latencies):.0f} ms")
 
 
 def main() -> None:
