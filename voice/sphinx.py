@@ -13,6 +13,7 @@ model of the menu's orders (voice.corpus), over only the words the parser reads.
 
 from __future__ import annotations
 
+import random
 import tempfile
 from array import array
 from pathlib import Path
@@ -56,6 +57,7 @@ class SphinxBackend:
         except (RuntimeError, ValueError, OSError) as error:
             raise EngineLoadError(f"cannot load the pocketsphinx model in {self.root}: {error}") from None
         self.max_alternatives = max_alternatives
+        self.initial_cmn = self.dictionary.get_cmn(False)
         self.known: dict[str, bool] = {}
         self.menu_decoders: dict[str, object] = {}  # grammar text -> decoder (the last few menus)
         self.workdir = tempfile.TemporaryDirectory(prefix="edge-sphinx-")
@@ -82,7 +84,11 @@ class SphinxBackend:
 
     def begin(self, sample_rate: int, grammar) -> None:
         self.decoder = self._decoder_for(grammar)
+        # The cepstral mean adapts within an utterance and would carry over to the next: start
+        # each from the model's own, so a result never depends on the utterance before it.
+        self.decoder.set_cmn(self.initial_cmn)
         self.resampler = Resampler(sample_rate, MODEL_RATE) if sample_rate != MODEL_RATE else None
+        self.noise_floor = NoiseFloor()
         self.decoder.start_utt()
 
     def _decoder_for(self, grammar):
@@ -123,7 +129,7 @@ class SphinxBackend:
         if self.resampler is not None:
             data = self.resampler.convert(data)
         if data:
-            self.decoder.process_raw(data, False, False)
+            self.decoder.process_raw(self.noise_floor.add(data), False, False)
 
     def finish(self) -> list[dict]:
         self.decoder.end_utt()
@@ -154,6 +160,32 @@ def plural_pronunciation(word: str, lookup) -> str | None:
                 suffix = "IH Z" if last in SIBILANTS else "S" if last in VOICELESS else "Z"
                 return f"{phones} {suffix}"
     return None
+
+
+class NoiseFloor:
+    """A faint fixed hiss (about -50 dBFS) under the audio, as any microphone has.
+
+    Measured: on digitally silent pauses (synthetic speech, a browser's noise suppression) the
+    decoder's noise and silence estimates go wrong and "table five" comes out "table i you"; the
+    same clips with this floor decode right (bench/RESULTS.md, issue 15). Deterministic, so the
+    same WAV always gives the same transcript.
+    """
+
+    LEVEL = 100  # in 16-bit sample units
+
+    def __init__(self, length: int = 4099):
+        generator = random.Random(15)
+        self.hiss = [generator.randint(-self.LEVEL, self.LEVEL) for _ in range(length)]
+        self.position = 0
+
+    def add(self, data: bytes) -> bytes:
+        samples = array("h")
+        samples.frombytes(data[: len(data) - len(data) % 2])
+        hiss, length, start = self.hiss, len(self.hiss), self.position
+        out = array("h", (max(-32768, min(32767, value + hiss[(start + i) % length]))
+                          for i, value in enumerate(samples)))
+        self.position = (start + len(samples)) % length
+        return out.tobytes()
 
 
 class Resampler:

@@ -73,11 +73,11 @@ def test_drafts_on_the_tablet_confirm_once_discard_and_rejections(edge_server, b
     rejection = page.locator(f"[data-draft='{rejected['id']}']")
     expect(rejection).to_contain_text("Not understood")
     # a draft shows on this tablet, with what was heard, its lines and the latency
-    answer = spoken_draft(edge_server, token, "two chicken wings and a coke", tmp_path / "order.wav")
+    answer = spoken_draft(edge_server, token, "two beers table twelve", tmp_path / "order.wav")
     card = page.locator(f"[data-draft='{answer['id']}']")
     expect(card).to_be_visible(timeout=10_000)
-    expect(card).to_contain_text("2\u00d7 Chicken Wings")
-    expect(card).to_contain_text("1\u00d7 Cola")
+    expect(card).to_contain_text("2\u00d7 Draft Beer")
+    expect(card).to_contain_text("Table 12")
     expect(card).to_contain_text(answer["text"])
     expect(page.get_by_test_id("voice-status")).to_contain_text("heard in")
 
@@ -93,13 +93,13 @@ def test_drafts_on_the_tablet_confirm_once_discard_and_rejections(edge_server, b
     after = orders(edge_server, token)
     assert len(after) == before + 1
     again = requests.post(f"{edge_server.url}/api/v1/orders", timeout=10, headers={"Authorization": f"Bearer {token}"},
-                          json={"client_order_id": answer["id"], "type": "dine_in", "table": None,
+                          json={"client_order_id": answer["id"], "type": "dine_in", "table": "12",
                                 "items": [{"menu_item_id": i["menu_item_id"], "quantity": i["quantity"],
                                            "modifier_ids": i["modifier_ids"]} for i in answer["draft"]["items"]]})
     assert again.status_code in (200, 201), again.text
     assert len(orders(edge_server, token)) == before + 1
     order = again.json()
-    assert sorted((i["menu_item_id"], i["quantity"]) for i in order["items"]) == [("cola", 1), ("wings", 2)]
+    assert [(i["menu_item_id"], i["quantity"]) for i in order["items"]] == [("beer", 2)] and order["table"] == "12"
 
     # Discard: the card goes, nothing is ordered; the rejection made nothing either. (Fries need a
     # size: the draft says so and cannot be confirmed as it is.)
