@@ -57,7 +57,6 @@ class SphinxBackend:
         except (RuntimeError, ValueError, OSError) as error:
             raise EngineLoadError(f"cannot load the pocketsphinx model in {self.root}: {error}") from None
         self.max_alternatives = max_alternatives
-        self.initial_cmn = self.dictionary.get_cmn(False)
         self.known: dict[str, bool] = {}
         self.menu_decoders: dict[str, object] = {}  # grammar text -> decoder (the last few menus)
         self.workdir = tempfile.TemporaryDirectory(prefix="edge-sphinx-")
@@ -84,9 +83,6 @@ class SphinxBackend:
 
     def begin(self, sample_rate: int, grammar) -> None:
         self.decoder = self._decoder_for(grammar)
-        # The cepstral mean adapts within an utterance and would carry over to the next: start
-        # each from the model's own, so a result never depends on the utterance before it.
-        self.decoder.set_cmn(self.initial_cmn)
         self.resampler = Resampler(sample_rate, MODEL_RATE) if sample_rate != MODEL_RATE else None
         self.noise_floor = NoiseFloor()
         self.decoder.start_utt()
@@ -167,8 +163,8 @@ class NoiseFloor:
 
     Measured: on digitally silent pauses (synthetic speech, a browser's noise suppression) the
     decoder's noise and silence estimates go wrong and "table five" comes out "table i you"; the
-    same clips with this floor decode right (bench/RESULTS.md, issue 15). Deterministic, so the
-    same WAV always gives the same transcript.
+    same clips with this floor decode right (bench/RESULTS.md, issue 15). The hiss is fixed
+    (seeded), not random per call.
     """
 
     LEVEL = 100  # in 16-bit sample units
