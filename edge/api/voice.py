@@ -91,10 +91,19 @@ def transcribe():
     request.max_content_length = limit  # the app's JSON limit is far smaller than a recording
     pcm, rate = read_wav(request.get_data(cache=False))
     try:
-        answer = services.voice.transcribe(pcm, rate, requested_by=g.actor.as_dict())
+        answer = services.voice.transcribe(pcm, rate, requested_by=requested_by(g.actor))
     except VoiceOff as error:
         raise ApiError(503, "voice_unavailable", str(error)) from None
     return TranscriptionOut(**answer)
+
+
+def requested_by(actor) -> dict:
+    """Who asked, and from which login session: a person logged in on two tablets sees each
+    draft only on the tablet that recorded it."""
+    asked = actor.as_dict()
+    if actor.session:
+        asked["session"] = actor.session
+    return asked
 
 
 class VoiceStatusOut(BaseModel):

@@ -24,6 +24,11 @@ pytest.importorskip("pocketsphinx", reason="the demo's English voice needs the v
 PHONE = {"width": 390, "height": 844}
 
 
+def tablet_token(page) -> str:
+    """The order tablet's own access token: what it posts with when it records."""
+    return page.evaluate("JSON.parse(localStorage.getItem('edge.session')).token")
+
+
 def wait_for_voice(server, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -61,12 +66,15 @@ def test_drafts_on_the_tablet_confirm_once_discard_and_rejections(edge_server, b
                                                                    tmp_path):
     require_tools()
     wait_for_voice(edge_server)
-    token = login_token(edge_server, "1111")
     page = open_page(browser, edge_server.url, errors, LANDSCAPE, pin="1111")
     panel = page.get_by_test_id("voice-panel")
     expect(panel).to_be_visible()
     expect(page.get_by_test_id("menu-item-cheeseburger")).to_be_visible()
+    token = tablet_token(page)
     before = len(orders(edge_server, token))
+
+    # Sam logged in on another tablet: that tablet's draft is not shown on this one
+    elsewhere = spoken_draft(edge_server, login_token(edge_server, "1111"), "two beers", tmp_path / "other.wav")
 
     # a rejection shows what was heard and why
     rejected = post_wav(edge_server, token, music(tmp_path / "music.wav"))
@@ -81,6 +89,7 @@ def test_drafts_on_the_tablet_confirm_once_discard_and_rejections(edge_server, b
     expect(card).to_contain_text("Table 12")
     expect(card).to_contain_text(answer["text"])
     expect(page.get_by_test_id("voice-status")).to_contain_text("heard in")
+    expect(page.locator(f"[data-draft='{elsewhere['id']}']")).to_have_count(0)
 
     page.screenshot(path=str(artifacts / "voice-panel-1280x800.png"))
     page.set_viewport_size(PHONE)
@@ -117,9 +126,9 @@ def test_drafts_on_the_tablet_confirm_once_discard_and_rejections(edge_server, b
 def test_edit_loads_the_draft_into_the_cart(edge_server, browser, errors, tmp_path):  # noqa: F811
     require_tools()
     wait_for_voice(edge_server)
-    token = login_token(edge_server, "1111")
     page = open_page(browser, edge_server.url, errors, LANDSCAPE, pin="1111")
     expect(page.get_by_test_id("voice-panel")).to_be_visible()
+    token = tablet_token(page)
     answer = spoken_draft(edge_server, token, "two cheeseburgers and a coke", tmp_path / "order.wav")
     card = page.locator(f"[data-draft='{answer['id']}']")
     card.get_by_test_id("voice-edit").click()

@@ -28,6 +28,14 @@ export async function sendVoiceOrder(body, token) {
   }
 }
 
+// The login session (the token's `sid`): the same person on two tablets has two sessions.
+function loginSession(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload)).sid || null;
+  } catch { return null; }
+}
+
 export function draftOrderBody(id, draft) {
   return {
     client_order_id: id, type: draft.type, table: draft.type === 'dine_in' ? draft.table : null,
@@ -60,7 +68,10 @@ export class VoicePanel {
 
   addressedHere(requestedBy) {
     if (!requestedBy) return false;
-    if (requestedBy.kind === 'user') return requestedBy.id === this.login.user.id;
+    if (requestedBy.kind === 'user') {
+      const mine = loginSession(this.login.token);
+      return requestedBy.id === this.login.user.id && (!requestedBy.session || !mine || requestedBy.session === mine);
+    }
     return requestedBy.kind === 'device' && this.followsTalkButton;
   }
 
