@@ -59,7 +59,6 @@ class SphinxBackend:
         self.max_alternatives = max_alternatives
         self.known: dict[str, bool] = {}
         self.menu_decoders: dict[str, object] = {}  # grammar text -> decoder (the last few menus)
-        self.workdir = tempfile.TemporaryDirectory(prefix="edge-sphinx-")
         self.decoder = None
         self.resampler: Resampler | None = None
 
@@ -109,15 +108,16 @@ class SphinxBackend:
         # A restarted process has not seen this vocabulary yet: plurals are derived again here.
         heard = [s for s in sentences if all(self.knows(w) for w in s.split())] or ["<sil>"]
         words = sorted({w for s in heard for w in s.split() if self.knows(w)})
-        folder = Path(self.workdir.name)
-        number = len(list(folder.glob("*.dict")))
-        dictionary, model = folder / f"menu{number}.dict", folder / f"menu{number}.arpa"
-        dictionary.write_text("".join(f"{w} {self._phones(w)}\n" for w in words), encoding="utf-8")
         language_model = ArpaBoLM(text="\n".join(heard), add_start=True, discount_mass=BACKOFF_MASS)
         language_model.compute()
-        language_model.write_file(str(model))
-        decoder = self.pocketsphinx.Decoder(self._config(str(dictionary)))
-        decoder.add_lm_file("menu", str(model))
+        # pocketsphinx reads both from files; they are gone as soon as it has (a killed process
+        # leaves nothing behind in /tmp).
+        with tempfile.TemporaryDirectory(prefix="edge-sphinx-") as folder:
+            dictionary, model = Path(folder) / "menu.dict", Path(folder) / "menu.arpa"
+            dictionary.write_text("".join(f"{w} {self._phones(w)}\n" for w in words), encoding="utf-8")
+            language_model.write_file(str(model))
+            decoder = self.pocketsphinx.Decoder(self._config(str(dictionary)))
+            decoder.add_lm_file("menu", str(model))
         decoder.activate_search("menu")
         return decoder
 
