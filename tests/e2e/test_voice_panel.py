@@ -8,6 +8,7 @@ shows what was heard and why, and makes nothing.
 
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
@@ -135,3 +136,36 @@ def test_edit_loads_the_draft_into_the_cart(edge_server, browser, errors, tmp_pa
     expect(page.get_by_test_id("lines")).to_contain_text("2\u00d7 Cheeseburger")
     expect(page.get_by_test_id("lines")).to_contain_text("1\u00d7 Cola")
     expect(card).to_have_count(0)
+
+
+def test_hold_to_talk_records_on_the_tablet_and_the_draft_comes_back(edge_server, browser, tmp_path):
+    """Chromium's fake microphone plays a spoken order; the tablet records it while the button is
+    held (http://127.0.0.1 is a secure context), posts a 16 kHz WAV and shows the draft."""
+    require_tools()
+    wait_for_voice(edge_server)
+    from .support import CHROMIUM, CHROMIUM_ARGS
+
+    spoken = speak("two beers table twelve", tmp_path / "mic.wav", voice="en-us", speed_wpm="150")
+    microphone = tmp_path / "mic-padded.wav"  # silence either side: the fake device loops the file
+    subprocess.run(["sox", str(spoken), "-r", "48000", str(microphone), "pad", "0.6", "3"], check=True, timeout=30)
+    args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={microphone}"]
+    with_microphone = browser.browser_type.launch(executable_path=CHROMIUM, args=args)  # its own flags
+    try:
+        page = with_microphone.new_context(viewport=LANDSCAPE).new_page()
+        page.goto(edge_server.url)
+        for digit in "1111":
+            page.get_by_role("button", name=digit, exact=True).click()
+        page.get_by_role("button", name="Enter").click()
+        talk = page.get_by_test_id("voice-talk")
+        box = talk.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        expect(page.get_by_test_id("voice-status")).to_contain_text("listening")
+        page.wait_for_timeout(3000)
+        page.mouse.up()
+        card = page.get_by_test_id("voice-drafts").locator("article").first
+        expect(card).to_be_visible(timeout=20_000)
+        expect(card).to_contain_text("beers")  # what was heard came from the fake microphone
+    finally:
+        with_microphone.close()
