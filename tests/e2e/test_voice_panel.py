@@ -157,9 +157,8 @@ def test_hold_to_talk_records_on_the_tablet_and_the_draft_comes_back(edge_server
         for digit in "1111":
             page.get_by_role("button", name=digit, exact=True).click()
         page.get_by_role("button", name="Enter").click()
-        talk = page.get_by_test_id("voice-talk")
-        box = talk.bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(page.get_by_test_id("menu-item-cheeseburger")).to_be_visible()  # the page has settled
+        page.get_by_test_id("voice-talk").hover()  # waits until the button is stable under the pointer
         page.mouse.down()
         expect(page.get_by_test_id("voice-status")).to_contain_text("listening")
         page.wait_for_timeout(3000)
