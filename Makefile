@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 3001
 # Debian packages the test suite drives for real: a browser, a PostgreSQL server, speech synthesis,
-# and the fonts tickets are drawn with (DejaVu Sans Mono; WenQuanYi Micro Hei for CJK and Hangul).
-TEST_DEBS := chromium postgresql espeak-ng sox shellcheck systemd fonts-dejavu-core fonts-wqy-microhei
+# the fonts tickets are drawn with (DejaVu Sans Mono; WenQuanYi Micro Hei for CJK and Hangul), and
+# FUSE for the power-cut test's disk that loses unsynced writes (tests/e2e/powercut_fs.py).
+TEST_DEBS := chromium postgresql espeak-ng sox shellcheck systemd fonts-dejavu-core fonts-wqy-microhei fuse3
 
-.PHONY: run test bench dist venv dev-deps system-deps clean
+.PHONY: run test bench dist venv dev-deps system-deps dashboard clean
 
 $(BIN)/activate:
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
@@ -37,7 +38,26 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-test: system-deps dev-deps
+# The owner's dashboard (supabase/dashboard, hosted as static files): npm ci installs the exact
+# versions of package-lock.json, and the two browser builds the page loads are copied into
+# public/vendor/ (not committed). Node and npm come from Debian when missing.
+DASHBOARD := supabase/dashboard
+DASHBOARD_VENDOR := $(DASHBOARD)/public/vendor
+DASHBOARD_FILES := @supabase/supabase-js/dist/umd/supabase.js uplot/dist/uPlot.iife.min.js uplot/dist/uPlot.min.css
+
+dashboard: $(DASHBOARD_VENDOR)/.installed
+
+$(DASHBOARD_VENDOR)/.installed: $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
+	@command -v npm >/dev/null || { echo "installing nodejs and npm"; SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm; }
+	cd $(DASHBOARD) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(DASHBOARD_VENDOR)
+	for file in $(DASHBOARD_FILES); do cp $(DASHBOARD)/node_modules/$$file $(DASHBOARD_VENDOR)/; done
+	cp $(DASHBOARD)/node_modules/@supabase/supabase-js/LICENSE $(DASHBOARD_VENDOR)/LICENSE.supabase-js
+	cp $(DASHBOARD)/node_modules/uplot/LICENSE $(DASHBOARD_VENDOR)/LICENSE.uplot
+	touch $@
+
+test: system-deps dev-deps dashboard
 	$(BIN)/python -m pytest
 
 bench: dev-deps
@@ -56,4 +76,4 @@ dist: $(BIN)/activate
 	$(BIN)/python deploy/check_wheel.py dist/restaurant_edge-*.whl
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info var .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info var .pytest_cache $(DASHBOARD)/node_modules $(DASHBOARD_VENDOR)

@@ -10,7 +10,8 @@ from pathlib import Path
 REQUIRED = ["edge/__init__.py", "edge/cli.py", "edge/store/migrations/0001_core.sql",
             "edge/appliance/sdnotify.py", "edge/doctor/checks.py",
             "devices/__init__.py", "voice/__init__.py", "sync/__init__.py"]
-WEB_APP = ["web/app.html", "web/sw.js", "web/css/app.css", "web/js/main.js", "web/js/kds.js"]
+WEB_APP = ["web/app.html", "web/sw.js", "web/css/app.css", "web/css/kiosk.css", "web/js/main.js", "web/js/kds.js",
+           "web/js/kiosk.js"]
 
 
 def problems(wheel: Path) -> list[str]:

@@ -34,6 +34,7 @@ DEFAULT_KEYMAP: dict[str, str] = {
     "KEY_RIGHT": "next", "KEY_DOWN": "next", "KEY_LEFT": "previous", "KEY_UP": "previous",
     "KEY_PAGEDOWN": "page", "KEY_SPACE": "page", "KEY_P": "page",
     "KEY_S": "summary", "KEY_HOME": "summary", "KEY_KPASTERISK": "summary",
+    "KEY_D": "item_done", "KEY_KPDOT": "item_done",
 }
 
 

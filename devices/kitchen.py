@@ -38,7 +38,14 @@ class KitchenDevices:
     def _control(self, station: str) -> StationControl:
         return self.controls.setdefault(station, StationControl(self.store, station))
 
+    def follow_selections(self, events) -> None:
+        """Commit listener: a selection made on a tablet moves the station's bar selection too."""
+        for event in events:
+            if event.type == "kds.selected" and event.data.get("station") in self.controls:
+                self.controls[event.data["station"]].follow(event.data.get("ticket_id"))
+
     def start(self) -> "KitchenDevices":
+        self.store.add_commit_listener(self.follow_selections)
         self.runner.start()
         if self.settings.buttons or self.settings.alerts:
             try:

@@ -6,7 +6,9 @@ lands in the event log and reaches every tablet like a tap does. Presses are que
 thread per box (``ActionRunner``): gpiozero's and evdev's threads never wait on the database.
 
 The selection (next/previous, page) is kept here, per station, shared by every control of the
-station; positions count active tickets oldest first, as the KDS shows them.
+station; positions count active tickets oldest first, as the KDS shows them. Every change of the
+selection is a ``kds.selected`` event on the log, and a selection made on a tablet (the same
+event, from the API) is followed here (``follow``), so the bar and the screens agree.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from dataclasses import dataclass
 
 from edge.domain.actors import Actor
 from edge.domain.errors import DomainError
-from edge.store import commands
+from edge.store import commands, orders_repo
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("bump", "recall", "next", "previous", "page", "summary", "bump_position", "select_position")
+ACTIONS = ("bump", "recall", "next", "previous", "page", "summary", "item_done", "bump_position",
+           "select_position")
 PAGE_SIZE = 9
 
 
@@ -41,7 +44,7 @@ class Action:
                 raise ValueError(f"unknown action {text!r} (positions: 'bump:N' or 'select:N', N >= 1)")
             return cls(f"{name}_position", int(position))
         if name not in ACTIONS or name.endswith("_position"):
-            raise ValueError(f"unknown action {text!r}; known: {', '.join(ACTIONS[:6])}, bump:N, select:N")
+            raise ValueError(f"unknown action {text!r}; known: {', '.join(ACTIONS[:7])}, bump:N, select:N")
         return cls(name)
 
 
@@ -88,21 +91,37 @@ class StationControl:
         return commands.bump_ticket(self.store, ticket, actor) if ticket else None
 
     def _select_position(self, action: Action, actor: Actor):
-        self.selected = self._at_position(action.position) or self.selected
+        self._select(self._at_position(action.position) or self.selected, actor)
         return None
+
+    def _item_done(self, action: Action, actor: Actor):
+        """The selected ticket's (else the oldest's) first item still to make is done."""
+        tickets = self._tickets()
+        ticket = self.selected if self.selected in tickets else (tickets[0] if tickets else None)
+        if ticket is None:
+            return None
+        conn = self.store.read()
+        order = orders_repo.load_order(conn, orders_repo.order_id_of_ticket(conn, ticket))
+        item_ids = next(t.item_ids for t in order.tickets if t.id == ticket)
+        todo = next((i.id for i in order.items if i.id in item_ids and i.done_at is None), None)
+        return commands.mark_item_done(self.store, ticket, todo, actor) if todo else None
 
     def _recall(self, action: Action, actor: Actor):
         return commands.recall_last(self.store, self.station, actor)
 
     def _next(self, action: Action, actor: Actor):
-        self._move(+1)
+        self._move(+1, actor)
 
     def _previous(self, action: Action, actor: Actor):
-        self._move(-1)
+        self._move(-1, actor)
 
     def _page(self, action: Action, actor: Actor):
-        pages = max((len(self._tickets()) + self.page_size - 1) // self.page_size, 1)
+        """Next page, its first ticket selected (so a tablet turns its page to it too)."""
+        tickets = self._tickets()
+        pages = max((len(tickets) + self.page_size - 1) // self.page_size, 1)
         self.page = (self.page + 1) % pages
+        if tickets:
+            self._select(tickets[self.page * self.page_size], actor)
 
     def _summary(self, action: Action, actor: Actor):
         self.summary_shown = not self.summary_shown
@@ -112,17 +131,28 @@ class StationControl:
         index = self.page * self.page_size + position - 1
         return tickets[index] if 0 <= index < len(tickets) else None
 
-    def _move(self, step: int) -> None:
+    def _move(self, step: int, actor: Actor) -> None:
         tickets = self._tickets()
         if not tickets:
             self.selected = None
             return
         if self.selected not in tickets:
-            self.selected = tickets[0 if step > 0 else -1]
+            self._select(tickets[0 if step > 0 else -1], actor)
             return
         index = min(max(tickets.index(self.selected) + step, 0), len(tickets) - 1)
-        self.selected = tickets[index]
         self.page = index // self.page_size
+        self._select(tickets[index], actor)
+
+    def _select(self, ticket: str | None, actor: Actor) -> None:
+        if ticket == self.selected:
+            return
+        self.selected = ticket
+        commands.select_ticket(self.store, self.station, ticket, actor)
+
+    def follow(self, ticket: str | None) -> None:
+        """A selection logged by someone else (a tablet). No lock: this runs on the committing
+        thread, which may be this control's own (perform holds the lock while it writes)."""
+        self.selected = ticket
 
 
 class RunnerState(enum.Enum):

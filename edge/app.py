@@ -19,6 +19,7 @@ from edge.api import voice as voice_api
 from edge.api import sync as sync_api
 from edge.observability import Check, Health, Metrics, disk_check, set_request_id
 from edge.realtime import Hub
+from edge.services import open_store
 from edge.settings import Settings
 from edge.store import Store
 from edge.domain.ids import uuid7
@@ -128,14 +129,6 @@ def _wire_tablets(app: Flask, services: Services) -> None:
     services.revocation_checks.append(pairing.revocation_check(services.store.read))
     services.on_stop(services.realtime.shutdown)
     services.on_close(services.realtime.shutdown)
-
-
-def open_store(settings: Settings) -> Store:
-    store = Store(settings.database_path, box_id=settings.box_id, restaurant_id=settings.restaurant_id,
-                  timezone=settings.restaurant.timezone,
-                  day_starts_at=settings.restaurant.day_starts_at).open()
-    hardening.protect_data(settings, store)  # 0600 files, database labelled with its restaurant
-    return store
 
 
 def _register_health(services: Services) -> None:

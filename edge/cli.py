@@ -25,7 +25,7 @@ DAMAGED_DATABASE_HINT = "Restore a backup or move the file aside; the box will n
 
 
 def open_store_or_exit(settings: Settings):
-    from edge.app import open_store
+    from edge.services import open_store
 
     try:
         return open_store(settings)

@@ -105,5 +105,11 @@ def rotate_secret_command(grace_minutes: int | None) -> None:
         settings.auth.key_grace_minutes if settings.auth.key_grace_minutes is not None
         else settings.auth.token_ttl_minutes)
     secret = auth.load_or_create_secret(settings.data_dir)
-    kid = keyring.rotate(settings.data_dir, secret, timedelta(minutes=grace))
-    click.echo(f"new signing key {kid}; the previous key is accepted for {grace} more minutes")
+    device_grace = timedelta(0) if grace <= 0 else timedelta(days=settings.auth.device_token_ttl_days)
+    kid = keyring.rotate(settings.data_dir, secret, timedelta(minutes=grace), device_grace=device_grace)
+    if grace <= 0:
+        click.echo(f"new signing key {kid}; every token signed with an older key is refused now: "
+                   "people log in again and paired tablets must be paired again")
+    else:
+        click.echo(f"new signing key {kid}; the previous key is accepted for {grace} more minutes "
+                   "(paired tablets keep working)")

@@ -43,7 +43,7 @@ def _ended_by(event: Event) -> Callable[["Subscription"], bool] | None:
         return lambda s: s.subject == data.get("device", {}).get("id")
     if event.type == "audit.user_disabled":
         return lambda s: s.subject == data.get("target")
-    if event.type == "audit.logout" and data.get("details", {}).get("session"):
+    if event.type in ("audit.logout", "audit.session_revoked") and data.get("details", {}).get("session"):
         return lambda s: s.session == data["details"]["session"]
     return None
 
@@ -56,12 +56,18 @@ class Subscription:
     subject: str  # who is connected (user or device id), so a revoked device can be cut off
     max_queue: int
     session: str | None = None  # a person's login session, ended by logging out
+    # event type prefixes it may see, None for all: a kiosk (customer) hears menu changes only,
+    # never other guests' orders
+    types: tuple[str, ...] | None = None
     queue: queue.Queue = field(init=False)
     last_seq: int = 0
     closing_reason: str | None = None  # set by the hub: "overflow", "revoked", "shutdown"
 
     def __post_init__(self) -> None:
         self.queue = queue.Queue(self.max_queue)
+
+    def wants(self, event: Event) -> bool:
+        return event.concerns(self.station) and (self.types is None or event.type.startswith(self.types))
 
     def offer(self, seq: int, message: str) -> bool:
         """Called by the hub in the committing thread; never blocks. False when it had to give up."""
@@ -120,16 +126,17 @@ class Hub:
             for subscription in subscriptions:
                 if ended and ended(subscription):
                     subscription.close("revoked")
-                elif event.concerns(subscription.station) and not subscription.offer(event.seq, message):
+                elif subscription.wants(event) and not subscription.offer(event.seq, message):
                     log.warning("a tablet fell %d events behind; told it to resync", self._max_queue)
         with self._lock:
             self._subscriptions -= {s for s in subscriptions if s.closing_reason}
             self._on_count(len(self._subscriptions))
 
     # -- the tablet side ------------------------------------------------------------------
-    def subscribe(self, station: str | None, subject: str = "", session: str | None = None) -> Subscription:
+    def subscribe(self, station: str | None, subject: str = "", session: str | None = None,
+                  types: tuple[str, ...] | None = None) -> Subscription:
         subscription = Subscription(station=station, subject=subject, max_queue=self._max_queue,
-                                    session=session)
+                                    session=session, types=types)
         with self._lock:
             self._subscriptions.add(subscription)
             self._on_count(len(self._subscriptions))
@@ -152,7 +159,7 @@ class Hub:
                                       station=subscription.station)
             for event in page:
                 subscription.last_seq = event.seq
-                if event.concerns(subscription.station):  # the SQL filter knows stations only
+                if subscription.wants(event):  # the SQL filter knows stations only
                     yield encode(event)
             sent += len(page)
             if len(page) < REPLAY_PAGE:

@@ -88,6 +88,9 @@ class SecuritySettings(Section):
     login_rate_limit: str = Field("30 per minute", description="login attempts per client address")
     allowed_origins: list[str] = Field(default_factory=list, description=(
         "origins besides the box's own that browsers may call the API from (CORS)"))
+    allowed_hosts: list[str] = Field(default_factory=list, description=(
+        "names the box answers to besides its own (localhost, its host name, <hostname>.local, "
+        "the host of server.public_url, its addresses), e.g. a name the restaurant's router gives it"))
 
     @field_validator("api_rate_limit", "anonymous_rate_limit", "login_rate_limit")
     @classmethod
@@ -118,6 +121,7 @@ class KdsSettings(Section):
     warn_after_s: int = Field(300, ge=10, description="ticket turns amber")
     late_after_s: int = Field(480, ge=10, description="ticket turns red")
     per_station: dict[str, StationTiming] = Field(default_factory=dict)
+    staff_may_86: bool = Field(True, description="staff may 86 an item from a kitchen screen (audited)")
 
 
 class PrinterSettings(Section):

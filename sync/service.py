@@ -3,22 +3,29 @@ commit listener, shutdown). Called by the composition root; knows nothing about 
 
 from __future__ import annotations
 
-from pathlib import Path
+import logging
 
 from edge.observability import Check
+from edge.security.secretfiles import SecretFileError
 from edge.settings import Settings
+from sync.heartbeat import Heartbeat
 from sync.status import SyncCollector, health, sync_status
 from sync.transport import Transport
 from sync.worker import SyncWorker
 
+log = logging.getLogger("edge.sync")
+
 
 def box_token(settings: Settings) -> str | None:
-    sync = settings.sync
-    if sync.box_token:
-        return sync.box_token.strip()
-    if sync.box_token_file and Path(sync.box_token_file).is_file():
-        return Path(sync.box_token_file).read_text().strip() or None
-    return None
+    """The box's cloud credential, from wherever it was given (``SyncSettings.resolved_box_token``:
+    the value, ``box_token_file``, or the systemd credential ``edge-box-token``); None, with the
+    reason logged, when the named file cannot be read: the box then works offline."""
+    try:
+        token = settings.sync.resolved_box_token()
+    except SecretFileError as error:
+        log.error("sync is off: %s", error)
+        return None
+    return token.strip() if token else None
 
 
 def build_worker(settings: Settings, store) -> SyncWorker | None:
@@ -28,9 +35,12 @@ def build_worker(settings: Settings, store) -> SyncWorker | None:
     if not (sync.supabase_url and sync.anon_key and token):
         return None
     transport = Transport(sync.supabase_url, sync.anon_key, token, timeout_s=sync.timeout_s)
-    return SyncWorker(store, transport, box_id=sync.box_id or settings.box_id, token=token,
-                      max_events=sync.batch_max_events, max_bytes=sync.batch_max_bytes,
-                      interval_s=sync.interval_s, pull_interval_s=sync.menu_pull_interval_s)
+    box_id = sync.box_id or settings.box_id
+    worker = SyncWorker(store, transport, box_id=box_id, token=token,
+                        max_events=sync.batch_max_events, max_bytes=sync.batch_max_bytes,
+                        interval_s=sync.interval_s, pull_interval_s=sync.menu_pull_interval_s)
+    worker.heartbeat = Heartbeat(store, transport, box_id=box_id)
+    return worker
 
 
 def install(services, *, start: bool = True) -> SyncWorker | None:

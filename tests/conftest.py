@@ -19,6 +19,24 @@ def cheap_pin_hashing(monkeypatch):
     monkeypatch.setitem(auth.SCRYPT, "n", 2**8)
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright: one for the whole run (Playwright's sync API runs
+    one event loop per thread, so a second one beside it would fail); use fresh contexts."""
+    from pathlib import Path
+
+    from e2e.support import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
     monkeypatch.delenv("EDGE_CONFIG", raising=False)

@@ -1,12 +1,18 @@
 // The app shell, cached so a tablet that reloads while the box is briefly unreachable still
-// opens (and shows its last state from localStorage, with the offline banner). Network first:
+// opens (and shows its last state from localStorage, with the offline banner; order entry its
+// cached menu and the orders waiting in its IndexedDB outbox). Network first:
 // when the box answers, the tablet always runs the box's current version.
-const CACHE = 'edge-shell-v1';
+const CACHE = 'edge-shell-v2';
 const PAGE = '/web/app.html'; // every screen is this page (web/js/main.js picks the screen)
-const SHELL = [PAGE, '/web/css/app.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
+const SHELL = [PAGE, '/web/css/app.css', '/web/css/kitchen.css', '/web/js/api.js', '/web/js/dom.js', '/web/js/expo.js',
+  '/web/js/bumpbar-keys.js', '/web/js/kds-blocks.js', '/web/js/kds-card.js', '/web/js/kds-keys.js', '/web/js/kds-layout.js', '/web/js/kds-sound.js', '/web/js/screen-menu.js',
   '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js', '/web/js/main.js', '/web/js/manage.js',
-  '/web/js/order.js', '/web/js/shell.js', '/web/js/tickets.js', '/web/js/voice-panel.js',
-  '/web/js/voice-recorder.js'];
+  '/web/js/manage-menu.js', '/web/js/manage-words.js',
+  '/web/js/order.js', '/web/js/item-dialog.js', '/web/js/order-lines.js', '/web/js/outbox.js', '/web/js/shell.js',
+  '/web/js/tickets.js', '/web/js/voice-panel.js', '/web/js/voice-recorder.js',
+  // the kiosk
+  '/web/css/kiosk.css', '/web/js/kiosk.js', '/web/js/kiosk-cart.js', '/web/js/kiosk-idle.js', '/web/js/kiosk-item.js',
+  '/web/js/kiosk-send.js', '/web/js/kiosk-views.js'];
 const NETWORK_TIMEOUT_MS = 4000;
 
 self.addEventListener('install', (event) => {

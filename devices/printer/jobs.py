@@ -79,12 +79,6 @@ def pending_count(conn: sqlite3.Connection, printer: str) -> int:
     return row[0]
 
 
-def latest_ticket_job(conn: sqlite3.Connection, ticket_id: str) -> PrintJob | None:
-    row = conn.execute("SELECT * FROM print_jobs WHERE ticket_id = ? ORDER BY seq DESC LIMIT 1",
-                       (ticket_id,)).fetchone()
-    return PrintJob.from_row(row) if row else None
-
-
 def list_jobs(conn: sqlite3.Connection, *, printer: str | None = None, status: str | None = None,
               order_id: str | None = None, limit: int = 100) -> list[PrintJob]:
     clauses, params = [], []

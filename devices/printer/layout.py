@@ -8,6 +8,7 @@ manager previews is what the kitchen gets.
 
 from __future__ import annotations
 
+import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,6 +22,30 @@ Size = Literal["normal", "tall", "large"]  # large = double width and double hei
 Align = Literal["left", "center", "right"]
 
 
+# Controls that mean "white space" to a person typing: a line break in a note is one space on paper.
+LINE_BREAKS = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
+
+
+def printable(text: str) -> str:
+    """Text as a printer may receive it: letters, marks, symbols and spaces only.
+
+    Every string on paper or in a preview passes through here (``Text`` and ``Rule`` call it), so
+    a guest's name or note can never carry a printer command: C0/C1 controls and DEL (ESC, GS, DLE
+    sequences lose their lead byte and print as harmless letters), bidi overrides and other
+    invisible format characters, private-use, surrogate and unassigned code points.
+    """
+    out = []
+    for ch in LINE_BREAKS.sub(" ", text):
+        category = unicodedata.category(ch)
+        if category == "Zs":
+            out.append(" ")
+        elif category in ("Cs", "Co", "Cn"):
+            out.append("?")
+        elif category[0] != "C":  # Cc controls and Cf format characters are dropped
+            out.append(ch)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Text:
     text: str
@@ -30,10 +55,16 @@ class Text:
     invert: bool = False
     underline: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", printable(self.text))
+
 
 @dataclass(frozen=True)
 class Rule:
     char: str = "-"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "char", printable(self.char)[:1] or "-")
 
 
 @dataclass(frozen=True)
@@ -93,6 +124,7 @@ def columns_for(size: Size, width: int) -> int:
 
 
 def wrap(text: str, columns: int, indent: str = "") -> list[str]:
+    text = printable(text)  # measured as it will print: a run of controls takes no room
     if display_width(text) <= columns:
         return [text]
     # textwrap counts characters; for wide scripts halve the budget so lines still fit.
@@ -147,6 +179,9 @@ def kitchen_ticket(order: Order, ticket: Ticket, *, width: int = 42, reprint: bo
     if reprint:
         blocks.append(Text(" REPRINT ".center(width, "*"), align="center", bold=True, invert=True))
     blocks.append(Text(ticket.station.upper(), align="center", bold=True, size="large"))
+    if ticket.amendment == "added":  # more for an order already cooking: not a new order
+        blocks.append(Text(" ADDED ".center(columns_for("large", width), "+"), align="center", bold=True,
+                           size="large", invert=True))
     blocks += _order_heading(order, width)
     blocks.append(Text(local_time(ticket.fired_at or order.fired_at or order.created_at, timezone),
                        align="center"))
@@ -187,7 +222,7 @@ def customer_receipt(order: Order, style: ReceiptStyle = ReceiptStyle(), *, widt
     table = f"  Table {order.table}" if order.table else ""
     blocks.append(Text(f"{local_time(order.created_at, style.timezone)}  {kind}{table}", align="center"))
     blocks.append(Rule())
-    for item in order.items:
+    for item in (i for i in order.items if i.voided_at is None):
         price = money(item.line_total_cents, style.currency)
         blocks += _texts(two_columns(f"{item.quantity} {item.name}", price, width))
         for modifier in item.modifiers:

@@ -1,7 +1,7 @@
 """The print queue wired to the store: jobs made in the order's transaction, one worker per printer.
 
 ``PrintService(store, settings).install()`` adds a transaction hook: when an ``order.fired`` event
-is appended, one kitchen-ticket job per ticket per printer serving that ticket's station is
+(or an ``order.items_added``, for its ADDED tickets) is appended, one kitchen-ticket job per ticket per printer serving that ticket's station is
 inserted in the same transaction, so a fired order and its tickets commit together or not at
 all. A commit listener then wakes the workers concerned (without blocking the writer).
 """
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 ALL_STATIONS = "*"
 STATUS_EVENT = "printer.status"
 JOB_REQUESTED_EVENT = "printer.job_requested"
+# events that fire tickets: a whole order, or the ADDED tickets of an add-items amendment
+PRINTED_EVENTS = ("order.fired", "order.items_added")
 KEEP_FINISHED_JOBS = 20_000  # a few busy weeks of tickets to look back at or reprint
 
 
@@ -94,11 +96,11 @@ class PrintService:
         if event.type == "order.voided":
             jobs.cancel_queued_tickets(tx.conn, event.data["order"]["id"], VOIDED)
             return
-        if event.type != "order.fired":
+        if event.type not in PRINTED_EVENTS:
             return
         order = Order.model_validate(event.data["order"])
         order_doc = order.model_dump_json()
-        for ticket in order.tickets:
+        for ticket in _tickets_to_print(order, event):
             for printer in self.printers_for_station(ticket.station):
                 jobs.insert_job(tx.conn, printer=printer, kind="ticket", order=order, now=tx.now,
                                 ticket_id=ticket.id, order_doc=order_doc)
@@ -107,7 +109,7 @@ class PrintService:
         """After the commit, in the committing thread: wake the printers that have new jobs."""
         to_wake = set()
         for event in events:
-            if event.type == "order.fired":
+            if event.type in PRINTED_EVENTS:
                 for ticket in event.data["order"]["tickets"]:
                     to_wake.update(self.printers_for_station(ticket["station"]))
             elif event.type == JOB_REQUESTED_EVENT and event.data["printer"] in self.workers:
@@ -201,3 +203,11 @@ class PrintService:
         issues = problems + dead
         count = len(self.workers)
         return ("degraded" if issues else "ok"), ("; ".join(issues) or f"{count} printer{'s' * (count != 1)} ok")
+
+
+def _tickets_to_print(order: Order, event) -> list:
+    """The tickets an event fires: every live one of a fired order, or the ADDED ones."""
+    if event.type == "order.items_added":
+        added = set(event.data["ticket_ids"])
+        return [t for t in order.tickets if t.id in added and t.status == "fired"]
+    return [t for t in order.tickets if t.status != "voided"]

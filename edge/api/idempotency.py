@@ -5,6 +5,9 @@ The first request with a key runs normally and its answer (status and JSON body)
 repeat with the same method, path and body gets that stored answer back (header
 ``Idempotent-Replayed: true``) without running again; a repeat with anything different is a 409.
 Two requests with one key at the same moment: the second is a 409 ``request_in_progress``.
+A key belongs to its caller (the token's kind, subject and login session): the same key from
+anyone else is a different key, so nobody can read another tablet's or kiosk guest's answer by
+guessing or sniffing its key.
 
 The answer is stored right after the action's own transaction, not inside it: a power cut in
 between makes the retry run again, which for a bump or an item-done is a 409 the tablet treats
@@ -41,6 +44,12 @@ def _applies() -> bool:
     return request.method == "POST" and request.path.startswith(PATHS) and HEADER in request.headers
 
 
+def _scoped(claims: dict, client_key: str) -> str:
+    """The stored key: the client's, prefixed with a digest of who is asking."""
+    caller = f"{claims.get('kind', 'user')}\x1f{claims['sub']}\x1f{claims.get('sid') or ''}"
+    return f"{hashlib.sha256(caller.encode()).hexdigest()[:32]}:{client_key}"
+
+
 def _fingerprint() -> str:
     digest = hashlib.sha256(request.get_data(cache=True)).hexdigest()
     return f"{request.method} {request.path} {digest}"
@@ -49,10 +58,11 @@ def _fingerprint() -> str:
 def _replay_or_reserve():
     if not _applies():
         return None
-    authenticate_request()  # a stored answer is only replayed to someone allowed to ask
-    key = request.headers[HEADER].strip()
-    if not 1 <= len(key) <= MAX_KEY:
+    claims = authenticate_request()  # a stored answer is only replayed to the caller who stored it
+    client_key = request.headers[HEADER].strip()
+    if not 1 <= len(client_key) <= MAX_KEY:
         raise ApiError(400, "invalid_idempotency_key", f"{HEADER} must be 1 to {MAX_KEY} characters")
+    key = _scoped(claims, client_key)
     fingerprint = _fingerprint()
     stored = current_app.extensions["edge"].store.read().execute(
         "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?", (key,)).fetchone()

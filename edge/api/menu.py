@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g
+from pydantic import Field
+
+from edge.api.errors import ApiError
 
 from edge.api.routing import api_route
-from edge.api.schemas import MenuItemPatch, MenuOut, StationList
+from edge.api.schemas import MenuItemPatch, MenuOut, StationList, Strict
 from edge.domain.menu import MenuItem
 from edge.store import commands
 from edge.store.menu_repo import load_stations
@@ -26,6 +29,20 @@ def get_menu():
 def patch_menu_item(item_id: str, body: MenuItemPatch):
     changes = body.model_dump(exclude_none=True)
     return commands.update_menu_item(current_app.extensions["edge"].store, item_id, changes, g.actor)
+
+
+class AvailabilityIn(Strict):
+    available: bool = Field(strict=True)
+
+
+@api_route(bp, "/menu/items/<item_id>/availability", methods=["PUT"], body=AvailabilityIn, response=MenuItem,
+           errors=(403, 404, 415, 422),
+           summary="86 / un-86 an item from a kitchen screen (staff may when kds.staff_may_86; audited)")
+def set_availability(item_id: str, body: AvailabilityIn):
+    services = current_app.extensions["edge"]
+    if g.actor.role != "admin" and not services.settings.kds.staff_may_86:
+        raise ApiError(403, "staff_may_not_86", "only an admin may 86 items on this box (kds.staff_may_86 is off)")
+    return commands.update_menu_item(services.store, item_id, {"available": body.available}, g.actor)
 
 
 @api_route(bp, "/stations", response=StationList, roles=EVERYONE, summary="Kitchen stations and expo")

@@ -54,7 +54,7 @@ def _operation(spec: RouteSpec, components: dict) -> dict:
     if parameters:
         operation["parameters"] = parameters
     if spec.body is not None:
-        operation["requestBody"] = {"required": True, "content": {spec.content_type: {
+        operation["requestBody"] = {"required": spec.body_required, "content": {spec.content_type: {
             "schema": {"$ref": REF.format(model=spec.body.__name__)}}}}
         _schema(spec.body, components, mode="validation")
     elif spec.content_type != "application/json":  # a raw body, e.g. audio/wav

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, current_app, g
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, api_route
-from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery
+from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery, Strict
+from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import Order, OrderRequest, VoidRequest
 from edge.store import commands, queries
 from edge.store.menu_repo import load_stations
@@ -81,6 +82,24 @@ def void_order(order_id: str, body: VoidRequest):
     return commands.void_order(_services().store, order_id, body.reason, g.actor)
 
 
+@api_route(bp, "/orders/<order_id>/items", methods=["POST"], body=AddItemsRequest, response=Order,
+           status=201, errors=(400, 404, 409, 413, 415, 422),
+           summary="Add items to a sent order: fired as new ADDED tickets (idempotent on "
+                   "amendment_id; a repeat answers 200)")
+def add_items(order_id: str, body: AddItemsRequest):
+    order, created = commands.add_items(_services().store, order_id, body, g.actor)
+    return order, 201 if created else 200
+
+
+@api_route(bp, "/orders/<order_id>/items/void", methods=["POST"], body=VoidItemsRequest, response=Order,
+           status=201, errors=(400, 404, 409, 415, 422),
+           summary="Void some items of an order, with a reason (idempotent on amendment_id; a "
+                   "repeat answers 200)")
+def void_items(order_id: str, body: VoidItemsRequest):
+    order, created = commands.void_items(_services().store, order_id, body, g.actor)
+    return order, 201 if created else 200
+
+
 @api_route(bp, "/tickets/<ticket_id>/bump", methods=["POST"], response=Order, errors=(404, 409),
            summary="A station bumps its ticket (ready)")
 def bump_ticket(ticket_id: str):
@@ -103,13 +122,37 @@ def mark_item_done(ticket_id: str, item_id: str):
            summary="A station's open tickets (oldest first), recently bumped ones, all-day counts")
 def kds(station: str):
     store = _services().store
+    _kitchen_station(store, station)
+    return queries.kds_view(store.read(), station, store.now())
+
+
+class SelectionIn(Strict):
+    ticket_id: str | None = Field(max_length=64, description="an open ticket of the station, or null")
+
+
+class SelectionOut(BaseModel):
+    station: str
+    ticket_id: str | None
+    seq: int
+
+
+@api_route(bp, "/kds/<station>/selection", methods=["POST"], body=SelectionIn, response=SelectionOut,
+           errors=(404, 409, 415, 422),
+           summary="Select a ticket on a station (a kds.selected event: the bump bar and every screen follow)")
+def select_ticket(station: str, body: SelectionIn):
+    store = _services().store
+    _kitchen_station(store, station)
+    seq = commands.select_ticket(store, station, body.ticket_id, g.actor)
+    return SelectionOut(station=station, ticket_id=body.ticket_id, seq=seq)
+
+
+def _kitchen_station(store, station: str) -> None:
     stations = {s.id: s for s in load_stations(store.read())}
     if station not in stations:
         raise ApiError(404, "station_not_found", f"station {station!r} not found",
                        [{"known": sorted(stations)}])
     if stations[station].kind == "expo":
         raise ApiError(404, "station_not_found", f"{station!r} is the expo; use GET /api/v1/expo")
-    return queries.kds_view(store.read(), station, store.now())
 
 
 @api_route(bp, "/expo", response=ExpoOut, summary="Every order in the kitchen with each station's progress")

@@ -38,8 +38,7 @@ def pair(body: PairRequest):
     ttl = timedelta(days=services.settings.auth.device_token_ttl_days)
     actor = g.actor  # the job may run in another request's thread (writer.py)
     device = services.store.write(lambda tx: pairing.pair_device(tx, body.name, body.station, ttl, actor))
-    token = pairing.issue_token(device, services.secret, services.settings.restaurant_id,
-                                services.store.now())
+    token = pairing.issue_token(device, services.tokens, services.store.now())
     return PairResponse(device=device, token=token)
 
 

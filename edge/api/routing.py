@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from edge.api.errors import ApiError, validation_details
@@ -38,6 +38,7 @@ class RouteSpec:
     content_type: str = "application/json"
     response_content_type: str = "application/json"
     tags: list[str] = field(default_factory=list)
+    body_required: bool = True
 
 
 ROUTES: list[RouteSpec] = []
@@ -47,11 +48,11 @@ def api_route(bp: Blueprint, rule: str, *, methods=("GET",), body: type[BaseMode
               query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
               status: int = 200, roles: tuple[str, ...] = ANY_STAFF, summary: str = "",
               errors: tuple[int, ...] = (), content_type: str = "application/json",
-              response_content_type: str = "application/json") -> Callable:
+              response_content_type: str = "application/json", body_required: bool = True) -> Callable:
     prefix = bp.url_prefix or ""
     spec = RouteSpec(prefix + rule, [m.upper() for m in methods], summary, body, query, response,
                      status, tuple(roles), tuple(errors), content_type, response_content_type,
-                     [bp.name])
+                     [bp.name], body_required)
     ROUTES[:] = [r for r in ROUTES if not (r.rule == spec.rule and r.methods == spec.methods)] + [spec]
 
     def decorate(view: Callable) -> Callable:
@@ -61,7 +62,7 @@ def api_route(bp: Blueprint, rule: str, *, methods=("GET",), body: type[BaseMode
                 require_roles(roles)
             kwargs = dict(path_params)
             if body is not None:
-                kwargs["body"] = _parse_body(body)
+                kwargs["body"] = _parse_body(body, body_required)
             if query is not None:
                 kwargs["query"] = parse_query(query)
             return _to_response(view(**kwargs), status)
@@ -72,7 +73,9 @@ def api_route(bp: Blueprint, rule: str, *, methods=("GET",), body: type[BaseMode
     return decorate
 
 
-def _parse_body(model: type[BaseModel]) -> BaseModel:
+def _parse_body(model: type[BaseModel], required: bool = True) -> BaseModel:
+    if not required and not request.get_data(cache=True):
+        return model()  # e.g. a logout sent with no body at all
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     raw = request.get_data(cache=True)
@@ -82,8 +85,11 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
             raise ApiError(400, "malformed_json", "the body is not valid JSON",
                            validation_details(error)) from None
-        raise ApiError(422, "validation_failed", "the request does not match the schema",
-                       validation_details(error)) from None
+        # a model may word its own refusals for people (MenuItemPatch: a manager's prices)
+        refusal = getattr(model, "refusal", None)
+        code, message = ((refusal and refusal(error))
+                         or ("validation_failed", "the request does not match the schema"))
+        raise ApiError(422, code, message, validation_details(error)) from None
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
@@ -113,7 +119,3 @@ def _to_response(result: Any, status: int) -> Response:
 
 def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule)
-
-
-def current_actor():
-    return g.actor

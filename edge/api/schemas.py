@@ -6,7 +6,8 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from edge.domain.menu import Category, MenuItem, Station
 from edge.domain.orders import OrderStatus, TicketItem
@@ -65,9 +66,45 @@ class MenuOut(BaseModel):
     items: list[MenuItem]
 
 
+MAX_PRICE_CENTS = 1_000_000  # $10,000: above that, a typo (an extra zero or two), not a price
+
+
 class MenuItemPatch(Strict):
-    price_cents: int | None = Field(None, ge=0, le=100_000_00)
+    """A manager's change. A price is whole cents from 0 to $10,000; anything else (text, a
+    fraction of a cent, a negative, an empty or null field) is refused with words a manager can
+    read, and the machine code stays in ``details[].type`` and the error's ``code``."""
+
+    # int, not int | None: leaving it out changes nothing, but null is refused (not "no price")
+    price_cents: int = Field(None, ge=0, le=MAX_PRICE_CENTS,  # type: ignore[assignment]
+                             description="whole cents, 0 to 1000000 ($10,000); "
+                                         "leave it out to keep the price",
+                             json_schema_extra=lambda schema: schema.pop("default", None))
     available: bool | None = None
+
+    @field_validator("price_cents", mode="before")
+    @classmethod
+    def _a_real_price(cls, value: Any) -> Any:
+        # runs only when the field is sent: leaving it out changes nothing, null is not a price
+        if value is None or value == "":
+            raise PydanticCustomError("price_missing", "Type a price: an empty price is not $0.")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise PydanticCustomError("price_not_a_number",
+                                      "A price must be a number of cents, such as 1295 for $12.95.")
+        if isinstance(value, float) and not value.is_integer():
+            raise PydanticCustomError("price_not_whole_cents", "A price is a whole number of cents.")
+        if value < 0:
+            raise PydanticCustomError("price_negative", "A price cannot be below $0.")
+        if value > MAX_PRICE_CENTS:
+            raise PydanticCustomError("price_too_high", "A price cannot be more than $10,000.")
+        return int(value)
+
+    @classmethod
+    def refusal(cls, error: ValidationError) -> tuple[str, str] | None:
+        """(code, message) for the error shape when the problem is the price."""
+        for problem in error.errors(include_url=False):
+            if problem["type"].startswith("price_"):
+                return problem["type"], problem["msg"]
+        return None
 
 
 class StationList(BaseModel):
@@ -98,6 +135,9 @@ class TicketCard(BaseModel):
     bumped_at: str | None
     fired_seq: int | None = Field(None, description="seq of the event that fired it: the kitchen's order")
     bumped_seq: int | None = Field(None, description="seq of the event that last bumped it")
+    created_by: str | None = Field(None, description="the user (or device) that took the order")
+    server: str | None = Field(None, description="that user's name, for the card")
+    amendment: Literal["added"] | None = Field(None, description='"added": fired by an add-items amendment')
     items: list[TicketItem]
 
 
@@ -120,9 +160,12 @@ class ExpoStation(BaseModel):
 
 
 class ExpoItem(BaseModel):
+    id: str | None = None
     name: str
     quantity: int
     station: str
+    modifiers: list[str] = Field(default_factory=list)
+    notes: str | None = None
     done: bool
 
 
@@ -134,6 +177,10 @@ class ExpoOrder(BaseModel):
     type: str
     status: str
     fired_at: str | None
+    source: str | None = None
+    notes: str | None = None
+    created_by: str | None = None
+    server: str | None = None
     stations: list[ExpoStation]
     items: list[ExpoItem]
 

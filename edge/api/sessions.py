@@ -5,6 +5,9 @@ The login view in ``edge.api.auth`` calls ``login``; refresh and logout live her
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -18,8 +21,11 @@ from edge.api.schemas import LoginRequest, LoginResponse, Strict, UserOut
 from edge.api.security import authenticate_request
 from edge.security.auth import AuthError, User
 from edge.security.lockout import LoginLocked
+from edge.domain.ids import uuid7
+from edge.storage import classify
 
 bp = Blueprint("sessions", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 EVERYONE = ("admin", "staff", "customer")
 # Checking a PIN for a name that does not exist still costs one scrypt, so timing tells nothing.
 _DUMMY_HASH = auth.hash_pin("00000000")
@@ -58,11 +64,12 @@ def login(body: LoginRequest) -> LoginResponse:
     if user_key is None:  # a PIN-only login still respects the user's own lockout
         keys = current_login_keys(user.id)
         services.login_guard.check(keys)
-    services.login_guard.record_success(keys)
+    _unless_storage_fails(services, lambda: services.login_guard.record_success(keys), "clearing a lockout")
     return _session(services, user, "login")
 
 
 def _find_named_user(conn, name: str):
+    name = unicodedata.normalize("NFKC", name).strip()  # names are stored NFKC (edge.security.names)
     return conn.execute("SELECT id, name, role, pin_hash FROM users WHERE (id = ? OR name = ? COLLATE NOCASE)"
                         " AND active = 1", (name, name)).fetchone()
 
@@ -102,7 +109,10 @@ def _session(services, user: User, action: str, refresh_token: str | None = None
         def job(tx):
             audit.record(tx, action, user.actor(), device=device, target=user.id)
             return refresh.start_family(tx, user.id, device, ttl)
-        refresh_token, refresh_expires, session = services.store.write(job)
+        started = _unless_storage_fails(services, lambda: services.store.write(job), f"{action} of {user.id}")
+        # A full or read-only disk must not lock the kitchen out: the login then gets an access
+        # token alone, for a session that exists only in it (no refresh token to record).
+        refresh_token, refresh_expires, session = started or (None, None, uuid7())
     return LoginResponse(token=services.tokens.issue(user, now=now, session=session), expires_at=now + services.tokens.ttl,
                          user=UserOut(**user.as_dict()), refresh_token=refresh_token,
                          refresh_expires_at=refresh_expires)
@@ -113,29 +123,82 @@ def _session(services, user: User, action: str, refresh_token: str | None = None
            summary="Trade a refresh token for a new access token and a new refresh token")
 def refresh_session(body: RefreshRequest):
     services = _services()
-    renewed = refresh.redeem(services.store, body.refresh_token, device_label(),
-                             timedelta(hours=services.settings.auth.refresh_ttl_hours))
+    device, ttl = device_label(), timedelta(hours=services.settings.auth.refresh_ttl_hours)
+    renewed = _unless_storage_fails(services, lambda: refresh.redeem(services.store, body.refresh_token, device, ttl),
+                                    "a refresh")
+    if renewed is None:
+        # The disk cannot record the spent token: keep it unspent and hand out an access token
+        # for its session, so a tablet stays logged in until the disk takes writes again.
+        renewed = refresh.unspent(services.store.read(), body.refresh_token, services.store.now())
+        if isinstance(renewed, AuthError):
+            raise renewed
     return _session(services, renewed.user, "refresh", renewed.token, renewed.expires_at, renewed.family)
 
 
-@api_route(bp, "/auth/logout", methods=["POST"], body=LogoutRequest, status=204, roles=EVERYONE,
-           errors=(400, 415, 422), summary="End this session: the access token and its refresh tokens")
+def _unless_storage_fails(services, write, what: str):
+    """``write()``'s result, or None when the disk refused it (full, read-only, I/O error); the
+    storage monitor hears of it, so /health still says the storage is down."""
+    try:
+        return write()
+    except sqlite3.Error as error:
+        problem = classify(error)
+        if problem is None:
+            raise
+        services.storage.record(problem)
+        log.warning("%s not recorded: %s", what, problem.code)
+        return None
+
+
+@api_route(bp, "/auth/logout", methods=["POST"], body=LogoutRequest, body_required=False, status=204,
+           roles=PUBLIC, errors=(400, 401, 415, 422),
+           summary="End this session: every access and refresh token of it, and its live feeds. "
+                   "Send the access token, the refresh token, or both (an expired access token is fine "
+                   "with the refresh token)")
 def logout(body: LogoutRequest):
     services = _services()
-    claims, actor = authenticate_request(), g.actor  # the job may run in another request's thread
+    claims = _claims_if_any(required=body.refresh_token is None)
+    caller = g.actor if claims is not None else None  # the job may run in another request's thread
 
-    def job(tx) -> None:
-        refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])
+    def job(tx) -> AuthError | None:
+        sessions: dict[str, User | None] = {}
+        if claims is not None:
+            refresh.revoke_access(tx, claims.get("jti", ""), claims["exp"])
+            sessions[claims.get("sid") or ""] = None
         if body.refresh_token:
-            refresh.revoke_token(tx, body.refresh_token)
-        # the session lets the hub close this session's live feeds (and no other tablet's)
-        audit.record(tx, "logout", actor, target=claims["sub"], details={"session": claims.get("sid")})
-    services.store.write(job)
+            found = refresh.family_of(tx, body.refresh_token)
+            if found is None and claims is None:
+                return AuthError("unknown refresh token; nothing to log out", code="invalid_refresh_token")
+            if found is not None:
+                sessions[found[0]] = found[1]
+        for session, user in sessions.items():
+            if session:
+                refresh.revoke_family(tx, session)
+            actor = user.actor() if user else caller
+            # the session lets the hub close this session's live feeds (and no other tablet's)
+            audit.record(tx, "logout", actor, target=actor.id, details={"session": session or None})
+        return None
+    failure = services.store.write(job)  # returned, not raised: nothing was written anyway
+    if failure is not None:
+        raise failure
     return Response(status=204)
+
+
+def _claims_if_any(*, required: bool) -> dict | None:
+    """The caller's valid access token, if any. A tablet logging out at the end of a shift may hold
+    an expired one: its refresh token alone is enough then."""
+    try:
+        return authenticate_request()
+    except AuthError:
+        if required:
+            raise
+        return None
 
 
 def check_access_not_revoked(services):
     def check(claims: dict) -> None:
-        if refresh.access_revoked(services.store.read(), claims.get("jti")):
+        reason = refresh.ended(services.store.read(), claims.get("jti"), claims.get("sid"))
+        if reason == "token_revoked":
             raise AuthError("this token was logged out", code="token_revoked")
+        if reason == "session_revoked":
+            raise AuthError("this session was ended; log in again", code="session_revoked")
     return check

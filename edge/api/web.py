@@ -31,6 +31,7 @@ class KdsTimings(BaseModel):
     warn_after_s: int
     late_after_s: int
     per_station: dict[str, StationTiming]
+    staff_may_86: bool = True
 
 
 class WebConfig(BaseModel):
@@ -59,6 +60,7 @@ def web_config():
 @pages.get("/kds/<station>")
 @pages.get("/expo")
 @pages.get("/manage")
+@pages.get("/kiosk")
 def screen(station: str | None = None):
     return _static(SHELL)
 

@@ -33,6 +33,10 @@ bp = Blueprint("ws", __name__, url_prefix="/api/v1")
 sock = Sock()
 POLL_S = 1.0  # how soon a socket notices the hub closed it (messages themselves wake it at once)
 CLOSE_CODES = {"shutdown": 1001, "revoked": 4401, "overflow": 4409}
+# A kiosk (customer) listens to the menu only (86'd items vanish from its screen); orders,
+# tickets and other guests' names are for staff.
+CUSTOMER_EVENTS = ("menu.",)
+WITH_KIOSKS = (*ANY_STAFF, "customer")
 
 
 class _SocketReaderThread(threading.Thread):
@@ -59,7 +63,8 @@ class WsQuery(Strict):
 # Documented in the OpenAPI document like the other routes (api_route cannot declare a WebSocket).
 ROUTES.append(RouteSpec(
     "/api/v1/ws", ["GET"], "The live event feed (WebSocket): replay after `after`, then live events; "
-    "see docs/events.md", body=None, query=WsQuery, response=None, status=101, roles=ANY_STAFF,
+    "see docs/events.md (a customer gets menu events only)", body=None, query=WsQuery, response=None,
+    status=101, roles=WITH_KIOSKS,
     errors=(400, 404, 422), tags=["ws"]))  # 400: a plain GET, not a WebSocket upgrade
 
 
@@ -67,10 +72,11 @@ ROUTES.append(RouteSpec(
 def _check_before_handshake():
     """flask-sock completes the handshake before the view runs: refuse here, while a clear
     401/404/422 can still be answered."""
-    require_roles(ANY_STAFF)
+    require_roles(WITH_KIOSKS)
     query = parse_query(WsQuery)
     g.ws_after = query.after
     g.ws_station = _station_filter(query.station)
+    g.ws_types = CUSTOMER_EVENTS if g.actor.role == "customer" else None
 
 
 def _station_filter(station: str | None) -> str | None:
@@ -89,7 +95,8 @@ def live(ws) -> None:
     services = current_app.extensions["edge"]
     heartbeat_s = services.settings.server.ws_heartbeat_s
     ws.sock.settimeout(heartbeat_s)  # a send to a vanished tablet fails instead of hanging
-    subscription = services.realtime.subscribe(g.ws_station, g.claims["sub"], g.claims.get("sid"))
+    subscription = services.realtime.subscribe(g.ws_station, g.claims["sub"], g.claims.get("sid"),
+                                               types=g.ws_types)
     try:
         for message in services.realtime.replay(subscription, g.ws_after):
             ws.send(message)

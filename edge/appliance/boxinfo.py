@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from edge import __version__
 from edge.appliance.ticket import BoxStatus
+from edge.security.secretfiles import SecretFileError
 from edge.settings import Settings, SyncSettings
 
 SIOCGIFADDR = 0x8915  # linux/sockios.h: an interface's IPv4 address
@@ -36,7 +37,10 @@ def ipv4_addresses() -> list[str]:
 def sync_summary(sync: SyncSettings) -> str:
     if not sync.supabase_url:
         return "not set up (the box works offline)"
-    has_credential = bool(sync.box_token) or bool(sync.box_token_file and sync.box_token_file.is_file())
+    try:
+        has_credential = bool(sync.resolved_box_token())  # the sync worker's own resolver
+    except SecretFileError:
+        has_credential = False
     host = urlsplit(sync.supabase_url).hostname or sync.supabase_url
     return f"set up ({host})" if has_credential else f"NO CREDENTIAL for {host}"
 

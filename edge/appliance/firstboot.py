@@ -19,6 +19,7 @@ from edge.appliance.boxinfo import collect_box_status
 from edge.appliance.printout import print_status_ticket, receipt_printer
 from edge.appliance.ticket import BoxStatus, status_ticket_text
 from edge.domain.errors import Conflict
+from edge.security.secretfiles import write_private
 from edge.settings import Settings
 
 log = logging.getLogger("edge.firstboot")
@@ -73,7 +74,7 @@ def print_or_show(settings: Settings, status: BoxStatus, echo) -> str | None:
 
 
 def run_firstboot(settings: Settings, echo=print) -> FirstBootResult:
-    from edge.app import open_store
+    from edge.services import open_store
 
     secret = auth.load_or_create_secret(settings.data_dir)
     store = open_store(settings)
@@ -85,14 +86,11 @@ def run_firstboot(settings: Settings, echo=print) -> FirstBootResult:
     printed_on = print_or_show(settings, status, echo)
     ticket_file = None
     if pin and not printed_on:
-        ticket_file = write_private(settings.data_dir / TICKET_FILE, status_ticket_text(status))
-    write_private(settings.data_dir / MARKER, f"{status.printed_at.isoformat()}\n")
+        ticket_file = write_text_private(settings.data_dir / TICKET_FILE, status_ticket_text(status))
+    write_text_private(settings.data_dir / MARKER, f"{status.printed_at.isoformat()}\n")
     return FirstBootResult(pin, status, printed_on, ticket_file)
 
 
-def write_private(path: Path, text: str) -> Path:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)  # O_CREAT's mode does not apply to a file that was already there
+def write_text_private(path: Path, text: str) -> Path:
+    write_private(path, text.encode("utf-8"))  # fsynced: a power cut must not undo first boot
     return path

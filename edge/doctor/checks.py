@@ -8,7 +8,6 @@ import shutil
 import sqlite3
 import stat
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from edge.doctor import Finding, fail, ok, skip, warn
 from edge.doctor.hardware import check_gpio, check_microphone, check_printers, check_voice_model
@@ -112,10 +111,11 @@ def check_cloud(settings: Settings) -> list[Finding]:
     sync = settings.sync
     if not sync.supabase_url:
         return [skip("cloud", "sync not set up; the box works offline")]
-    token = sync.box_token or _read_token(sync.box_token_file)
+    token, problem = _box_token(sync)
     findings = [ok("cloud credential", "box token present") if token else
-                fail("cloud credential", "no box token",
-                     "put the box token in the file named by sync.box_token_file (mode 0600, owner edge)")]
+                fail("cloud credential", problem or "no box token",
+                     "put the box token in the file named by sync.box_token_file (mode 0600, owner edge), "
+                     "or give it as the systemd credential edge-box-token (LoadCredential=)")]
     try:
         response = requests.get(sync.supabase_url.rstrip("/") + "/rest/v1/",
                                 headers={"apikey": sync.anon_key or ""}, timeout=min(sync.timeout_s, 3))
@@ -127,11 +127,14 @@ def check_cloud(settings: Settings) -> list[Finding]:
     return findings
 
 
-def _read_token(path: Path | None) -> str:
+def _box_token(sync) -> tuple[str | None, str | None]:
+    """The token as the sync worker resolves it (one resolver), or why there is none."""
+    from edge.security.secretfiles import SecretFileError
+
     try:
-        return path.read_text().strip() if path else ""
-    except OSError:
-        return ""
+        return sync.resolved_box_token(), None
+    except SecretFileError as error:
+        return None, str(error)
 
 
 BUILTIN_CHECKS = [check_settings, check_data_dir, check_database, check_disk, check_printers,

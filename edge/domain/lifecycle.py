@@ -24,7 +24,8 @@ def fire(order: Order, now: datetime) -> tuple[Order, str]:
     if order.status != "open":
         raise Conflict(f"order {order.number} is {order.status}; only an open order can be fired",
                        code="illegal_transition")
-    tickets = [t.model_copy(update={"status": "fired", "fired_at": now}) for t in order.tickets]
+    tickets = [t if t.status == "voided" else t.model_copy(update={"status": "fired", "fired_at": now})
+               for t in order.tickets]  # a ticket whose items were all voided stays voided
     return order.model_copy(update={"status": "fired", "fired_at": now, "tickets": tickets}), "order.fired"
 
 
@@ -68,7 +69,8 @@ def complete(order: Order, now: datetime) -> tuple[Order, str]:
     if order.status != "ready":
         raise Conflict(f"order {order.number} is {order.status}; only a ready order (every station "
                        "has bumped it) can be completed", code="illegal_transition")
-    tickets = [t.model_copy(update={"status": "completed"}) for t in order.tickets]
+    tickets = [t if t.status == "voided" else t.model_copy(update={"status": "completed"})
+               for t in order.tickets]
     return order.model_copy(update={"status": "completed", "completed_at": now, "tickets": tickets}), \
         "order.completed"
 
@@ -99,7 +101,7 @@ def _active_ticket(order: Order, ticket_id: str, action: str) -> Ticket:
 
 def _with_ticket(order: Order, changed: Ticket, now: datetime) -> Order:
     tickets = [changed if t.id == changed.id else t for t in order.tickets]
-    all_ready = all(t.status == "ready" for t in tickets)
+    all_ready = all(t.status in ("ready", "voided") for t in tickets)
     return order.model_copy(update={
         "tickets": tickets,
         "status": "ready" if all_ready else "in_progress",

@@ -79,6 +79,10 @@ class OrderItem(Strict):
     line_total_cents: Cents
     tax_rate_bp: int
     done_at: datetime | None = None
+    # a void after Send (an amendment): the line stays on the order, out of its totals
+    voided_at: datetime | None = None
+    void_reason: str | None = None
+    amendment_id: str | None = Field(None, description="the add-items amendment that brought it")
 
 
 class TicketItem(Strict):
@@ -100,6 +104,7 @@ class Ticket(Strict):
     started_at: datetime | None = None
     bumped_at: datetime | None = None
     item_ids: list[str]
+    amendment: Literal["added"] | None = None  # "added": fired by an add-items amendment
 
 
 class Order(Strict):
@@ -143,6 +148,7 @@ class Order(Strict):
                 notes=i.notes, course=i.course, done=i.done_at is not None,
             )
             for i in (items[item_id] for item_id in ticket.item_ids)
+            if i.voided_at is None
         ]
 
     @property
@@ -161,7 +167,8 @@ def totals(items: list[OrderItem]) -> tuple[Cents, Cents, Cents]:
     """(subtotal, tax, total) in cents, by the rounding rule in this module's docstring."""
     by_rate: dict[int, int] = defaultdict(int)
     for item in items:
-        by_rate[item.tax_rate_bp] += item.line_total_cents
+        if item.voided_at is None:
+            by_rate[item.tax_rate_bp] += item.line_total_cents
     subtotal = sum(by_rate.values())
     tax = sum(round_half_up(amount * rate, 10_000) for rate, amount in by_rate.items())
     return subtotal, tax, subtotal + tax
@@ -181,7 +188,7 @@ def build_order(
 ) -> Order:
     """A new, open order checked against the menu. ``new_id()`` makes item and ticket ids."""
     items = [
-        _order_item(line, menu_item, requested, new_id())
+        order_item(line, menu_item, requested, new_id())
         for line, requested in enumerate(request.items)
         for menu_item in [orderable_item(menu, requested.menu_item_id, line=line)]
     ]
@@ -191,12 +198,12 @@ def build_order(
         client_order_id=str(request.client_order_id), source=request.source, type=request.type,
         table=request.table, customer_name=request.customer_name, notes=request.notes,
         status="open", created_by=created_by, created_session=created_session, created_at=now, items=items,
-        tickets=_tickets_for(order_id, items, new_id),
+        tickets=tickets_for(order_id, items, new_id),
         subtotal_cents=subtotal, tax_cents=tax, total_cents=total,
     )
 
 
-def _order_item(line: int, menu_item: MenuItem, requested: OrderItemRequest, item_id: str) -> OrderItem:
+def order_item(line: int, menu_item: MenuItem, requested: OrderItemRequest, item_id: str) -> OrderItem:
     modifiers = resolve_modifiers(menu_item, requested.modifier_ids, line=line)
     unit = menu_item.price_cents + sum(m.price_delta_cents for m in modifiers)
     return OrderItem(
@@ -208,7 +215,7 @@ def _order_item(line: int, menu_item: MenuItem, requested: OrderItemRequest, ite
     )
 
 
-def _tickets_for(order_id: str, items: list[OrderItem], new_id) -> list[Ticket]:
+def tickets_for(order_id: str, items: list[OrderItem], new_id) -> list[Ticket]:
     """One ticket per station, in the order the stations first appear on the order."""
     per_station: dict[str, list[str]] = {}
     for item in items:

@@ -20,7 +20,7 @@ from edge.domain.actors import SYSTEM, Actor
 from edge.domain.ids import uuid7
 
 # Events that are audit entries by themselves: event type -> audit action.
-AUDITED_EVENTS = {"order.voided": "order.voided", "menu.item_updated": "menu.item_updated",
+AUDITED_EVENTS = {"order.voided": "order.voided", "order.items_voided": "order.items_voided", "menu.item_updated": "menu.item_updated",
                   "menu.replaced": "menu.replaced", "order.refunded": "order.refunded"}
 # Audit events concern no kitchen station: tagged so station feeds (KDS, WebSocket) skip them,
 # while the unfiltered log (sync, integrations) carries them.

@@ -22,6 +22,8 @@ import jwt
 from edge.domain.actors import Actor
 from edge.domain.errors import Conflict, Invalid, NotFound
 from edge.domain.ids import uuid7
+from edge.security.names import clean_user_name, skeleton
+from edge.security.secretfiles import write_private
 
 ROLES = ("admin", "staff", "customer")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -37,19 +39,17 @@ class AuthError(Exception):
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
-    """The signing secret; made on first start, readable by the service user only."""
+    """The signing secret; made on first start, readable by the service user only, and on disk
+    before it signs anything (a power cut must not leave an empty key the box cannot start with)."""
     path = data_dir / SECRET_FILE
-    data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_bytes().strip()
-        if len(secret) < 32:
-            raise AuthError(f"{path} holds a secret too short to sign tokens; delete it to make a new one")
-        return secret
-    secret = secrets.token_hex(32).encode()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(secret)
+    if not path.exists():
+        try:
+            write_private(path, secrets.token_hex(32).encode(), exclusive=True)
+        except FileExistsError:
+            pass  # another process made it just now
+    secret = path.read_bytes().strip()
+    if len(secret) < 32:
+        raise AuthError(f"{path} holds a secret too short to sign tokens; delete it to make a new one")
     return secret
 
 
@@ -104,14 +104,16 @@ def add_user(conn: sqlite3.Connection, secret: bytes, name: str, role: str, pin:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", code="invalid_role")
     if not re.fullmatch(PIN_PATTERN, pin):
         raise Invalid("a PIN is 4 to 8 digits", code="invalid_pin")
-    name = name.strip()
-    if not 1 <= len(name) <= 40:
-        raise Invalid("a name is 1 to 40 characters", code="invalid_name")
+    name = clean_user_name(name)
     lookup = pin_lookup(secret, pin)
     if conn.execute("SELECT 1 FROM users WHERE pin_lookup = ? AND active = 1", (lookup,)).fetchone():
         raise Conflict("that PIN is already in use; choose another", code="pin_taken")
-    if conn.execute("SELECT 1 FROM users WHERE name = ? COLLATE NOCASE AND active = 1", (name,)).fetchone():
-        raise Conflict(f"a user named {name!r} already exists", code="name_taken")
+    looks_like = skeleton(name)
+    for (existing,) in conn.execute("SELECT name FROM users WHERE active = 1"):
+        if existing.casefold() == name.casefold() or skeleton(existing) == looks_like:
+            raise Conflict(f"a user named {existing!r} already exists"
+                           + ("" if existing.casefold() == name.casefold() else f" ({name!r} reads the same)"),
+                           code="name_taken")
     user = User(id=uuid7(), name=name, role=role)
     conn.execute("INSERT INTO users (id, name, role, pin_lookup, pin_hash, active, created_at)"
                  " VALUES (?,?,?,?,?,1,?)", (user.id, name, role, lookup, hash_pin(pin),

@@ -13,13 +13,13 @@ from flask import Flask, request
 
 from edge import backup, backup_job
 from edge.security import audit, redact
-from edge.api import audit as audit_api, sessions
+from edge.api import audit as audit_api, bodies, sessions
 from edge.api.errors import error_response
 from edge.api.headers import init_headers
 from edge.api.limits import device_label, init_limits, register_lockout_errors
 from edge.security.keyring import TokenService
 from edge.security.lockout import LoginGuard
-from edge.security.secretfiles import restrict_mode
+from edge.services import protect_data
 from edge.storage import StorageMonitor, classify
 
 
@@ -34,7 +34,8 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
     services.revocation_checks.append(sessions.check_access_not_revoked(services))
     services.rate_limits = init_limits(app, services)
     register_lockout_errors(app)
-    init_headers(app, settings.security.allowed_origins)
+    init_headers(app, settings)
+    bodies.install(app)
     _init_audit(app, services)
     _init_storage(app, services)
     for blueprint in (sessions.bp, audit_api.bp):
@@ -42,13 +43,6 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
     services.on_close(backup.hold_in_use(settings.data_dir))
     if start_workers:
         backup_job.start_nightly(services)
-
-
-def protect_data(settings, store) -> None:
-    """The database holds PIN and token hashes: like the key files, it is the service's alone."""
-    for name in ("secret.key", "signing-keys.json", "edge.sqlite", "edge.sqlite-wal", "edge.sqlite-shm"):
-        restrict_mode(settings.data_dir / name)
-    backup_job.record_restaurant(store)
 
 
 def _init_audit(app: Flask, services) -> None:

@@ -32,30 +32,67 @@ LEGACY_KID = "k0"
 VERIFIED_CACHE_SIZE = 2048  # tokens; a box has tens of tablets and people, each renewing every 7 min
 
 
+DEVICE_GRACE = timedelta(days=400)  # longer than any paired tablet's token lives
+
+
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
     secret: bytes
     accept_until: float | None  # unix seconds; None for the current key
+    # Paired tablets' tokens live a year: a routine rotation keeps accepting the ones this key
+    # signed until then, a leak rotation (grace 0) ends them with the people's. None: while listed.
+    devices_until: float | None = None
 
     def as_dict(self) -> dict:
-        return {"kid": self.kid, "secret": self.secret.decode(), "accept_until": self.accept_until}
+        return {"kid": self.kid, "secret": self.secret.decode(), "accept_until": self.accept_until,
+                "devices_until": self.devices_until}
+
+    def accepts(self, kind: str | None, now: float) -> bool:
+        if self.accept_until is None or self.accept_until > now:
+            return True
+        return kind == "device" and (self.devices_until is None or self.devices_until > now)
+
+    def retired(self, grace_until: float, devices_until: float) -> "SigningKey":
+        accept_until = grace_until if self.accept_until is None else min(self.accept_until, grace_until)
+        devices = devices_until if self.devices_until is None else min(self.devices_until, devices_until)
+        return SigningKey(self.kid, self.secret, accept_until, devices)
 
 
 def _load(path: Path, legacy_secret: bytes) -> list[SigningKey]:
     if not path.exists():
         return [SigningKey(LEGACY_KID, legacy_secret, None)]
     entries = json.loads(path.read_text())["keys"]
-    return [SigningKey(e["kid"], e["secret"].encode(), e["accept_until"]) for e in entries]
+    keys = [SigningKey(e["kid"], e["secret"].encode(), e["accept_until"], e.get("devices_until"))
+            for e in entries]
+    if not any(k.kid == LEGACY_KID for k in keys):
+        # Files from before device deadlines dropped k0 after its grace, but tablets paired back
+        # then hold kid-less tokens signed with secret.key: they stay valid until a leak rotation.
+        keys.insert(0, SigningKey(LEGACY_KID, legacy_secret, 0.0, None))
+    return keys
 
 
-def rotate(data_dir: Path, legacy_secret: bytes, grace: timedelta, *, now: float | None = None) -> str:
-    """Make a new current key; the old one is accepted for ``grace``. Returns the new kid."""
+def _expired_at(key: SigningKey, now: float) -> SigningKey:
+    """The key with the deadlines already past at ``now`` written as ended (0)."""
+    def ended(deadline: float | None) -> float | None:
+        return 0.0 if deadline is not None and deadline <= now else deadline
+    return SigningKey(key.kid, key.secret, ended(key.accept_until), ended(key.devices_until))
+
+
+def rotate(data_dir: Path, legacy_secret: bytes, grace: timedelta, *,
+           device_grace: timedelta | None = None, now: float | None = None) -> str:
+    """Make a new current key; the old one is accepted for ``grace`` (people's tokens) and for
+    ``device_grace`` (paired tablets' tokens; default: their lifetime, or 0 when ``grace`` is 0,
+    which is how a leak is answered: every token signed with an old key dies). Returns the new kid."""
     now = now if now is not None else datetime.now(timezone.utc).timestamp()
+    if device_grace is None:
+        device_grace = timedelta(0) if grace <= timedelta(0) else DEVICE_GRACE
     path = data_dir / KEYRING_FILE
-    keys = [k for k in _load(path, legacy_secret) if k.accept_until is None or k.accept_until > now]
-    keys = [SigningKey(k.kid, k.secret, now + grace.total_seconds()) if k.accept_until is None else k
-            for k in keys]
+    grace_until, devices_until = now + grace.total_seconds(), now + device_grace.total_seconds()
+    keys = [_expired_at(k, now) for k in _load(path, legacy_secret)]
+    keys = [k for k in keys if k.accepts("device", now) or k.kid == LEGACY_KID]  # k0 keeps its record
+    keys = [k.retired(grace_until, devices_until) if k.accept_until is None or device_grace <= timedelta(0)
+            else k for k in keys]
     new = SigningKey(f"k{uuid7().replace('-', '')[:16]}", secrets.token_hex(32).encode(), None)
     keys.append(new)
     write_private(path, json.dumps({"keys": [k.as_dict() for k in keys]}, indent=1).encode())
@@ -112,7 +149,7 @@ class TokenService:
         if cached is not None:
             claims, key = cached
             now = time.time()
-            if claims["exp"] > now and (key.accept_until is None or key.accept_until > now):
+            if claims["exp"] > now and key.accepts(claims.get("kind"), now):
                 return claims
         key = self._key_for(token)
         claims = decode_token(token, key.secret, self.restaurant_id)
@@ -123,20 +160,18 @@ class TokenService:
         return claims
 
     def _key_for(self, token: str) -> SigningKey:
+        """The key that must have signed the token: the one its ``kid`` names (none: ``k0``, the
+        original secret.key, which tablets paired before key ids existed were signed with).
+        Paired tablets hold year-long tokens: a routine rotation keeps their key for them (the
+        pairing row is still checked on every request), a leak rotation ends them."""
         try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            if kid is None and _unverified_kind(token) == "device":
-                # Paired tablets hold year-long tokens signed with the box key; rotating people's
-                # keys must not unpair every kitchen screen. Each one stays revocable by its
-                # pairing row, checked on every request (edge.security.pairing.revocation_check).
-                return SigningKey(LEGACY_KID, self.legacy_secret, None)
+            kid = jwt.get_unverified_header(token).get("kid") or LEGACY_KID
+            kind = _unverified_kind(token)
         except jwt.InvalidTokenError as error:
             raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
-        kid = kid or LEGACY_KID
         self._reload_if_changed()
         key = next((k for k in self._keys if k.kid == kid), None)
-        now = datetime.now(timezone.utc).timestamp()
-        if key is None or (key.accept_until is not None and key.accept_until <= now):
+        if key is None or not key.accepts(kind, datetime.now(timezone.utc).timestamp()):
             raise AuthError("the token was signed with a retired key; log in again", code="key_retired")
         return key
 

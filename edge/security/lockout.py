@@ -16,11 +16,14 @@ manager's PIN four times, log in as themselves, and guess four more.
 from __future__ import annotations
 
 import math
+import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from edge.settings import SecuritySettings
+from edge.storage import classify
 from edge.store import Store
 
 FORGET_LOCKOUTS_AFTER_S = 24 * 3600  # a day without failures and the next lockout is short again
@@ -57,6 +60,9 @@ class LoginGuard:
         self.store = store
         self.policy = policy
         self.clock = clock
+        # wrong PINs the disk could not take (full or read-only): kept here until a restart
+        self._unrecorded: dict[LoginKey, dict] = {}
+        self._unrecorded_lock = threading.Lock()
 
     def check(self, keys: list[LoginKey]) -> None:
         """Raise LoginLocked when any key is locked now."""
@@ -66,8 +72,10 @@ class LoginGuard:
         for key in keys:
             row = conn.execute("SELECT locked_until FROM login_failures WHERE scope = ? AND key = ?",
                                (key.scope, key.key)).fetchone()
-            if row and row[0] > now:
-                lockout = Lockout(key, math.ceil(row[0] - now))
+            unrecorded = self._unrecorded.get(key)
+            locked_until = max(row[0] if row else 0.0, unrecorded["locked_until"] if unrecorded else 0.0)
+            if locked_until > now:
+                lockout = Lockout(key, math.ceil(locked_until - now))
                 if worst is None or lockout.retry_after_s > worst.retry_after_s:
                     worst = lockout
         if worst is not None:
@@ -85,7 +93,12 @@ class LoginGuard:
                 then(tx, worst)
             return worst
 
-        return self.store.write(job)
+        try:
+            return self.store.write(job)
+        except sqlite3.Error as error:
+            if classify(error) is None:
+                raise
+            return self._count_unrecorded(keys, now)
 
     def record_success(self, keys: list[LoginKey]) -> None:
         users = [key for key in keys if key.scope == "user"]
@@ -96,6 +109,19 @@ class LoginGuard:
     def _count(self, conn, key: LoginKey, now: float) -> Lockout | None:
         row = conn.execute("SELECT failures, window_start, lockouts, last_failure FROM login_failures"
                            " WHERE scope = ? AND key = ?", (key.scope, key.key)).fetchone()
+        failures, window_start, lockouts, locked_until, lockout = self._after_failure(key, row, now)
+        conn.execute(
+            "INSERT INTO login_failures (scope, key, failures, window_start, lockouts, locked_until,"
+            " last_failure) VALUES (?,?,?,?,?,?,?) ON CONFLICT (scope, key) DO UPDATE SET"
+            " failures = excluded.failures, window_start = excluded.window_start,"
+            " lockouts = excluded.lockouts, locked_until = excluded.locked_until,"
+            " last_failure = excluded.last_failure",
+            (key.scope, key.key, failures, window_start, lockouts, locked_until, now))
+        return lockout
+
+    def _after_failure(self, key: LoginKey, row, now: float):
+        """(failures, window_start, lockouts, locked_until, new lockout or None) after one more
+        wrong PIN, from the key's record (a row of login_failures, or None)."""
         failures, window_start, lockouts = 0, now, 0
         if row is not None:
             failures, window_start, lockouts = row["failures"], row["window_start"], row["lockouts"]
@@ -109,14 +135,23 @@ class LoginGuard:
             duration = self._duration(key, lockouts)
             locked_until, lockouts, failures = now + duration, lockouts + 1, 0
             lockout = Lockout(key, duration)
-        conn.execute(
-            "INSERT INTO login_failures (scope, key, failures, window_start, lockouts, locked_until,"
-            " last_failure) VALUES (?,?,?,?,?,?,?) ON CONFLICT (scope, key) DO UPDATE SET"
-            " failures = excluded.failures, window_start = excluded.window_start,"
-            " lockouts = excluded.lockouts, locked_until = excluded.locked_until,"
-            " last_failure = excluded.last_failure",
-            (key.scope, key.key, failures, window_start, lockouts, locked_until, now))
-        return lockout
+        return failures, window_start, lockouts, locked_until, lockout
+
+    def _count_unrecorded(self, keys: list[LoginKey], now: float) -> Lockout | None:
+        """The disk refused to record a wrong PIN (full, read-only): count it in memory, on top of
+        what the database holds, so guessing stays locked out while logins need no write."""
+        conn, started = self.store.read(), []
+        with self._unrecorded_lock:
+            for key in keys:
+                row = self._unrecorded.get(key) or conn.execute(
+                    "SELECT failures, window_start, lockouts, last_failure, locked_until FROM login_failures"
+                    " WHERE scope = ? AND key = ?", (key.scope, key.key)).fetchone()
+                failures, window_start, lockouts, locked_until, lockout = self._after_failure(key, row, now)
+                self._unrecorded[key] = {"failures": failures, "window_start": window_start,
+                                         "lockouts": lockouts, "last_failure": now, "locked_until": locked_until}
+                if lockout is not None:
+                    started.append(lockout)
+        return max(started, key=lambda lock: lock.retry_after_s, default=None)
 
     def _threshold(self, key: LoginKey) -> int:
         return self.policy.ip_lockout_after if key.scope == "ip" else self.policy.lockout_after

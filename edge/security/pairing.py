@@ -1,9 +1,10 @@
 """Paired tablets: a long-lived device token bound to one station, revocable from Manage.
 
 A device token is a JWT like a user's, with ``kind: "device"``, the ``station`` it shows and the
-role ``staff`` (what a kitchen tablet may do). It outlives a reboot (the tablet keeps it in
-localStorage), so it can only be trusted while its row here is not revoked: the revocation check
-runs on every request and every WebSocket connection.
+role ``staff`` (what a kitchen tablet may do), signed with the key ring's current key (its ``kid``
+in the header: a leak rotation ends it). It outlives a reboot (the tablet keeps it in
+localStorage), so it can only be trusted while its row here is not revoked and it claims no more
+than its pairing: the revocation check runs on every request and every WebSocket connection.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 
-import jwt
 from pydantic import BaseModel
 
-from edge.security.auth import ALGORITHM, AuthError
+from edge.security.auth import AuthError
 from edge.domain.actors import Actor
 from edge.domain.errors import Conflict, Invalid, NotFound
 from edge.domain.ids import uuid7
@@ -75,23 +75,27 @@ def list_devices(conn: sqlite3.Connection) -> list[Device]:
     return [_row_to_device(row) for row in rows]
 
 
-def issue_token(device: Device, secret: bytes, restaurant_id: str, now: datetime) -> str:
+def issue_token(device: Device, tokens, now: datetime) -> str:
+    """The tablet's token, signed with the key ring's current key (its ``kid`` in the header), so
+    it dies with that key after a leak rotation."""
     claims = {"sub": device.id, "kind": "device", "name": device.name, "role": DEVICE_ROLE,
-              "station": device.station, "restaurant_id": restaurant_id, "iat": now,
-              "exp": datetime.fromisoformat(device.expires_at)}
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+              "station": device.station}
+    return tokens.encode(claims, datetime.fromisoformat(device.expires_at) - now, now=now)
 
 
 def revocation_check(read_conn):
-    """A check for ``Services.revocation_checks``: a device token works while its row is live."""
+    """A check for ``Services.revocation_checks``: a device token works while its row is live,
+    and only for what it was paired as (a token claiming another role or station is forged)."""
     def check(claims: dict) -> None:
         if claims.get("kind") != "device":
             return
-        row = read_conn().execute("SELECT revoked_at FROM paired_devices WHERE id = ?",
+        row = read_conn().execute("SELECT station, revoked_at FROM paired_devices WHERE id = ?",
                                   (claims["sub"],)).fetchone()
         if row is None or row["revoked_at"] is not None:
             raise AuthError("this tablet has been unpaired; ask a manager to pair it again",
                             code="device_revoked")
+        if claims.get("role") != DEVICE_ROLE or claims.get("station") != row["station"]:
+            raise AuthError("this tablet token claims more than its pairing", code="invalid_token")
     return check
 
 

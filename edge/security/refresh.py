@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from edge.security import audit
 from edge.security.auth import AuthError, User
 from edge.domain.ids import uuid7
 from edge.store import Store
@@ -61,6 +62,10 @@ def redeem(store: Store, token: str, device: str | None, ttl: timedelta) -> Refr
             return AuthError("unknown refresh token; log in again", code="invalid_refresh_token")
         if row["used_at"] is not None and row["revoked_at"] is None:
             revoke_family(tx, row["family"])
+            # every access token of the session dies with it (session_ended) and so do its feeds
+            audit.record(tx, "session_revoked", User(id=row["uid"], name=row["name"], role=row["role"]).actor(),
+                         device=device, target=row["uid"],
+                         details={"session": row["family"], "reason": "refresh_token_reused"})
             return AuthError("this refresh token was already used; every session it started is "
                              "now logged out", code="refresh_token_reused")
         if row["revoked_at"] is not None or not row["active"]:
@@ -79,19 +84,36 @@ def redeem(store: Store, token: str, device: str | None, ttl: timedelta) -> Refr
     return result
 
 
+def unspent(conn, token: str, now: datetime) -> Refreshed | AuthError:
+    """Read-only: the live refresh token ``token`` as it stands (itself, not a successor), or why it
+    is not live. For when the disk cannot take the write that spends it (see sessions)."""
+    row = conn.execute(
+        "SELECT r.family, r.expires_at, r.used_at, r.revoked_at, u.id AS uid, u.name, u.role, u.active"
+        " FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?",
+        (_digest(token),)).fetchone()
+    if row is None:
+        return AuthError("unknown refresh token; log in again", code="invalid_refresh_token")
+    if row["used_at"] is not None or row["revoked_at"] is not None or not row["active"]:
+        return AuthError("this session was ended; log in again", code="refresh_token_revoked")
+    expires = datetime.fromisoformat(row["expires_at"])
+    if expires <= now:
+        return AuthError("the session has expired; log in again", code="refresh_token_expired")
+    return Refreshed(token, expires, User(id=row["uid"], name=row["name"], role=row["role"]), row["family"])
+
+
 def revoke_family(tx, family: str) -> None:
     tx.conn.execute("UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
                     (tx.now.isoformat(), family))
 
 
-def revoke_token(tx, token: str) -> str | None:
-    """Log out: end the token's whole family. Returns the user id, or None if unknown."""
-    row = tx.conn.execute("SELECT family, user_id FROM refresh_tokens WHERE token_hash = ?",
+def family_of(tx, token: str) -> tuple[str, User] | None:
+    """The session (family) a refresh token belongs to and its user, or None if unknown."""
+    row = tx.conn.execute("SELECT r.family, u.id, u.name, u.role FROM refresh_tokens r"
+                          " JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?",
                           (_digest(token),)).fetchone()
     if row is None:
         return None
-    revoke_family(tx, row["family"])
-    return row["user_id"]
+    return row["family"], User(id=row["id"], name=row["name"], role=row["role"])
 
 
 def revoke_user(tx, user_id: str) -> None:
@@ -103,8 +125,16 @@ def revoke_access(tx, jti: str, expires_at: float) -> None:
     tx.conn.execute("INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)", (jti, expires_at))
 
 
-def access_revoked(conn, jti: str | None) -> bool:
-    return bool(jti) and conn.execute("SELECT 1 FROM revoked_tokens WHERE jti = ?", (jti,)).fetchone() is not None
+def ended(conn, jti: str | None, session: str | None) -> str | None:
+    """Why an access token no longer counts: ``token_revoked`` (it was logged out) or
+    ``session_revoked`` (its session was logged out, or its refresh token was copied); else None.
+    One indexed statement per request."""
+    row = conn.execute("SELECT EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?),"
+                       " EXISTS(SELECT 1 FROM refresh_tokens WHERE family = ? AND revoked_at IS NOT NULL)",
+                       (jti or "", session or "")).fetchone()
+    if row[0]:
+        return "token_revoked"
+    return "session_revoked" if row[1] else None
 
 
 def prune(store: Store) -> None:

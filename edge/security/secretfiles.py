@@ -19,10 +19,13 @@ class SecretFileError(Exception):
     pass
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` so that no one but the owner can ever read it, and no reader sees half."""
+def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+    """Write ``data`` so that no one but the owner can ever read it, no reader sees half, and a
+    power cut leaves the old file or the whole new one (never an empty one: the data is fsynced
+    before the name points at it, and the directory after). ``exclusive``: FileExistsError if
+    ``path`` exists already (two processes making the same first secret: one wins)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
@@ -30,10 +33,21 @@ def write_private(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-    except BaseException:
+        if exclusive:
+            os.link(temporary, path)
+        else:
+            os.replace(temporary, path)
+    finally:
         temporary.unlink(missing_ok=True)
-        raise
-    os.replace(temporary, path)
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def restrict_mode(path: Path) -> bool:

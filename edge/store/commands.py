@@ -10,8 +10,9 @@ from typing import Any, Callable
 
 import orjson
 
-from edge.domain import lifecycle
+from edge.domain import amendments, lifecycle
 from edge.domain.actors import Actor
+from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.calendar import business_date
 from edge.domain.errors import Conflict, Invalid, NotFound
 from edge.domain.ids import uuid7
@@ -65,6 +66,47 @@ def void_order(store: Store, order_id: str, reason: str, actor: Actor) -> Order:
                              lambda order, now: lifecycle.void(order, reason, now), reason=reason)
 
 
+def add_items(store: Store, order_id: str, request: AddItemsRequest, actor: Actor) -> tuple[Order, bool]:
+    """Fire new items on the order as ADDED tickets. Once per amendment_id: a repeat returns the
+    order with created=False; the same id with another body is a Conflict."""
+    def change(tx: Tx, before: Order):
+        order, ticket_ids = amendments.add_items(before, request, tx.menu(), tx.now, lambda: uuid7(tx.wall_ms))
+        stations = [t.station for t in order.tickets if t.id in ticket_ids]
+        return order, amendments.ITEMS_ADDED, stations, {"ticket_ids": ticket_ids}
+    return _amend(store, order_id, request, "add", actor, change)
+
+
+def void_items(store: Store, order_id: str, request: VoidItemsRequest, actor: Actor) -> tuple[Order, bool]:
+    """Void some items of an order, with a reason; exactly once per amendment_id."""
+    def change(tx: Tx, before: Order):
+        order, stations = amendments.void_items(before, request, tx.now)
+        return order, amendments.ITEMS_VOIDED, stations, {"item_ids": request.item_ids, "reason": request.reason}
+    return _amend(store, order_id, request, "void", actor, change)
+
+
+def _amend(store: Store, order_id: str, request, kind: str, actor: Actor, change) -> tuple[Order, bool]:
+    fingerprint = request.fingerprint(order_id, kind)
+    amendment_id = str(request.amendment_id)
+
+    def job(tx: Tx) -> tuple[Order, bool]:
+        applied = orders_repo.load_amendment(tx.conn, amendment_id)
+        if applied is not None:
+            if applied[1] != fingerprint:
+                raise Conflict("amendment_id was already used for a different change",
+                               code="idempotency_key_reused",
+                               details=[{"field": "amendment_id", "order_id": applied[0]}])
+            return orders_repo.load_order(tx.conn, applied[0]), False
+        before = orders_repo.load_order(tx.conn, order_id)
+        if before is None:
+            raise NotFound(f"order {order_id} not found", code="order_not_found")
+        order, event_type, stations, extra = change(tx, before)
+        event = _record(tx, order, event_type, actor, before=before, stations=stations, **extra)
+        orders_repo.save_amendment(tx.conn, amendment_id, order_id=order.id, kind=kind,
+                                   request_hash=fingerprint, seq=event.seq, now=tx.now)
+        return order, True
+    return store.write(job)
+
+
 def mark_item_done(store: Store, ticket_id: str, item_id: str, actor: Actor) -> Order:
     return _transition_ticket(store, ticket_id, actor,
                               lambda order, now: lifecycle.mark_item_done(order, ticket_id, item_id, now),
@@ -98,6 +140,22 @@ def recall_last(store: Store, station: str, actor: Actor) -> Order | None:
         if ticket_id is None:
             return None
         return _ticket_job(tx, ticket_id, actor, lambda o, now: lifecycle.recall(o, ticket_id, now), {})
+    return store.write(job)
+
+
+def select_ticket(store: Store, station: str, ticket_id: str | None, actor: Actor) -> int:
+    """A station's selection (bump bar arrows, a tablet's keys): an event on the log, so the box's
+    bump bar and every tablet of the station show the same one. Returns the event's seq."""
+    def job(tx: Tx) -> int:
+        if ticket_id is not None:
+            row = tx.conn.execute("SELECT station, status FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            if row is None or row[0] != station:
+                raise NotFound(f"ticket {ticket_id} is not on station {station!r}", code="ticket_not_found")
+            if row[1] not in ("fired", "in_progress"):
+                raise Conflict(f"ticket {ticket_id} is not open (it is {row[1]})", code="ticket_not_open")
+        event = tx.append_event("kds.selected", {"station": station, "ticket_id": ticket_id,
+                                                 "actor": actor.as_dict()}, stations=[station])
+        return event.seq
     return store.write(job)
 
 
@@ -163,10 +221,13 @@ def _ticket_job(tx: Tx, ticket_id: str, actor: Actor, transition: Transition, ex
 
 
 def _record(tx: Tx, order: Order, event_type: str, actor: Actor, *, request_hash: str | None = None,
-            ticket_id: str | None = None, before: Order | None = None, save: bool = True, **extra):
+            ticket_id: str | None = None, before: Order | None = None, save: bool = True,
+            stations: list[str] | None = None, **extra):
     """Append the event, then save the order stamped with that event's seq (``request_hash``: a
-    new order, inserted; ``before``: the saved state, so only changed tickets are written)."""
-    stations = [t.station for t in order.tickets if ticket_id is None or t.id == ticket_id]
+    new order, inserted; ``before``: the saved state, so only changed tickets are written;
+    ``stations``: who the event concerns, when not the whole order or one ticket)."""
+    if stations is None:
+        stations = [t.station for t in order.tickets if ticket_id is None or t.id == ticket_id]
     document = order.model_dump(mode="json")
     data = {"order": document, "actor": actor.as_dict(), **extra}
     if ticket_id is not None:

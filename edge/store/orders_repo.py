@@ -79,3 +79,16 @@ def last_bumped_ticket(conn: sqlite3.Connection, station: str) -> str | None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds") if moment else None
+
+
+def load_amendment(conn: sqlite3.Connection, amendment_id: str) -> tuple[str, str] | None:
+    """(order id, request hash) of an amendment already applied, or None."""
+    row = conn.execute("SELECT order_id, request_hash FROM order_amendments WHERE id = ?",
+                       (amendment_id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def save_amendment(conn: sqlite3.Connection, amendment_id: str, *, order_id: str, kind: str,
+                   request_hash: str, seq: int, now: datetime) -> None:
+    conn.execute("INSERT INTO order_amendments (id, order_id, kind, request_hash, seq, created_at)"
+                 " VALUES (?,?,?,?,?,?)", (amendment_id, order_id, kind, request_hash, seq, _iso(now)))

@@ -73,7 +73,8 @@ def expo_view(conn: sqlite3.Connection) -> dict:
         f"SELECT o.doc FROM orders o WHERE o.status IN ({','.join('?' * len(KITCHEN_OPEN))}) "
         "ORDER BY (SELECT MIN(t.fired_seq) FROM tickets t WHERE t.order_id = o.id), o.rowid LIMIT 500",
         KITCHEN_OPEN)  # fired first is shown first, by the event log rather than the wall clock
-    return {"orders": [_expo_order(Order.model_validate_json(row[0])) for row in rows]}
+    names = staff_names(conn)
+    return {"orders": [_expo_order(Order.model_validate_json(row[0]), names) for row in rows]}
 
 
 def _tickets(conn, station, condition, order_by, params=(), limit=500) -> list[dict]:
@@ -91,7 +92,14 @@ def _tickets(conn, station, condition, order_by, params=(), limit=500) -> list[d
         for index, (ticket_id, order_id, version, _, _) in enumerate(rows):
             if cards[index] is None:  # same snapshot (kds_view), so the same version is there
                 cards[index] = _CARDS.put((ticket_id, version), _ticket_card(ticket_id, docs[order_id, version]))
-    return [{**card, "fired_seq": row[3], "bumped_seq": row[4]} for row, card in zip(rows, cards)]
+    names = staff_names(conn) if rows else {}
+    return [{**card, "fired_seq": row[3], "bumped_seq": row[4], "server": names.get(card["created_by"])}
+            for row, card in zip(rows, cards)]
+
+
+def staff_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Who took each order, for the kitchen's cards (a handful of rows: read per screen load)."""
+    return dict(conn.execute("SELECT id, name FROM users"))
 
 
 @contextmanager
@@ -151,7 +159,11 @@ def _ticket_card(ticket_id: str, doc: str) -> dict:
         "source": order["source"], "notes": order["notes"], "station": ticket["station"],
         "status": ticket["status"], "order_status": order["status"], "fired_at": ticket["fired_at"],
         "started_at": ticket["started_at"], "bumped_at": ticket["bumped_at"],
-        "items": [_ticket_item(items[item_id]) for item_id in ticket["item_ids"]],
+        "created_by": order.get("created_by"),
+        "amendment": ticket.get("amendment"),  # "added": the ADDED badge
+        # a voided item is off the kitchen's card (order.items_voided tells the station)
+        "items": [_ticket_item(items[item_id]) for item_id in ticket["item_ids"]
+                  if not items[item_id].get("voided_at")],
     }
 
 
@@ -161,14 +173,17 @@ def _ticket_item(item: dict) -> dict:
             "course": item["course"], "done": item["done_at"] is not None}
 
 
-def _expo_order(order: Order) -> dict:
+def _expo_order(order: Order, names: dict[str, str]) -> dict:
     return {
         "id": order.id, "number": order.number, "table": order.table,
         "customer_name": order.customer_name, "type": order.type, "status": order.status,
-        "fired_at": _iso(order.fired_at),
-        "stations": [{"station": t.station, "ticket_id": t.id, "status": t.status} for t in order.tickets],
-        "items": [{"name": i.name, "quantity": i.quantity, "station": i.station,
-                   "done": i.done_at is not None} for i in order.items],
+        "fired_at": _iso(order.fired_at), "source": order.source, "notes": order.notes,
+        "created_by": order.created_by, "server": names.get(order.created_by or ""),
+        "stations": [{"station": t.station, "ticket_id": t.id, "status": t.status} for t in order.tickets
+                     if t.status != "voided"],
+        "items": [{"id": i.id, "name": i.name, "quantity": i.quantity, "station": i.station,
+                   "modifiers": [m.name for m in i.modifiers], "notes": i.notes,
+                   "done": i.done_at is not None} for i in order.items if i.voided_at is None],
     }
 
 

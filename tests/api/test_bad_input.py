@@ -255,8 +255,13 @@ def test_a_disabled_users_token_stops_working(client, admin, staff, services):
 
 @pytest.mark.parametrize("body, status", [({"pin": "9999"}, 401), ({"pin": "12"}, 422), ({"pin": LONG}, 422),
                                           ({"pin": 1234}, 422), ({}, 422), ({"pin": "1234", "x": 1}, 422)])
-def test_bad_logins(client, unchanged, body, status):
+def test_bad_logins(client, services, body, status):
+    before = snapshot(services)
     assert_error(client.post("/api/v1/auth/login", json=body), status)
+    after = snapshot(services)
+    wrong_pin = status == 401  # counted towards the lockout, and nothing else
+    assert (after.pop("login_failures") != before.pop("login_failures")) == wrong_pin
+    assert after == before
 
 
 # -- roles -----------------------------------------------------------------------------------------

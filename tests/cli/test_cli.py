@@ -186,3 +186,25 @@ def test_serve_refuses_a_corrupt_database_before_listening(env, tmp_path):
 def test_serve_refuses_a_bad_port(env):
     result = run(env, "serve", "--port", "70000")
     assert result.exit_code != 0 and "server.port" in result.output
+
+
+OPERATOR_COMMANDS_WITHOUT_FLASK = """
+import sys
+from click.testing import CliRunner
+from edge.cli import main
+for args in (["seed-demo"], ["user", "list"], ["check"], ["sync", "status"], ["backup", "--to", sys.argv[1]]):
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, (args, result.output)
+print(sorted(name for name in sys.modules if name == "flask" or name.startswith(("flask.", "edge.api"))))
+"""
+
+
+def test_operator_commands_never_import_the_web_stack(env, tmp_path):
+    """`edge sync status` on a box whose server is wedged must not need Flask or the API."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", OPERATOR_COMMANDS_WITHOUT_FLASK, str(tmp_path / "backups")],
+                            env={**__import__("os").environ, **env}, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout

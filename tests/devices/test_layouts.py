@@ -34,6 +34,19 @@ def test_kitchen_ticket_carries_what_the_cook_needs():
     assert "REPRINT" not in text and "Fries" not in text  # fries are the fry station's ticket
 
 
+def test_an_added_ticket_says_added_and_voided_items_leave_ticket_and_receipt():
+    order = fired_order()
+    grill = order.tickets[0].model_copy(update={"amendment": "added"})
+    assert "ADDED" in kitchen_ticket(order, grill).plain_text()
+    assert "ADDED" not in kitchen_ticket(order, order.tickets[0]).plain_text()
+    burger = order.items[0]
+    voided = order.model_copy(update={"items": [burger.model_copy(update={"voided_at": burger.done_at or order.fired_at,
+                                                                          "void_reason": "mistake"}),
+                                                *order.items[1:]]})
+    assert "Burger" not in kitchen_ticket(voided, voided.tickets[0]).plain_text()
+    assert "Burger" not in customer_receipt(voided).plain_text()
+
+
 def test_courses_are_headed_only_when_a_ticket_has_several():
     order = fired_order([OrderItemRequest(menu_item_id="burger", modifier_ids=[]),
                          OrderItemRequest(menu_item_id="tteok", course=2)])

@@ -81,15 +81,17 @@ def test_a_printer_down_for_a_while_prints_every_queued_ticket_in_order_when_bac
     grill.stop()
     service = print_service([network_printer("grill", grill, ["grill"])])
     numbers = [place_order(store, "hamburger").number for _ in range(8)]
-    time.sleep(0.5)  # several refused attempts
-    assert grill.printed() == []
-    assert service.workers["grill"].status.online == "offline"
+    assert wait_for(lambda: service.workers["grill"].status.online == "offline")  # its attempts were refused
     grill.start()
     assert grill.wait_for(lambda f: len(f.printouts()) == 8, timeout=15)
     assert grill.printed_numbers() == numbers
     assert not any(piece.reprint for piece in grill.printouts())  # nothing left before the outage
     statuses = [(e.data["online"], e.data["paper"]) for e in events_of(store, "printer.status")]
     assert ("offline", "unknown") in statuses and statuses[-1] == ("online", "ok")
+
+
+def status_polls(printer) -> int:
+    return sum(1 for job in printer.jobs if job.complete and job.status_only)
 
 
 def test_paper_out_holds_the_tickets_and_tells_the_kitchen(store, fakes, print_service):
@@ -99,8 +101,10 @@ def test_paper_out_holds_the_tickets_and_tells_the_kitchen(store, fakes, print_s
     assert wait_for(lambda: any(e.data["paper"] == "out" for e in events_of(store, "printer.status")))
     event = [e for e in events_of(store, "printer.status") if e.data["paper"] == "out"][0]
     assert event.stations == ["grill"] and event.data["problem"] == "out of paper"
+    polls = status_polls(grill)
     second = place_order(store, "hamburger")
-    time.sleep(0.3)
+    # two more status polls: the worker has looked at the second ticket, and held it back
+    assert grill.wait_for(lambda f: status_polls(f) >= polls + 2)
     assert grill.printed() == []  # nothing sent to a printer with no paper
     grill.paper = "ok"
     assert grill.wait_for(lambda f: len(f.printouts()) == 2, timeout=10)
@@ -221,8 +225,8 @@ def test_tickets_of_an_order_voided_before_they_printed_are_cancelled(store, fak
     assert grill.wait_for(lambda f: f.printed_numbers() == [kept.number]), (
         f"printed {grill.printed_numbers()} (kept #{kept.number}, voided #{voided.number}); "
         f"jobs {[(j.order_id == kept.id, j.status, j.attempts, j.last_error) for j in job_rows(store)]}")
-    time.sleep(0.2)
-    assert grill.printed_numbers() == [kept.number]
+    assert wait_for(lambda: {j.status for j in job_rows(store)} == {"done", "cancelled"})
+    assert grill.printed_numbers() == [kept.number]  # and nothing is left that could print
 
 
 def test_a_void_landing_between_the_workers_check_and_its_claim_is_not_printed(store, fakes, print_service,
@@ -295,3 +299,26 @@ def test_pruning_forgets_old_finished_jobs_only(store):
     ids = store.write(make_jobs)  # 4 done, then 2 still queued
     assert store.write(lambda tx: jobs.prune(tx.conn, keep=3)) == 3
     assert [j.id for j in jobs.list_jobs(store.read())][::-1] == [ids[3], ids[4], ids[5]]
+
+
+def test_items_added_after_send_print_one_added_ticket_at_their_station_only(store, fakes, print_service):
+    import uuid
+
+    from edge.domain.actors import SYSTEM
+    from edge.domain.amendments import AddItemsRequest
+    from edge.domain.orders import OrderItemRequest
+    from edge.store import commands
+
+    grill, bar = fakes(), fakes()
+    print_service([network_printer("grill", grill, ["grill"]), network_printer("bar", bar, ["bar"])])
+    order = place_order(store, "cheeseburger", "cola")
+    assert bar.wait_for(lambda f: len(f.printouts()) == 1, timeout=10)
+    request = AddItemsRequest(amendment_id=uuid.uuid4(), items=[
+        OrderItemRequest(menu_item_id="cola", modifier_ids=["no-ice"])])
+    amended, created = commands.add_items(store, order.id, request, SYSTEM)
+    assert created and not commands.add_items(store, order.id, request, SYSTEM)[1]  # a resend: no new ticket
+    [added] = [t for t in amended.tickets if t.amendment == "added"]
+    assert sorted(j.ticket_id for j in job_rows(store, printer="bar")) == sorted([order.tickets[1].id, added.id])
+    assert bar.wait_for(lambda f: len(f.printouts()) == 2, timeout=10)
+    assert b"ADDED" in bar.printouts()[1].data and b"ADDED" not in bar.printouts()[0].data
+    assert len(job_rows(store, printer="grill")) == 1  # nothing new for the grill

@@ -85,6 +85,20 @@ def test_preview_is_a_png_of_the_ticket(kitchen):
     assert Image.open(io.BytesIO(receipt.data)).height > image.height  # a receipt is longer
 
 
+@pytest.mark.parametrize("fields", [
+    {"table": "a\nb"}, {"notes": "ring\r\nthe bell"}, {"notes": "x\x1dy"}, {"customer_name": "\u202eAna\x1bp"},
+], ids=["newline in table", "CRLF in notes", "GS in notes", "bidi and ESC in name"])
+def test_previews_of_orders_with_typed_controls_are_pictures_not_500s(kitchen, fields):
+    app, client, staff, _, _ = kitchen
+    order = client.post("/api/v1/orders", headers=staff, json=order_body(("onion-rings", 1), **fields))
+    assert order.status_code == 201, order.get_json()
+    order_id = order.get_json()["id"]
+    job = client.get(f"/api/v1/print-jobs?order_id={order_id}", headers=staff).get_json()["jobs"][0]
+    for url in (f"/api/v1/print-jobs/{job['id']}/preview", f"/api/v1/orders/{order_id}/receipt/preview"):
+        response = client.get(url, headers=staff)
+        assert response.status_code == 200 and response.mimetype == "image/png", url
+
+
 def test_receipt_and_reprints(kitchen):
     app, client, staff, front, grill_file = kitchen
     order = client.post("/api/v1/orders", headers=staff,

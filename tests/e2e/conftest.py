@@ -5,8 +5,8 @@ cannot shadow tests/conftest.py).
 port with its own data directory; waits for /health (with a timeout), yields an ``EdgeServer``
 (edge_process.py: ``.url``, ``.port``, ``.start()``, ``.terminate()``, ``.log()``,
 ``.login(pin)``), SIGTERMs it afterwards (support.stop). ``start_edge_server(name, **env)`` starts more, with extra ``EDGE_*``
-settings. ``browser``: Debian's chromium driven by Playwright (one per session; use fresh
-contexts). ``artifacts``: the gitignored folder for screenshots.
+settings. ``browser`` (tests/conftest.py): Debian's chromium driven by Playwright (one per
+session; use fresh contexts). ``artifacts``: the gitignored folder for screenshots.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from .edge_process import EdgeServer
-from .support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, stop
+from .support import ARTIFACTS, stop
 
 
 @pytest.fixture
@@ -36,18 +36,6 @@ def start_edge_server(tmp_path):
 @pytest.fixture
 def edge_server(start_edge_server) -> EdgeServer:
     return start_edge_server()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

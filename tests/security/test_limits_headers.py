@@ -57,7 +57,7 @@ def test_a_paired_device_keeps_working_beside_a_noisy_neighbour(tight_client):
 
     services = tight_client.application.extensions["edge"]
     device = services.store.write(lambda tx: pairing.pair_device(tx, "Grill KDS", "grill", timedelta(days=1), SYSTEM))
-    token = pairing.issue_token(device, services.secret, services.settings.restaurant_id, services.store.now())
+    token = pairing.issue_token(device, services.tokens, services.store.now())
     for _ in range(11):
         tight_client.get("/api/v1/menu", environ_base=NOISY)
         tight_client.post("/api/v1/auth/login", json={"pin": "9876"}, environ_base=NOISY)

@@ -127,8 +127,10 @@ def test_paired_tablets_survive_a_key_rotation(client, services):
     from edge.domain.actors import SYSTEM
 
     device = services.store.write(lambda tx: pairing.pair_device(tx, "Fry KDS", "fry", timedelta(days=30), SYSTEM))
-    token = pairing.issue_token(device, services.secret, services.settings.restaurant_id, services.store.now())
-    keyring.rotate(services.settings.data_dir, services.secret, timedelta(0))
+    token = pairing.issue_token(device, services.tokens, services.store.now())
+    keyring.rotate(services.settings.data_dir, services.secret, timedelta(minutes=15))  # routine
+    later = datetime.now(timezone.utc) + timedelta(minutes=16)
+    keyring.rotate(services.settings.data_dir, services.secret, timedelta(minutes=15), now=later.timestamp())
     assert client.get("/api/v1/kds/fry", headers=bearer(token)).status_code == 200
     services.store.write(lambda tx: pairing.revoke_device(tx, device.id, SYSTEM))
     assert client.get("/api/v1/kds/fry", headers=bearer(token)).get_json()["error"]["code"] == "device_revoked"

@@ -5,6 +5,10 @@ the box's JWT (HS256), and runs the RPC in one transaction after setting the rol
 `request.jwt.claims` with set_config(..., true) as PostgREST does; Postgres errors become
 PostgREST's HTTP statuses and `{code, message, details, hint}` bodies.
 
+For the owner's dashboard it also serves what a browser calls: table and view reads with the
+PostgREST filters the dashboard uses (postgrest_reads.py), Supabase Auth's endpoints (gotrue.py:
+password logins, refresh, magic links) and CORS, as Supabase answers a page hosted elsewhere.
+
 Faults are injected on demand (`gateway.fail_next(kind, times)`) to play the world between the
 box and the cloud: 5xx, 429, stalls, captive portals, 413, and responses lost after the commit.
 Connection refused is the gateway stopped (`stop()`, then `start()` on the same port).
@@ -25,6 +29,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import psycopg
 from psycopg.types.json import Jsonb
+
+from gotrue import Auth
+from postgrest_reads import QueryError, read_sql
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 CAPTIVE_PORTAL = b"<html><head><title>Hotel Wi-Fi</title></head><body>Please log in</body></html>"
@@ -50,7 +57,7 @@ def http_status_for(sqlstate: str, *, anonymous: bool) -> int:
 
 @dataclass
 class Fault:
-    kind: str  # status | stall | captive_portal | lost_after_commit | reset
+    kind: str  # status | stall | captive_portal | lost_after_commit | reset | pass (answered normally)
     status: int = 503
     body: dict | None = None
     headers: dict = field(default_factory=dict)
@@ -86,6 +93,7 @@ class Gateway:
         self.pool = ConnectionPool(dsn)
         self.jwt_secret = jwt_secret
         self.anon_key = anon_key
+        self.auth = Auth(jwt_secret)
         self.max_body_bytes = max_body_bytes
         self.port = 0
         self.statuses: Counter = Counter()
@@ -179,7 +187,72 @@ class _Handler(BaseHTTPRequestHandler):
         with self.owner._lock:
             self.owner._open.discard(self.connection)
 
+    def do_OPTIONS(self):  # noqa: N802 - a browser's CORS preflight, answered as Supabase does
+        self.owner.statuses[200] += 1
+        self.send_response(200)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", self.headers.get("Access-Control-Request-Headers", "*"))
+        self.send_header("Access-Control-Max-Age", "600")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self):  # noqa: N802
+        path, _, query = self.path.partition("?")
+        if path.startswith("/auth/v1/"):
+            return self._auth("GET", path, query, b"")
+        match = re.fullmatch(r"/rest/v1/([a-z_][a-z0-9_]*)", path)
+        if match is None:
+            return self._json(404, _error("PGRST125", f"invalid path {path}"))
+        self.owner.calls[f"GET {match.group(1)}"] += 1
+        self._json(*self._read(match.group(1), query))
+
+    def _read(self, relation: str, query: str) -> tuple[int, object]:
+        role, claims = self._claims()
+        if role is None:
+            return 401, claims
+        try:
+            sql, values = read_sql(relation, query)
+        except QueryError as error:
+            return 400, _error("PGRST100", str(error))
+        conn = self.owner.pool.get()
+        try:
+            with conn.transaction():
+                conn.execute("set transaction read only")
+                conn.execute("select set_config('role', %s, true), set_config('request.jwt.claims', %s, true), "
+                             "set_config('request.method', 'GET', true)", (role, json.dumps(claims)))
+                return 200, conn.execute(sql, values).fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            return 404, _error("PGRST205", f"Could not find the table 'public.{relation}' in the schema cache")
+        except psycopg.Error as error:
+            return self._postgres_error(error, anonymous=role == "anon")
+        finally:
+            self.owner.pool.put(conn)
+
+    def _auth(self, method: str, path: str, query: str, body: bytes) -> None:
+        if path != "/auth/v1/verify" and self.headers.get("apikey") != self.owner.anon_key:
+            return self._json(401, {"message": "Invalid API key"})
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            return self._json(400, {"code": 400, "error_code": "bad_json", "msg": "Could not parse request body as JSON"})
+        bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or None
+        self.owner.calls[f"auth {path.removeprefix('/auth/v1')}"] += 1
+        status, answer, headers = self.owner.auth.handle(method, path.removeprefix("/auth/v1"), query,
+                                                         payload if isinstance(payload, dict) else {}, bearer)
+        if answer is None:
+            self.owner.statuses[status] += 1
+            self.send_response(status)
+            for name, value in {"Access-Control-Allow-Origin": "*", "Content-Length": "0", **headers}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return None
+        return self._json(status, answer, headers)
+
     def do_POST(self):  # noqa: N802
+        if self.path.startswith("/auth/v1/"):
+            path, _, query = self.path.partition("?")
+            return self._auth("POST", path, query, self.rfile.read(int(self.headers.get("Content-Length") or 0)))
         match = re.fullmatch(r"/rest/v1/rpc/([a-z_][a-z0-9_]*)", self.path.split("?")[0])
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)  # read even a refused body, as a proxy does (lingering close)
@@ -224,6 +297,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not authorization:
             return "anon", {"role": "anon"}
         token = authorization.removeprefix("Bearer ").strip()
+        if token == self.owner.anon_key:  # a page not logged in sends the publishable key itself
+            return "anon", {"role": "anon"}
         try:
             claims = jwt.decode(token, self.owner.jwt_secret, algorithms=["HS256"], options={"verify_aud": False})
         except jwt.ExpiredSignatureError:
@@ -274,6 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        self.send_header("Access-Control-Allow-Origin", "*")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()

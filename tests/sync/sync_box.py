@@ -12,6 +12,7 @@ from edge.domain.actors import SYSTEM
 from edge.domain.orders import OrderItemRequest, OrderRequest
 from edge.store import Store, commands
 from sync.backoff import Backoff
+from sync.heartbeat import Heartbeat
 from sync.transport import Transport
 from sync.worker import SyncWorker
 
@@ -33,6 +34,7 @@ class Box:
         clock_options = {"clock": worker_clock} if worker_clock else {}
         self.worker = SyncWorker(self.store, self.transport, box_id=box_id, token=token,
                                  backoff=Backoff(rng=random.Random(seed)), **clock_options)
+        self.worker.heartbeat = Heartbeat(self.store, self.transport, box_id=box_id, **clock_options)
 
     def close(self) -> None:
         self.worker.stop()

@@ -152,3 +152,22 @@ def test_a_revoked_box_is_refused_with_403(box, cloud):
     cloud.admin.execute("update boxes set revoked_at = now() where id = %s", (box.box_id,))
     error = box.worker.run_once()
     assert error.kind == "credentials" and error.status == 403 and "revoked" in error.message
+
+
+def test_a_run_that_made_progress_starts_the_backoff_over(box, cloud, gateway):
+    """Three batches acknowledged, then one answer lost: that is a first failure, not a seventh."""
+    box.worker.max_events = box.worker.batch_limit = 5
+    box.worker.backoff = Backoff(base_s=20, cap_s=300, rng=random.Random(3))
+    box.worker.backoff.failures = 6  # six runs in a row had failed before the link got better
+    box.day(6)
+    assert box.last_seq() > 20
+    gateway.fail_next("pass", times=3)
+    gateway.fail_next("lost_after_commit")
+    error = box.worker.run_once()
+    assert error is not None and error.kind in ("offline", "timeout")
+    assert state.load(box.store).acked_seq >= 15  # the three answered batches
+    assert box.worker.backoff.failures == 1
+    assert box.worker.next_attempt_at - box.worker.clock() <= 20  # the first failure's ceiling
+    box.worker.next_attempt_at = 0
+    assert box.worker.run_once() is None
+    assert_cloud_equals_box(cloud, box)

@@ -15,8 +15,9 @@ from sync_timeline import BoxTimeline
 
 TABLES = ["restaurants", "boxes", "stations", "menu_categories", "menu_items", "modifier_groups",
           "menu_item_modifier_groups", "modifiers", "item_availability", "orders", "order_items",
-          "tickets", "sync_events", "sync_cursors"]
-VIEWS = ["sales_per_day", "sales_per_hour", "item_counts", "ticket_times", "voids", "orders_by_source"]
+          "tickets", "sync_events", "sync_cursors", "box_heartbeats"]
+VIEWS = ["sales_per_day", "sales_per_hour", "item_counts", "ticket_times", "voids", "orders_by_source",
+         "order_lines", "box_status"]
 
 
 @pytest.fixture

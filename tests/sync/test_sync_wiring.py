@@ -110,3 +110,49 @@ def test_cli_mint_token_and_status(tmp_path, monkeypatch):
 def test_every_sync_command_has_help(command):
     result = CliRunner().invoke(main, ["sync", command, "--help"])
     assert result.exit_code == 0 and len(result.output.splitlines()) > 3
+
+
+def test_the_box_token_from_a_systemd_credential_reaches_the_worker_and_the_doctor(
+        tmp_path, cloud, gateway, monkeypatch):
+    """`LoadCredential=edge-box-token:/path` (docs/security.md): no token in the config or the
+    environment, only in $CREDENTIALS_DIRECTORY; the worker pushes with it and the doctor sees it."""
+    from edge.doctor.checks import check_cloud
+
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    restaurant = cloud.restaurant()
+    box_id, token = cloud.box(restaurant)
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "edge-box-token").write_text(token + "\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    settings = Settings(data_dir=tmp_path / "data", demo=True, box_id=box_id, restaurant_id=restaurant,
+                        sync={"supabase_url": gateway.url, "anon_key": ANON_KEY, "interval_s": 0.2})
+    app = create_app(settings)
+    services = app.extensions["edge"]
+    try:
+        seed_demo(services.store, services.secret)
+        assert services.sync_worker is not None and services.sync_worker.token == token
+        client = app.test_client()
+        body = {"client_order_id": "0193a0c4-0000-7000-8000-0000000000c1", "items": [{"menu_item_id": "coleslaw"}]}
+        order_id = client.post("/api/v1/orders", json=body, headers=login(client, "1111")).get_json()["id"]
+        assert wait_for(lambda: cloud.admin.execute("select 1 from orders where id = %s", (order_id,)).fetchone())
+    finally:
+        services.close()
+    assert check_cloud(settings)[0].status == "ok"
+
+
+def test_an_unreadable_token_file_leaves_sync_off_and_says_why(tmp_path, cloud, gateway, monkeypatch):
+    from edge.doctor.checks import check_cloud
+
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    settings = Settings(data_dir=tmp_path / "data", demo=True,
+                        sync={"supabase_url": gateway.url, "anon_key": ANON_KEY,
+                              "box_token_file": str(tmp_path / "missing.jwt")})
+    app = create_app(settings, start_workers=False)
+    try:
+        assert app.extensions["edge"].sync_worker is None
+        assert app.test_client().get("/health").status_code == 200  # the kitchen does not need the cloud
+    finally:
+        app.extensions["edge"].close()
+    credential = check_cloud(settings)[0]
+    assert credential.status == "fail" and "missing.jwt" in credential.detail

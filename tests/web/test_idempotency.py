@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge_testing import order_body
+from edge_testing import login, order_body
 
 
 def fired_ticket(client, staff):
@@ -65,3 +65,27 @@ def test_a_key_that_is_too_long_is_a_clear_error(client, staff):
     response = client.post(f"/api/v1/tickets/{ticket['id']}/bump", headers={**staff, "Idempotency-Key": "k" * 101})
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_idempotency_key"
     assert client.get(f"/api/v1/orders/{ticket['order_id']}", headers=staff).get_json()["status"] == "fired"
+
+
+def test_a_key_is_the_callers_own_another_person_replaying_it_gets_nothing_of_theirs(client, staff, admin):
+    _, ticket = fired_ticket(client, staff)
+    key = {"Idempotency-Key": "tap-shared"}
+    first = client.post(f"/api/v1/tickets/{ticket['id']}/bump", headers={**admin, **key})
+    assert first.status_code == 200
+    theirs = client.post(f"/api/v1/tickets/{ticket['id']}/bump", headers={**staff, **key})
+    assert "Idempotent-Replayed" not in theirs.headers
+    assert theirs.status_code == 409  # ran as the staff member's own bump: already bumped
+
+
+def test_one_kiosk_cannot_read_another_kiosks_order_by_replaying_its_key(client):
+    kiosk_a, kiosk_b = login(client, "0000"), login(client, "0000")  # one shared kiosk account
+    body = order_body(("fries", 1, ["small"]), customer_name="Ana", table=None)
+    headers = {"Idempotency-Key": "kiosk-order-1"}
+    mine = client.post("/api/v1/orders", json=body, headers={**kiosk_a, **headers})
+    assert mine.status_code == 201
+    replay = client.post("/api/v1/orders", json=body, headers={**kiosk_b, **headers})
+    assert "Idempotent-Replayed" not in replay.headers
+    assert mine.get_json()["id"] not in replay.get_data(as_text=True)
+    assert "Ana" not in replay.get_data(as_text=True)
+    again = client.post("/api/v1/orders", json=body, headers={**kiosk_a, **headers})
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["id"] == mine.get_json()["id"]

@@ -14,7 +14,7 @@ from edge.settings import Settings
 WEB = Path(__file__).resolve().parents[2] / "web"
 
 
-@pytest.mark.parametrize("path", ["/", "/kds/grill", "/expo", "/manage"])
+@pytest.mark.parametrize("path", ["/", "/kds/grill", "/expo", "/manage", "/kiosk"])
 def test_pages_are_served_with_a_strict_content_security_policy(client, path):
     response = client.get(path)
     assert response.status_code == 200 and response.mimetype == "text/html"

@@ -20,9 +20,12 @@ export function money(cents, currency = 'USD') {
   return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
 }
 
+// Toasts stack in one column (two answers arriving together must not cover each other).
 export function toast(message, { error = false, ms = 2500 } = {}) {
+  let stack = document.querySelector('.toasts');
+  if (!stack) { stack = h('div', { class: 'toasts' }); document.body.append(stack); }
   const el = h('div', { class: error ? 'toast error' : 'toast', role: 'status' }, message);
-  document.body.append(el);
+  stack.append(el);
   setTimeout(() => el.remove(), ms);
 }
 

@@ -2,13 +2,28 @@
 import { api, ApiError, clearSession, saveSession, session } from './api.js';
 import { h } from './dom.js';
 
+// The kiosk logs in again for each guest (a customer session per guest): it keeps the PIN staff
+// typed when they set it up, for this browser tab only (web/js/kiosk.js).
+export const KIOSK_PIN_KEY = 'edge.kiosk.pin';
+
 export async function ensureSession(roles, title = 'Enter your PIN') {
   const current = session();
   if (current && roles.includes(current.user.role)) return current;
   return pinLogin(roles, title);
 }
 
-export function logout() {
+const LOGOUT_TIMEOUT_MS = 3000;
+
+// Log out ends the session on the box too (its refresh tokens stop working and its live feeds
+// close), then forgets it here. An unreachable box cannot be told: the tablet forgets it anyway.
+export async function logout() {
+  const current = session();
+  if (current) {
+    const body = current.refresh_token ? { refresh_token: current.refresh_token } : {};
+    try {
+      await api('/api/v1/auth/logout', { method: 'POST', body, token: current.token, timeoutMs: LOGOUT_TIMEOUT_MS });
+    } catch { /* spent, revoked or unreachable: nothing more to end */ }
+  }
   clearSession();
   location.reload();
 }
@@ -24,6 +39,10 @@ function pinLogin(roles, title) {
       if (pin.length < 4) { error.textContent = 'A PIN has 4 to 8 digits.'; return; }
       try {
         const login = await api('/api/v1/auth/login', { method: 'POST', body: { pin } });
+        if (login.user.role === 'customer') {
+          sessionStorage.setItem(KIOSK_PIN_KEY, pin);
+          if (!roles.includes('customer')) { saveSession(login); location.replace('/kiosk'); return; }
+        }
         if (!roles.includes(login.user.role)) {
           throw new ApiError(403, 'forbidden', `${login.user.name} cannot use this screen (needs ${roles.join(' or ')}).`);
         }

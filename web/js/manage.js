@@ -4,6 +4,8 @@ import { api, clearSession, savePairedDevice } from './api.js';
 import { h, toast } from './dom.js';
 import { LiveFeed } from './live.js';
 import { ensureSession, logout } from './login.js';
+import { menuSection } from './manage-menu.js';
+import { managerMessage } from './manage-words.js';
 import { connectionIndicator, registerServiceWorker } from './shell.js';
 
 const SECTIONS = [['menu', 'Menu'], ['users', 'Users'], ['tablets', 'Tablets'], ['status', 'Status']];
@@ -21,31 +23,26 @@ async function guarded(action, done) {
     if (done) toast(done);
   } catch (error) {
     if (error.status === 401) { logout(); return; }
-    toast(error.message, { error: true, ms: 5000 });
+    toast(managerMessage(error), { error: true, ms: 6000 });
   }
   await show(section);
 }
 
-// -- sections -----------------------------------------------------------------------------------
-async function menuSection() {
-  const menu = await call('/api/v1/menu');
-  const names = new Map(menu.categories.map((c) => [c.id, c.name]));
-  return h('table', {}, h('thead', {}, h('tr', {}, ['Item', 'Category', 'Price', 'Availability'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, menu.items.map((item) => {
-      const saved = (item.price_cents / 100).toFixed(2);
-      const price = h('input', { class: 'price', type: 'number', min: '0', step: '0.01', 'aria-label': `Price of ${item.name}`,
-        value: saved, 'data-item': item.id, 'data-saved': saved });
-      const savePrice = () => guarded(() => call(`/api/v1/menu/items/${item.id}`, { method: 'PATCH',
-        body: { price_cents: Math.round(Number(price.value) * 100) } }), `${item.name}: new price saved`);
-      return h('tr', { class: item.available ? '' : 'off', 'data-testid': `row-${item.id}` },
-        h('td', {}, item.name), h('td', {}, names.get(item.category_id) || ''),
-        h('td', {}, price, ' ', h('button', { type: 'button', onclick: savePrice }, 'Save')),
-        h('td', {}, h('button', { type: 'button', class: item.available ? 'danger' : 'good', 'data-testid': `toggle-${item.id}`,
-          onclick: () => guarded(() => call(`/api/v1/menu/items/${item.id}`, { method: 'PATCH', body: { available: !item.available } }),
-            item.available ? `${item.name} is 86'd` : `${item.name} is back`) },
-        item.available ? '86 it' : "Un-86 (86'd now)")));
-    })));
+// A yes/no question in the page (a big price change): resolves true only on the explicit yes.
+function ask(question, detail, yes) {
+  return new Promise((resolve) => {
+    const answer = (value) => { overlay.remove(); resolve(value); };
+    const overlay = h('div', { class: 'overlay', 'data-testid': 'confirm' },
+      h('div', { class: 'dialog', role: 'alertdialog', 'aria-modal': 'true', 'aria-label': question },
+        h('h2', {}, question), h('p', {}, detail),
+        h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => answer(false) }, 'Cancel'),
+          h('button', { type: 'button', class: 'primary', 'data-testid': 'confirm-yes', onclick: () => answer(true) }, yes))));
+    document.body.append(overlay);
+  });
 }
+
+// -- sections -----------------------------------------------------------------------------------
+const menuScreen = () => menuSection({ call, guarded, ask });
 
 async function usersSection() {
   const { users } = await call('/api/v1/users');
@@ -95,7 +92,7 @@ async function statusSection() {
         h('p', {}, check.detail)))));
 }
 
-const BUILDERS = { menu: menuSection, users: usersSection, tablets: tabletsSection, status: statusSection };
+const BUILDERS = { menu: menuScreen, users: usersSection, tablets: tabletsSection, status: statusSection };
 
 // A menu event (a cook 86ing an item) redraws the table; a price being typed must survive it.
 function typedPrices() {
@@ -107,9 +104,12 @@ function typedPrices() {
 }
 
 function restoreTypedPrices(typed, focusedItem) {
-  for (const input of content.querySelectorAll('input.price')) {
+  for (const input of content.querySelectorAll('input[data-item]')) { // prices, and the search
     if (typed.has(input.dataset.item)) input.value = typed.get(input.dataset.item);
-    if (input.dataset.item === focusedItem) input.focus();
+    if (input.dataset.item === focusedItem) {
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length); // keep typing at the end
+    }
   }
 }
 
@@ -127,7 +127,7 @@ async function show(name) {
     restoreTypedPrices(stillTyped, focusedItem);
   } catch (error) {
     if (error.status === 401) { logout(); return; }
-    content.replaceChildren(h('p', { class: 'error', role: 'alert' }, error.message));
+    content.replaceChildren(h('p', { class: 'error', role: 'alert' }, managerMessage(error)));
   }
 }
 

@@ -1,32 +1,18 @@
 // The voice panel on the order tablet: spoken orders arrive as drafts (voice.draft /
 // voice.rejected on the live feed) for a person to Confirm, Edit (into the cart) or Discard.
-// A draft is never an order by itself. Confirm posts it with the draft's id (a UUID the box made
-// for the utterance) as its client_order_id: the API takes only UUIDs there, so this is the
-// contract's `voice-<draft id>` in the form the box accepts. A second tap, a retry or a second
-// tablet confirming the same draft makes one order.
+// A draft is never an order by itself. Confirm puts it in the order outbox (outbox.js) with the
+// draft's id (a UUID the box made for the utterance) as its client_order_id: the API takes only
+// UUIDs there, so this is the contract's `voice-<draft id>` in the form the box accepts. A second
+// tap, a resend or a second tablet confirming the same draft makes one order.
 //
 // Which drafts show here: those this person asked for (their tablet's microphone or a WAV they
 // posted), and, when "Talk button" is on, those of the box's own talk button.
-import { api } from './api.js';
 import { h, toast } from './dom.js';
+import { orderOutbox } from './outbox.js';
 import { recorder } from './voice-recorder.js';
 
 const TALK_BUTTON_KEY = 'edge.voice.talk-button';
 const MAX_CARDS = 4;
-const RETRY_MS = [500, 1000, 2000, 4000, 8000];
-
-// Swappable: the order outbox (web/js/outbox.js, branch foh) replaces this when it lands.
-export async function sendVoiceOrder(body, token) {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await api('/api/v1/orders', { method: 'POST', body, token: token() });
-    } catch (error) {
-      const transient = error.offline || error.status >= 500;
-      if (!transient || attempt >= RETRY_MS.length) throw error;
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS[attempt]));
-    }
-  }
-}
 
 // The login session (the token's `sid`): the same person on two tablets has two sessions.
 function loginSession(token) {
@@ -145,21 +131,25 @@ export class VoicePanel {
         h('button', { type: 'button', 'data-testid': 'voice-dismiss', onclick: () => this.drop(data.id) }, 'Dismiss')));
   }
 
+  // Through the order outbox (configured by the order page): kept on this tablet and sent until
+  // the box answers, like a typed order; a refusal (an 86'd item) comes back to the cart there.
   async confirm(data, button) {
     button.disabled = true;
     button.textContent = 'Sending\u2026';
+    const body = draftOrderBody(data.id, data.draft);
+    const answered = orderOutbox.whenAnswered(body.client_order_id);
     try {
-      const order = await sendVoiceOrder(draftOrderBody(data.id, data.draft), () => this.login.token);
-      toast(`Order #${order.number} sent to the kitchen`);
-      this.drop(data.id);
-      this.onOrder(order);
+      await orderOutbox.send(body);
     } catch (error) {
-      if (error.status === 401) { this.onUnauthorized(); return; }
-      toast(error.offline ? 'The box cannot be reached; the order is NOT sent. Try Confirm again.' : error.message,
-        { error: true, ms: 5000 });
+      toast(`This tablet could not keep the order (${error.message}); tap Confirm again.`, { error: true, ms: 5000 });
       button.disabled = false;
       button.textContent = 'Confirm';
+      return;
     }
+    this.drop(data.id);
+    answered.then(({ order }) => {
+      if (order) { toast(`Order #${order.number} sent to the kitchen`); this.onOrder(order); }
+    });
   }
 
   // -- hold to talk from this tablet --------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Power cuts with the cloud sync running: the real server (its sync worker inside, as on the
+"""Crashes with the cloud sync running: the real server (its sync worker inside, as on the
 box) pushes to the real PostgreSQL through the gateway while orders flow, and is SIGKILLed at
 random moments: any moment of the load, just after a push reached the cloud (being committed, or
 its answer on the way back), or while a push hangs in the network and never arrives. After every
-cut: tests/e2e/test_powerloss.py's checks, and the cloud holds exactly a prefix of the box's log.
+cut: tests/e2e/test_crash_under_load.py's checks, and the cloud holds exactly a prefix of the box's log.
 After the last cut and a final sync: the cloud has every acknowledged order and every event
 exactly once, equal to the box."""
 
@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 from boxserver import BoxServer  # noqa: E402
 from sync_box import assert_cloud_equals  # noqa: E402
 from sync_cloud import ANON_KEY  # noqa: E402
-from test_powerloss import (Load, check_database, check_paper, kitchen_printer, retry_in_flight,  # noqa: E402
-                            run_until_power_cut, wait_for_printer_to_drain)
+from test_crash_under_load import (Load, check_database, check_paper, kitchen_printer, retry_in_flight,  # noqa: E402
+                            run_until_crash, wait_for_printer_to_drain)
 
 pytestmark = pytest.mark.e2e
 ROUNDS = 5
@@ -115,16 +115,16 @@ def check_cloud_equals_box(cloud, db: Path, box_id: str, restaurant_id: str, loa
     assert rejected == 0
 
 
-def synced_power_cuts(server: BoxServer, cloud, gateway, *, rounds: int, rng: random.Random,
+def synced_crashes(server: BoxServer, cloud, gateway, *, rounds: int, rng: random.Random,
                       box_id: str, restaurant_id: str, printout: Path,
                       drain_s: float = WAIT_S) -> tuple[Load, Counter, list[float]]:
     """The rounds, the final sync and every check; returns the load, the cut statistics and the
-    restart times. Shared by the test and bench/powerloss.py --sync."""
+    restart times. Shared by the test and bench/crash.py --sync."""
     db = server.data_dir / "edge.sqlite"
     load, stats, restarts = Load(server, server.login()), Counter(), []
     for round_number in range(rounds):
         load.stop.clear()
-        run_until_power_cut(server, load, rng, cut_moment(round_number, gateway, rng))
+        run_until_crash(server, load, rng, cut_moment(round_number, gateway, rng))
         check_database(db, load)
         check_cloud_prefix(cloud, db, box_id, stats)
         began = time.monotonic()
@@ -141,17 +141,17 @@ def synced_power_cuts(server: BoxServer, cloud, gateway, *, rounds: int, rng: ra
     return load, stats, restarts
 
 
-def test_power_cuts_while_syncing_lose_and_double_nothing_on_the_box_or_in_the_cloud(tmp_path, cloud, gateway):
+def test_crashes_while_syncing_lose_and_double_nothing_on_the_box_or_in_the_cloud(tmp_path, cloud, gateway):
     restaurant_id = cloud.restaurant()
     box_id, token = cloud.box(restaurant_id)
     printout = tmp_path / "kitchen-printer.bin"
     server = BoxServer(tmp_path / "data", env={**kitchen_printer(printout),
                                                **synced_env(restaurant_id, box_id, token, gateway.url)}).start()
     try:
-        load, stats, _ = synced_power_cuts(server, cloud, gateway, rounds=ROUNDS, rng=random.Random(8),
+        load, stats, _ = synced_crashes(server, cloud, gateway, rounds=ROUNDS, rng=random.Random(8),
                                            box_id=box_id, restaurant_id=restaurant_id, printout=printout)
     finally:
         server.kill()
-    print("power cuts while syncing:", dict(stats))
+    print("crashes while syncing:", dict(stats))
     assert len(load.acknowledged) > ROUNDS * 5, "the load never got going"
     assert stats["cut with a backlog"] >= 1, "no cut landed while the sync worker had work to do"

@@ -1,12 +1,12 @@
-"""The long power-loss run: many rounds of SIGKILL under load, checked after every restart.
+"""The long crash run: many rounds of SIGKILL under load, checked after every restart.
 
-    .venv/bin/python bench/powerloss.py --rounds 50
-    .venv/bin/python bench/powerloss.py --rounds 50 --sync   # with cloud sync to a real PostgreSQL
+    .venv/bin/python bench/crash.py --rounds 50
+    .venv/bin/python bench/crash.py --rounds 50 --sync   # with cloud sync to a real PostgreSQL
 
-Same checks as tests/e2e/test_powerloss.py (acknowledged orders present, integrity ok, events a
+Same checks as tests/e2e/test_crash_under_load.py (acknowledged orders present, integrity ok, events a
 tablet saw neither lost nor changed, nothing created twice, in-flight retries land exactly once,
 one print job per ticket, and every ticket on paper with any extra copy marked REPRINT). With
-``--sync``, as tests/sync/test_powerloss_sync.py: the server's sync worker pushes to a throwaway
+``--sync``, as tests/sync/test_crash_sync.py: the server's sync worker pushes to a throwaway
 PostgreSQL through the test gateway, and the cuts also land just after a push reached the cloud
 or while a push hangs in the network; the cloud stays a prefix of the box's log after every cut
 and equals the box (every event and order once) at the end.
@@ -27,18 +27,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[0] = str(REPO)  # not bench/: its voice.py would hide the package
 sys.path[1:1] = [str(REPO / "tests" / "e2e"), str(REPO / "tests" / "sync")]
 from boxserver import BoxServer  # noqa: E402
-from test_powerloss import (Load, check_database, check_paper, kitchen_printer, retry_in_flight,  # noqa: E402
-                            run_until_power_cut, wait_for_printer_to_drain)
+from test_crash_under_load import (Load, check_database, check_paper, kitchen_printer, retry_in_flight,  # noqa: E402
+                            run_until_crash, wait_for_printer_to_drain)
 
 
-def power_cuts(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, list[float]]:
+def crashes(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, list[float]]:
     printout = folder / "kitchen-printer.bin"
     server = BoxServer(folder / "data", env=kitchen_printer(printout)).start()
     load, restarts = Load(server, server.login()), []
     try:
         for _ in range(rounds):
             load.stop.clear()
-            run_until_power_cut(server, load, rng)
+            run_until_crash(server, load, rng)
             check_database(server.data_dir / "edge.sqlite", load)
             began = time.monotonic()
             server.start()
@@ -54,11 +54,11 @@ def power_cuts(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dic
     return load, {}, restarts
 
 
-def synced_power_cuts_with_a_cloud(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, list[float]]:
+def synced_crashes_with_a_cloud(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, list[float]]:
     from gateway import Gateway
     from pg_server import ThrowawayPostgres
     from sync_cloud import ANON_KEY, JWT_SECRET, Cloud
-    from test_powerloss_sync import synced_env, synced_power_cuts
+    from test_crash_sync import synced_env, synced_crashes
 
     postgres = ThrowawayPostgres().start()
     try:
@@ -72,7 +72,7 @@ def synced_power_cuts_with_a_cloud(folder: Path, rounds: int, rng: random.Random
             server = BoxServer(folder / "data", env={**kitchen_printer(printout),
                                                      **synced_env(restaurant_id, box_id, token, gateway.url)})
             try:
-                return synced_power_cuts(server.start(), cloud, gateway, rounds=rounds, rng=rng, box_id=box_id,
+                return synced_crashes(server.start(), cloud, gateway, rounds=rounds, rng=rng, box_id=box_id,
                                          restaurant_id=restaurant_id, printout=printout, drain_s=30 + 2 * rounds)
             finally:
                 server.kill()
@@ -90,7 +90,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
-        run = synced_power_cuts_with_a_cloud if args.sync else power_cuts
+        run = synced_crashes_with_a_cloud if args.sync else crashes
         load, cuts, restarts = run(Path(folder), args.rounds, rng)
     restarts.sort()
     print(f"rounds {args.rounds}  sync {'on' if args.sync else 'off'}  acknowledged orders {len(load.acknowledged)}  "
