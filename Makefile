@@ -20,7 +20,9 @@ $(BIN)/activate:
 venv: $(BIN)/activate
 	$(BIN)/pip install --quiet -e .
 
-run: venv
+# The demo hears English out of the box: the voice extra brings pocketsphinx and its model.
+run: $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[voice]'
 	$(BIN)/edge serve --demo --port $(PORT)
 
 dev-deps: $(BIN)/activate

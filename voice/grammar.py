@@ -1,6 +1,8 @@
 """The speech grammar: the phrases of the lexicon that the model can actually hear.
 
-Vosk silently drops grammar words its model does not know, so an item whose name holds such a
+vosk takes the phrases as a list; pocketsphinx takes sentences of orders made of those phrases
+(voice.corpus) and builds a small language model from them. Vosk silently drops grammar words
+its model does not know (pocketsphinx refuses them), so an item whose name holds such a
 word could never be heard. The grammar is therefore checked word by word against the model's
 vocabulary, and items and choices that cannot be recognised are reported so an admin can add a
 spoken alias.
@@ -12,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from voice.corpus import order_sentences
 from voice.language import normalize
 from voice.lexicon import Lexicon, modifier_key
 
@@ -25,10 +28,17 @@ class Grammar:
     unrecognisable_items: tuple[dict, ...] = ()
     unrecognisable_modifiers: tuple[dict, ...] = ()
     with_unknown: bool = False
+    sentences: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         """The grammar argument of vosk's KaldiRecognizer."""
         return json.dumps([*self.phrases, *([UNKNOWN_WORD] if self.with_unknown else [])], ensure_ascii=False)
+
+    def for_engine(self, engine: str) -> str:
+        """What the recogniser process gets: vosk's phrase list, or pocketsphinx's sentences."""
+        if engine == "pocketsphinx":
+            return json.dumps({"sentences": list(self.sentences)}, ensure_ascii=False)
+        return self.to_json()
 
     def report(self) -> dict:
         return {
@@ -52,8 +62,11 @@ class _Vocabulary:
         return self.cache[word]
 
 
-def build_grammar(lexicon: Lexicon, word_known: Callable[[str], bool]) -> Grammar:
-    """Every lexicon phrase whose words the model knows, and what had to be left out."""
+def build_grammar(lexicon: Lexicon, word_known: Callable[[str], bool], *, sentences: bool = False) -> Grammar:
+    """Every lexicon phrase whose words the model knows, and what had to be left out.
+
+    ``sentences``: also the order sentences a language-model engine (pocketsphinx) learns from.
+    """
     vocabulary = _Vocabulary(word_known)
     phrases = sorted(" ".join(p) for p in lexicon.phrases if not any(w.isdigit() for w in p))
     heard = tuple(p for p in phrases if vocabulary.knows(p))
@@ -63,6 +76,7 @@ def build_grammar(lexicon: Lexicon, word_known: Callable[[str], bool]) -> Gramma
         unrecognisable_items=tuple(_unrecognisable_items(lexicon, vocabulary)),
         unrecognisable_modifiers=tuple(_unrecognisable_modifiers(lexicon, vocabulary)),
         with_unknown=vocabulary.knows(UNKNOWN_WORD),
+        sentences=tuple(order_sentences(lexicon, vocabulary.knows)) if sentences else (),
     )
 
 

@@ -42,9 +42,11 @@ class MicrophoneListener:
         if self._talk is not None:
             self._requested_by = requested_by
             self._talk.press()
+            self.service.announce_listening(requested_by, listening=True)  # the tablet shows "listening..."
 
     def release(self) -> None:
-        if self._talk is not None:
+        if self._talk is not None:  # announced first: the draft always follows "stopped listening"
+            self.service.announce_listening(self._requested_by, listening=False)
             self._talk.release()
 
     def health(self) -> Health:

@@ -21,9 +21,11 @@ CORRECTION_KINDS = ("make_that", "actually")
 class OrderParser:
     """Parses utterances against one menu in one language; build once per menu version."""
 
-    def __init__(self, menu: Menu, pack: LanguagePack, *, low_confidence_below: float = LOW_CONFIDENCE_BELOW):
+    def __init__(self, menu: Menu, pack: LanguagePack, *, low_confidence_below: float = LOW_CONFIDENCE_BELOW,
+                 reject_below: float | None = None):
         self.lexicon = Lexicon(menu, pack)
         self.low_confidence_below = low_confidence_below
+        self.reject_below = reject_below  # a word this unsure rejects the utterance (None: only flagged)
 
     def parse(self, alternatives: list[Alternative]) -> Draft | Rejection:
         """The first alternative that parses fully; else the rejection of the most likely one."""
@@ -50,7 +52,18 @@ class OrderParser:
             state = _Reader(self.lexicon, self.lexicon.tokenize([w.text for w in words])).read()
         except Rejected as rejected:
             return Rejection(rejected.reason, rejected.message, heard)
+        unsure = self._unsure_word(words)
+        if unsure is not None:
+            return Rejection("low_confidence", f"not sure it heard {unsure.text!r} "
+                             f"(confidence {unsure.confidence:.2f})", heard)
         return self._draft(state, words, heard)
+
+    def _unsure_word(self, words: list[Word]) -> Word | None:
+        if self.reject_below is None:
+            return None
+        scored = [w for w in words if w.confidence is not None]
+        weakest = min(scored, key=lambda w: w.confidence, default=None)
+        return weakest if weakest is not None and weakest.confidence < self.reject_below else None
 
     def _draft(self, state: OrderState, words: list[Word], heard: str) -> Draft:
         low = [{"word": w.text, "confidence": w.confidence} for w in words

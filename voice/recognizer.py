@@ -1,6 +1,7 @@
-"""The recogniser: vosk in its own process, supervised and restarted by the server.
+"""The recogniser: the speech engine in its own process, supervised and restarted by the server.
 
-vosk is native code; if it crashes, only its process dies. A watchdog thread notices, reports
+The engine (vosk or pocketsphinx, see voice.engine) is native code; if it crashes, only its
+process dies. A watchdog thread notices, reports
 the voice check as degraded and starts a new process (with backoff). The model is loaded once
 per process and stays resident; utterances stream into it while the talk button is held.
 """
@@ -57,9 +58,11 @@ class Status:
 class Recognizer:
     """Parent-side handle; thread-safe, one utterance at a time."""
 
-    def __init__(self, model_path: Path | str, *, alternatives: int = DEFAULT_ALTERNATIVES,
+    def __init__(self, model_path: Path | str | None, *, engine: str = "vosk",
+                 alternatives: int = DEFAULT_ALTERNATIVES,
                  restart_backoff_s: tuple[float, ...] = (0.2, 1.0, 5.0, 30.0)):
-        self.model_path = str(model_path)
+        self.engine = engine
+        self.model_path = str(model_path) if model_path is not None else None
         self.alternatives = alternatives
         self.restart_backoff_s = restart_backoff_s
         self._context = multiprocessing.get_context("spawn")
@@ -99,6 +102,9 @@ class Recognizer:
         if self._watchdog is not None:
             self._watchdog.join(timeout=5)
 
+    def describe(self) -> str:
+        return f"{self.engine} model {self.model_path or '(the one its package ships)'}"
+
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
@@ -113,12 +119,12 @@ class Recognizer:
                 return
             self._ready.clear()
             parent, child = self._context.Pipe()
-            process = self._context.Process(target=serve, args=(child, self.model_path, self.alternatives),
+            process = self._context.Process(target=serve, args=(child, self.engine, self.model_path, self.alternatives),
                                             name="voice-recognizer", daemon=True)
             process.start()
             child.close()
             self._process, self._conn = process, parent
-            self.status = Status(state, f"loading model {self.model_path}", self.status.restarts)
+            self.status = Status(state, f"loading {self.describe()}", self.status.restarts)
         threading.Thread(target=self._await_ready, args=(process, parent), daemon=True).start()
 
     def _await_ready(self, process, conn) -> None:

@@ -24,6 +24,10 @@ from voice.parser import OrderParser
 from voice.recognizer import Recognizer, RecognizerUnavailable, State, Transcript
 
 log = logging.getLogger(__name__)
+# Below this word confidence an utterance is rejected, per engine: a wrong draft costs more than a
+# retry. pocketsphinx's confidences are lattice posteriors, and noise forced through the menu
+# grammar comes out as words with low ones; vosk's come from its n-best agreement and stay advisory.
+REJECT_BELOW = {"pocketsphinx": 0.4, "vosk": None}
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,16 @@ class VoiceService:
     def __init__(self, model_path: Path | str | None, language: str, *, menu: Callable[[], Menu],
                  publish: Callable[[str, dict], None] | None = None,
                  observe_latency_ms: Callable[[float], None] | None = None,
-                 recognizer: Recognizer | None = None, spoken_confirm: bool = False):
+                 recognizer: Recognizer | None = None, spoken_confirm: bool = False,
+                 engine: str | None = "vosk"):
         self.pack = load_pack(language)
         self.menu, self.publish = menu, publish
         self.observe_latency_ms = observe_latency_ms
         self.spoken_confirm = spoken_confirm
-        self.recognizer = recognizer or (Recognizer(model_path) if model_path else None)
+        if recognizer is None and engine is not None and (model_path or engine == "pocketsphinx"):
+            recognizer = Recognizer(model_path, engine=engine)
+        self.recognizer = recognizer
+        self.reject_below = REJECT_BELOW.get(recognizer.engine) if recognizer is not None else None
         self._parser: tuple[tuple, OrderParser] | None = None
         self._grammar: tuple[OrderParser, Grammar] | None = None
         self._compile_lock = threading.Lock()
@@ -68,9 +76,12 @@ class VoiceService:
             return Health("ok", "off: no voice model configured")
         status = self.recognizer.status
         if status.state == State.READY and self.recognizer.ready:
-            return Health("ok", f"model loaded in {status.load_s:.1f} s, {status.restarts} restart(s)")
+            return Health("ok", f"{self.recognizer.engine} model loaded in {status.load_s:.1f} s, "
+                                f"{status.restarts} restart(s)")
         if status.state == State.FAILED:
             return Health("down", status.detail)
+        if status.state == State.STARTING:  # booting, not broken: voice answers 503 until loaded
+            return Health("ok", f"starting: {status.detail}")
         return Health("degraded", f"recogniser {status.state.value}: {status.detail}")
 
     # grammar and parser, rebuilt when the menu changes ---------------------------------------
@@ -81,7 +92,8 @@ class VoiceService:
         with self._compile_lock:
             if self._grammar is None or self._grammar[0] is not parser:
                 known = self._require().known_words(grammar_words(parser.lexicon))
-                self._grammar = (parser, build_grammar(parser.lexicon, known.__getitem__))
+                self._grammar = (parser, build_grammar(parser.lexicon, known.__getitem__,
+                                                       sentences=self.recognizer.engine == "pocketsphinx"))
             return self._grammar[1], parser
 
     def parser(self) -> OrderParser:
@@ -89,7 +101,7 @@ class VoiceService:
         key = (menu.version, id(menu))
         with self._compile_lock:
             if self._parser is None or self._parser[0] != key:
-                self._parser = (key, OrderParser(menu, self.pack))
+                self._parser = (key, OrderParser(menu, self.pack, reject_below=self.reject_below))
             return self._parser[1]
 
     def _require(self) -> Recognizer:
@@ -106,7 +118,7 @@ class VoiceService:
         started = time.monotonic()
         grammar, _ = self.compiled()
         try:
-            transcript = self._require().transcribe(pcm, sample_rate, grammar.to_json())
+            transcript = self._require().transcribe(pcm, sample_rate, grammar.for_engine(self.recognizer.engine))
         except RecognizerUnavailable as error:
             raise VoiceOff(str(error)) from None
         return self.conclude(transcript, started, requested_by=requested_by)
@@ -118,8 +130,14 @@ class VoiceService:
             return None
         return self.conclude(capture.transcript, capture.released_at, requested_by=requested_by)
 
+    def announce_listening(self, requested_by: dict | None, *, listening: bool) -> None:
+        """The talk button went down (or up): ``voice.listening`` so the paired tablet can show it."""
+        if self.publish is not None:
+            self.publish("voice.listening", {"listening": listening, "requested_by": requested_by})
+
     def grammar_json(self) -> str | None:
-        return self.compiled()[0].to_json()
+        """The grammar as the recogniser process takes it (JSON; its shape depends on the engine)."""
+        return self.compiled()[0].for_engine(self.recognizer.engine)
 
     def conclude(self, transcript: Transcript, started: float, *, requested_by: dict | None) -> dict:
         result = self.parser().parse(transcript.alternatives)

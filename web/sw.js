@@ -9,7 +9,7 @@ const SHELL = [PAGE, '/web/css/app.css', '/web/css/kitchen.css', '/web/js/api.js
   '/web/js/kds.js', '/web/js/live.js', '/web/js/login.js', '/web/js/main.js', '/web/js/manage.js',
   '/web/js/manage-menu.js', '/web/js/manage-words.js',
   '/web/js/order.js', '/web/js/item-dialog.js', '/web/js/order-lines.js', '/web/js/outbox.js', '/web/js/shell.js',
-  '/web/js/tickets.js',
+  '/web/js/tickets.js', '/web/js/voice-panel.js', '/web/js/voice-recorder.js',
   // the kiosk
   '/web/css/kiosk.css', '/web/js/kiosk.js', '/web/js/kiosk-cart.js', '/web/js/kiosk-idle.js', '/web/js/kiosk-item.js',
   '/web/js/kiosk-send.js', '/web/js/kiosk-views.js'];

@@ -17,11 +17,14 @@ from edge.api.errors import ApiError
 from edge.api.routing import api_route
 from edge.observability import Check
 from voice.listener import MicrophoneListener
+from voice.models import choose_engine
 from voice.service import VoiceOff, VoiceService
 
 bp = Blueprint("voice", __name__, url_prefix="/api/v1")
 WAV_TYPES = {"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}
 MIN_RATE, MAX_RATE = 8000, 48000
+MIN_SECONDS = 0.1  # shorter is a tap, not an order
+MAX_SECONDS = 30.0  # a spoken order takes seconds; a longer recording is a stuck button or a file
 
 
 class WordOut(BaseModel):
@@ -51,9 +54,10 @@ def init_app(app: Flask, services, *, start: bool) -> VoiceService:
     def publish(kind: str, data: dict) -> None:
         services.store.write(lambda tx: tx.append_event(kind, data))
 
-    voice = VoiceService(settings.model_path, settings.language, menu=services.store.menu, publish=publish,
+    engine, model_path = choose_engine(settings.engine, settings.model_path, settings.language)
+    voice = VoiceService(model_path, settings.language, menu=services.store.menu, publish=publish,
                          observe_latency_ms=services.metrics.transcription_latency.observe,
-                         spoken_confirm=settings.spoken_confirm)
+                         spoken_confirm=settings.spoken_confirm, engine=engine)
     services.voice, services.microphone = voice, None
     app.register_blueprint(bp)
     services.health.register("voice", lambda: _health(services))
@@ -75,7 +79,7 @@ def _health(services) -> Check:
 
 @api_route(bp, "/voice/transcriptions", methods=["POST"], response=TranscriptionOut,
            roles=("admin", "staff", "device"), content_type="audio/wav", errors=(400, 413, 415, 422, 503),
-           summary="Recognise a spoken order (WAV, 16-bit PCM, 8-48 kHz) and propose a draft order")
+           summary="Recognise a spoken order (WAV, 16-bit PCM, 8-48 kHz, 0.1-30 s) and propose a draft order")
 def transcribe():
     services = current_app.extensions["edge"]
     limit = services.settings.voice.max_wav_bytes
@@ -87,10 +91,19 @@ def transcribe():
     request.max_content_length = limit  # the app's JSON limit is far smaller than a recording
     pcm, rate = read_wav(request.get_data(cache=False))
     try:
-        answer = services.voice.transcribe(pcm, rate, requested_by=g.actor.as_dict())
+        answer = services.voice.transcribe(pcm, rate, requested_by=requested_by(g.actor))
     except VoiceOff as error:
         raise ApiError(503, "voice_unavailable", str(error)) from None
     return TranscriptionOut(**answer)
+
+
+def requested_by(actor) -> dict:
+    """Who asked, and from which login session: a person logged in on two tablets sees each
+    draft only on the tablet that recorded it."""
+    asked = actor.as_dict()
+    if actor.session:
+        asked["session"] = actor.session
+    return asked
 
 
 class VoiceStatusOut(BaseModel):
@@ -116,12 +129,17 @@ def voice_status():
                           status=health.status, detail=health.detail, coverage=coverage)
 
 
-def read_wav(data: bytes) -> tuple[bytes, int]:
-    """16-bit PCM frames (mono; the first channel of a stereo file) and the sample rate."""
+def read_wav(data: bytes, *, max_seconds: float = MAX_SECONDS) -> tuple[bytes, int]:
+    """16-bit PCM frames (mono; the first channel of a stereo file) and the sample rate.
+
+    The header is checked against the body: a header that promises more audio than the body
+    holds (a truncated upload, a streaming writer's placeholder size) is refused, not guessed at.
+    """
     try:
         with wave.open(io.BytesIO(data), "rb") as wav:
             width, channels, rate = wav.getsampwidth(), wav.getnchannels(), wav.getframerate()
-            frames = wav.readframes(wav.getnframes())
+            promised = wav.getnframes()
+            frames = wav.readframes(promised)
     except (wave.Error, EOFError) as error:
         raise ApiError(400, "malformed_wav", f"the body is not a readable WAV file: {error}") from None
     problems = []
@@ -135,6 +153,17 @@ def read_wav(data: bytes) -> tuple[bytes, int]:
         problems.append({"field": "frames", "message": "the recording is empty", "got": 0})
     if problems:
         raise ApiError(422, "unsupported_audio", "the WAV is not 16-bit PCM speech this box can read", problems)
+    if len(frames) != promised * width * channels:
+        raise ApiError(400, "malformed_wav", "the WAV header does not match its body",
+                       [{"field": "frames", "message": "the header promises more audio than the body holds",
+                         "promised": promised, "got": len(frames) // (width * channels)}])
+    seconds = promised / rate
+    if seconds < MIN_SECONDS:
+        raise ApiError(422, "unsupported_audio", "the recording is too short to hold an order",
+                       [{"field": "duration_s", "message": f"need at least {MIN_SECONDS} s", "got": round(seconds, 3)}])
+    if seconds > max_seconds:
+        raise ApiError(413, "audio_too_long", f"a spoken order is at most {max_seconds:.0f} s long",
+                       [{"field": "duration_s", "limit": max_seconds, "got": round(seconds, 1)}])
     if channels == 2:
         samples = array("h", frames)
         frames = samples[0::2].tobytes()

@@ -133,12 +133,16 @@ def test_the_box_microphone_listener_publishes_the_draft(korean_service, publish
         assert streams[0].finished.wait(RESULT_TIMEOUT_S)
         listener.release()
         deadline = time.monotonic() + RESULT_TIMEOUT_S
-        while not published:
+        while not any(kind == "voice.draft" for kind, _ in published):
             assert time.monotonic() < deadline, "no draft published"
             time.sleep(0.02)
     finally:
         listener.close()
-    kind, data = published[0]
+    # the paired tablet shows "listening..." while the button is held, then the draft
+    assert [(kind, data.get("listening")) for kind, data in published] == [
+        ("voice.listening", True), ("voice.listening", False), ("voice.draft", None)]
+    assert all(data["requested_by"]["id"] == "talk-button" for _, data in published)
+    kind, data = published[-1]
     assert kind == "voice.draft" and data["requested_by"]["id"] == "talk-button"
     assert [i["menu_item_id"] for i in data["draft"]["items"]] == ["kimchi-stew"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from edge.services import open_store
@@ -29,8 +30,22 @@ def test_voice_check_reports_load_memory_and_what_cannot_be_heard(korean_model, 
     assert "cannot hear '쿠쿠루삥뽕' (mystery)" in result.output
 
 
-def test_voice_check_without_a_model_says_voice_is_off(tmp_path, monkeypatch):
+def test_voice_check_with_voice_off_says_so(tmp_path, monkeypatch):
     monkeypatch.delenv("EDGE_CONFIG", raising=False)
     monkeypatch.setenv("EDGE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EDGE_VOICE__ENGINE", "off")
     result = CliRunner().invoke(main, ["voice", "check"])
     assert result.exit_code == 1 and "voice is off" in result.output
+
+
+def test_voice_check_without_a_model_checks_the_packaged_english_model(tmp_path, monkeypatch):
+    pytest.importorskip("pocketsphinx")
+    monkeypatch.delenv("EDGE_CONFIG", raising=False)
+    monkeypatch.setenv("EDGE_DATA_DIR", str(tmp_path))
+    store = open_store(Settings(data_dir=tmp_path))
+    seed_demo(store, load_or_create_secret(tmp_path))
+    store.close()
+    result = CliRunner().invoke(main, ["voice", "check"])
+    assert result.exit_code == 0, result.output
+    assert "pocketsphinx" in result.output and " MB peak" in result.output
+    assert "items can be heard" in result.output

@@ -10,6 +10,7 @@ import { chooseItem } from './item-dialog.js';
 import { boundOrderLines, describeRequestLine, draftAmount, entryLabel, orderWhere, totals } from './order-lines.js';
 import { orderOutbox } from './outbox.js';
 import { connectionIndicator, registerServiceWorker } from './shell.js';
+import { VoicePanel } from './voice-panel.js';
 
 const DRAFT_KEY = 'edge.order-draft';
 const MENU_KEY = 'edge.menu-cache';
@@ -166,10 +167,10 @@ async function sendOrder() {
   if (draft.lines.length === 0) return;
   const kept = { ...draft, lines: [...draft.lines] };
   const body = {
-    client_order_id: uuid4(), type: draft.type, table: draft.type === 'dine_in' && draft.table.trim() || null,
+    client_order_id: draft.clientOrderId || uuid4(), type: draft.type, table: draft.type === 'dine_in' && draft.table.trim() || null,
     customer_name: draft.name.trim() || null, notes: draft.notes.trim() || null, items: requestLines(draft.lines),
   };
-  Object.assign(draft, { lines: [], table: '', name: '', notes: '',
+  Object.assign(draft, { lines: [], table: '', name: '', notes: '', clientOrderId: null,
     active: { client_order_id: body.client_order_id, type: body.type, table: body.table, customer_name: body.customer_name } });
   saveDraft(); renderCart();
   await keepOrRestore(() => orderOutbox.send(body), kept);
@@ -260,8 +261,24 @@ function refused(entry, error) {
   saveDraft();
 }
 
+// -- voice: a draft's Edit makes it the cart (a new order); Send then uses the draft's id as its
+// client_order_id, so an edited draft and a confirmed one can never both become orders.
+let voice = null;
+function loadVoiceDraft(id, spoken) {
+  const items = menuItems();
+  const lines = spoken.items.filter((line) => items.has(line.menu_item_id)).map((line) => {
+    const item = items.get(line.menu_item_id);
+    const modifiers = item.modifier_groups.flatMap((g) => g.modifiers).filter((m) => line.modifier_ids.includes(m.id));
+    return { item, modifiers, quantity: line.quantity, notes: line.notes };
+  });
+  Object.assign(draft, { lines, type: spoken.type, table: spoken.table || '', name: '', notes: '', active: null,
+    clientOrderId: id });
+  saveDraft(); renderCart();
+}
+
 // -- the box --------------------------------------------------------------------------------------
 function applyEvent(event) {
+  if (voice && event.type.startsWith('voice.')) voice.onEvent(event);
   if (event.type === 'menu.item_updated') {
     const updated = event.data.item;
     menu.items = menu.items.map((i) => (i.id === updated.id ? updated : i));
@@ -318,12 +335,15 @@ async function main() {
   }
   registerServiceWorker();
   const who = h('span', { class: 'who' });
+  const side = h('div', { class: 'pos-side' }, cartPanel);
   document.body.append(
     h('header', { class: 'bar' }, h('h1', {}, 'Order entry'), h('span', { class: 'spacer' }), who,
       h('button', { type: 'button', onclick: logout }, 'Log out'), conn.indicator),
-    conn.banner, h('main', { class: 'pos' }, h('section', { class: 'menu-pane' }, tabs, grid), cartPanel));
+    conn.banner, h('main', { class: 'pos' }, h('section', { class: 'menu-pane' }, tabs, grid), side));
   login = await ensureSession(['staff', 'admin']);
   who.textContent = login.user.name;
+  voice = new VoicePanel({ login, menu: () => menu, onEdit: loadVoiceDraft, onUnauthorized: logout });
+  side.prepend(voice.element);
   feed = new LiveFeed({ token: () => login.token, onEvent: applyEvent, onState: onFeedState,
     onResync: loadMenu, onUnauthorized: logout });
   await restoreActiveOrder();
