@@ -60,6 +60,8 @@ def init_app(app: Flask, services, *, start: bool) -> VoiceService:
                          spoken_confirm=settings.spoken_confirm, engine=engine)
     services.voice, services.microphone = voice, None
     app.register_blueprint(bp)
+    # the server reads a request whole before the app sees it: this route's bodies are recordings
+    app.config.setdefault("EDGE_LARGER_BODIES", {})["/api/v1/voice/transcriptions"] = settings.max_wav_bytes
     services.health.register("voice", lambda: _health(services))
     if start:
         voice.start()

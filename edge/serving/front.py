@@ -11,6 +11,7 @@ device cannot take the box's file descriptors. WebSocket feeds: edge.serving.fee
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from email.utils import formatdate
 from typing import Callable
 
 from edge.serving.feeds import FeedConnection, FeedHandover, Feeds
-from edge.serving.http1 import MAX_HEAD_BYTES, BadRequest, ChunkedBody, Head, parse_head
+from edge.serving.http1 import MAX_HEAD_BYTES, BadRequest, ChunkedBody, Head, body_too_large, parse_head
 
 log = logging.getLogger("edge.server")
 
@@ -39,12 +40,18 @@ class Limits:
     max_body_bytes: int = 64 * 1024
     connections_per_client: int = 64
     max_connections: int = 4096
+    # (path, bytes): routes that take more than max_body_bytes (a voice WAV); the app declares them
+    larger_bodies: tuple[tuple[bytes, int], ...] = ()
+
+    def body_limit(self, path: bytes) -> int:
+        return next((limit for prefix, limit in self.larger_bodies if path == prefix), self.max_body_bytes)
 
 
-def plain_answer(status: int, text: str) -> bytes:
-    """A complete answer the front writes itself (the app never saw the request)."""
-    body = ('{"error":{"code":"%s","message":"%s"}}' % (REASONS.get(status, "error").lower().replace(" ", "_"),
-                                                        text.replace('"', "'"))).encode()
+def plain_answer(status: int, text: str, code: str | None = None, details: list | None = None) -> bytes:
+    """A complete answer the front writes itself (the app never saw the request), in the app's
+    one error shape."""
+    code = code or REASONS.get(status, "error").lower().replace(" ", "_")
+    body = json.dumps({"error": {"code": code, "message": text, "details": details or []}}).encode()
     return (f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
 
@@ -136,7 +143,7 @@ class HttpConnection(asyncio.Protocol):
         try:
             self._advance()
         except BadRequest as error:
-            self.fail(error.status, str(error))
+            self.fail(error.status, str(error), error.code, error.details)
 
     def eof_received(self) -> bool:
         return self.state == "busy"  # half-closed while its answer is being made: still answer it
@@ -169,9 +176,10 @@ class HttpConnection(asyncio.Protocol):
                 return
             self.head = head = parse_head(bytes(self.buffer[:end]))
             del self.buffer[:end + 4]
-            if head.content_length > limits.max_body_bytes:
-                raise BadRequest(413, "request body too large")
-            self.chunked = ChunkedBody(limits.max_body_bytes) if head.chunked else None
+            body_limit = limits.body_limit(head.path)
+            if head.content_length > body_limit:
+                raise body_too_large(body_limit)
+            self.chunked = ChunkedBody(body_limit) if head.chunked else None
             if head.expect_continue and (head.chunked or head.content_length):
                 self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             self.state = "body"
@@ -287,9 +295,9 @@ class HttpConnection(asyncio.Protocol):
             else:
                 self.close()
 
-    def fail(self, status: int, message: str) -> None:
+    def fail(self, status: int, message: str, code: str | None = None, details: list | None = None) -> None:
         if not self.closed:
-            self.transport.write(plain_answer(status, message))
+            self.transport.write(plain_answer(status, message, code, details))
         self.close()
 
     def close(self) -> None:

@@ -27,11 +27,17 @@ _NOT_FOR_THE_APP = {"content-length", "transfer-encoding", "connection", "keep-a
 
 
 class BadRequest(Exception):
-    """The request cannot be answered by the application: the front answers ``status`` and closes."""
+    """The request cannot be answered by the application: the front answers ``status`` and closes.
+    ``code`` and ``details``: as the app's own errors say the same thing (edge.api.errors)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, code: str | None = None, details: list | None = None):
         super().__init__(message)
-        self.status = status
+        self.status, self.code, self.details = status, code, details or []
+
+
+def body_too_large(limit: int) -> BadRequest:
+    return BadRequest(413, f"the body is larger than the limit of {limit} bytes", "body_too_large",
+                      [{"limit_bytes": limit}])
 
 
 @dataclass
@@ -146,7 +152,7 @@ class ChunkedBody:
                 end = buffer.find(b"\r\n")
                 if end < 0:
                     if len(buffer) > MAX_CHUNK_LINE:
-                        raise BadRequest(400, "chunk line too long")
+                        raise BadRequest(400, "the chunked body is malformed: chunk line too long", "malformed_body")
                     return
                 line = bytes(buffer[:end])
                 del buffer[:end + 2]
@@ -163,7 +169,7 @@ class ChunkedBody:
         if len(buffer) < 2:
             return False
         if buffer[:2] != b"\r\n":
-            raise BadRequest(400, "chunk data not followed by CRLF")
+            raise BadRequest(400, "the chunked body is malformed: chunk data not followed by CRLF", "malformed_body")
         del buffer[:2]
         self._remaining = -1
         return True
@@ -177,8 +183,8 @@ class ChunkedBody:
             return
         size = _CHUNK_SIZE.fullmatch(line)
         if not size:
-            raise BadRequest(400, "invalid chunk size")
+            raise BadRequest(400, "the chunked body is malformed: invalid chunk size", "malformed_body")
         length = int(size.group(1), 16)
         if len(self.body) + length > self.limit:
-            raise BadRequest(413, "request body too large")
+            raise body_too_large(self.limit)
         self._remaining = length if length else -2

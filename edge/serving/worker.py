@@ -38,7 +38,7 @@ class EdgeWorker(Worker):
 
         from edge.serving.front import Front
 
-        limits = limits_from(self.app.server)
+        limits = limits_from(self.app.server, larger_bodies=getattr(self.wsgi, "config", {}).get("EDGE_LARGER_BODIES", {}))
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         front = Front(self.wsgi, loop, limits, threads=self.cfg.threads)
@@ -87,8 +87,9 @@ class EdgeWorker(Worker):
         await asyncio.sleep(0)
 
 
-def limits_from(server: dict):
-    """The front's limits from the [server] settings, within what the process may open."""
+def limits_from(server: dict, larger_bodies: dict[str, int] | None = None):
+    """The front's limits from the [server] settings, within what the process may open;
+    ``larger_bodies``: path -> bytes, for the routes that take more (the app's EDGE_LARGER_BODIES)."""
     from edge.serving.front import Limits
 
     available = raise_file_limit(server.get("max_connections", 4096) + FILE_DESCRIPTORS_SPARE)
@@ -96,6 +97,7 @@ def limits_from(server: dict):
                   body_timeout_s=server.get("body_timeout_s", 30.0),
                   keepalive_s=server.get("keepalive_s", 5.0),
                   max_body_bytes=server.get("max_body_bytes", 64 * 1024),
+                  larger_bodies=tuple((path.encode(), limit) for path, limit in (larger_bodies or {}).items()),
                   connections_per_client=server.get("connections_per_client", 64),
                   max_connections=min(server.get("max_connections", 4096), available - FILE_DESCRIPTORS_SPARE))
 

@@ -81,3 +81,28 @@ def test_a_chunked_body_of_exactly_the_limit_is_read_whole(server):
     status, _, body = post_chunked(server, chunks(exact, 4096))
     assert status == 422 and body["error"]["code"] == "validation_failed"  # read whole: no "invalid JSON"
     assert server.process.poll() is None and "Traceback" not in server.log()
+
+
+def test_only_the_voice_route_takes_bodies_over_the_limit(server):
+    """The server reads a request whole before the app sees it, so the limit is per route: a
+    100 KB recording reaches the recogniser; 100 KB of JSON anywhere else is refused at the door."""
+    import io
+    import wave
+
+    import requests
+
+    headers = server.login("1111")
+    recording = io.BytesIO()
+    with wave.open(recording, "wb") as wav:
+        wav.setnchannels(1), wav.setsampwidth(2), wav.setframerate(16000)
+        wav.writeframes(b"\0\0" * 50_000)  # 3 s of silence, 100 KB
+    assert len(recording.getvalue()) > 64 * 1024
+    heard = requests.post(f"{server.url}/api/v1/voice/transcriptions", data=recording.getvalue(),
+                          headers={**headers, "Content-Type": "audio/wav"}, timeout=60)
+    assert heard.status_code == 200, heard.text  # silence: a rejection, but read and recognised
+    assert heard.json()["rejected"] is not None
+    big = requests.post(f"{server.url}/api/v1/orders", data=b'{"x":"' + b"a" * 100_000 + b'"}',
+                        headers={**headers, "Content-Type": "application/json"}, timeout=10)
+    assert big.status_code == 413
+    assert big.json()["error"] == {"code": "body_too_large", "message": "the body is larger than the limit of "
+                                   "65536 bytes", "details": [{"limit_bytes": 65536}]}
