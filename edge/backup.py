@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from edge.security.secretfiles import write_private
+from edge.security.secretfiles import fsync_directory, write_private
 from edge.store import db
 
 Progress = Callable[[int, int], None]  # (pages copied so far, total pages)
@@ -63,11 +63,7 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_directory(path.parent)
 
 
 def create_backup(db_path: Path, destination: Path, *, progress: Progress | None = None) -> BackupInfo:

@@ -19,7 +19,7 @@ from edge.domain.errors import Conflict, Invalid
 from edge.domain.lifecycle import FINAL
 from edge.domain.menu import Menu, orderable_item
 from edge.domain.orders import (
-    MAX_ITEMS, MenuId, Order, OrderItemRequest, Strict, Ticket, order_item, tickets_for, totals,
+    MAX_ITEMS, MenuId, Order, OrderItemRequest, Strict, Ticket, VoidReason, order_item, tickets_for, totals,
 )
 
 ITEMS_ADDED = "order.items_added"
@@ -47,14 +47,7 @@ class VoidItemsRequest(_Amendment):
     """The body of ``POST /api/v1/orders/{id}/items/void``."""
 
     item_ids: list[MenuId] = Field(min_length=1, max_length=MAX_ITEMS)
-    reason: str = Field(min_length=1, max_length=200)
-
-    @field_validator("reason")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("reason must not be blank")
-        return value
+    reason: VoidReason
 
     @field_validator("item_ids")
     @classmethod

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from edge.domain.menu import Cents, Menu, MenuItem, orderable_item, resolve_modifiers
 
@@ -226,12 +226,15 @@ def tickets_for(order_id: str, items: list[OrderItem], new_id) -> list[Ticket]:
     ]
 
 
-class VoidRequest(Strict):
-    reason: str = Field(min_length=1, max_length=200)
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("reason must not be blank")
+    return value
 
-    @field_validator("reason")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("reason must not be blank")
-        return value
+
+# Why an order or some of its items were voided: said by a person, shown to the kitchen.
+VoidReason = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_not_blank)]
+
+
+class VoidRequest(Strict):
+    reason: VoidReason

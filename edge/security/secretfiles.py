@@ -39,10 +39,11 @@ def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
             os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """A rename or a new name is on disk only once its directory is fsynced."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
