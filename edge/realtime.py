@@ -35,6 +35,13 @@ def encode(event: Event) -> str:
     return orjson.dumps(event.public()).decode()
 
 
+def encode_for_guests(event: Event) -> str:
+    """A guest's screen (a kiosk) sees what changed, never which member of staff did it."""
+    shape = event.public()
+    shape["data"] = {key: value for key, value in shape["data"].items() if key != "actor"}
+    return orjson.dumps(shape).decode()
+
+
 def _ended_by(event: Event) -> Callable[["Subscription"], bool] | None:
     """Which feeds an event ends: an unpaired tablet's, a disabled user's, a logged-out session's.
     (A feed outlives its access token, as a session does: it is checked when it connects.)"""
@@ -59,6 +66,7 @@ class Subscription:
     # event type prefixes it may see, None for all: a kiosk (customer) hears menu changes only,
     # never other guests' orders
     types: tuple[str, ...] | None = None
+    guest: bool = False  # a kiosk: events without their actor (staff names stay with staff)
     queue: queue.Queue = field(init=False)
     last_seq: int = 0
     subscribed_at: float = field(default_factory=time.monotonic)
@@ -132,12 +140,17 @@ class Hub:
         with self._lock:
             subscriptions = list(self._subscriptions)
         for event in events:
-            message = encode(event)
+            message, for_guests = encode(event), None
             ended = _ended_by(event)
             for subscription in subscriptions:
                 if ended and ended(subscription):
                     subscription.close("revoked")
-                elif subscription.wants(event) and not subscription.offer(event.seq, message):
+                    continue
+                if not subscription.wants(event):
+                    continue
+                if subscription.guest:
+                    for_guests = for_guests or encode_for_guests(event)
+                if not subscription.offer(event.seq, for_guests if subscription.guest else message):
                     log.warning("a tablet fell %d events behind; told it to resync", self._max_queue)
         with self._lock:
             self._subscriptions -= {s for s in subscriptions if s.closing_reason}
@@ -145,9 +158,9 @@ class Hub:
 
     # -- the tablet side ------------------------------------------------------------------
     def subscribe(self, station: str | None, subject: str = "", session: str | None = None,
-                  types: tuple[str, ...] | None = None) -> Subscription:
+                  types: tuple[str, ...] | None = None, guest: bool = False) -> Subscription:
         subscription = Subscription(station=station, subject=subject, max_queue=self._max_queue,
-                                    session=session, types=types)
+                                    session=session, types=types, guest=guest)
         with self._lock:
             replaced = self._over_the_cap(subject, session)
             self._subscriptions.add(subscription)
@@ -185,7 +198,7 @@ class Hub:
             for event in page:
                 subscription.last_seq = event.seq
                 if subscription.wants(event):  # the SQL filter knows stations only
-                    yield encode(event)
+                    yield encode_for_guests(event) if subscription.guest else encode(event)
             sent += len(page)
             if len(page) < REPLAY_PAGE:
                 return

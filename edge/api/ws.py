@@ -80,7 +80,8 @@ def live():
         raise ApiError(400, "websocket_required", "the live feed is a WebSocket: open it with an upgrade")
     services = current_app.extensions["edge"]
     realtime = services.realtime
-    subscription = realtime.subscribe(g.ws_station, g.claims["sub"], g.claims.get("sid"), types=g.ws_types)
+    subscription = realtime.subscribe(g.ws_station, g.claims["sub"], g.claims.get("sid"), types=g.ws_types,
+                                      guest=g.actor.role == "customer")
     try:
         handover.accept(subscription, realtime.replay(subscription, g.ws_after),
                         heartbeat=lambda: _heartbeat(subscription),

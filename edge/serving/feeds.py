@@ -90,7 +90,7 @@ class Feeds:
         self._ready: collections.deque = collections.deque()
         self._wake_pending = False
         self._lock = threading.Lock()
-        self.frames: dict[int, bytes] = {}  # this wake-up's events, framed
+        self.frames: dict[tuple[int, bool], bytes] = {}  # this wake-up's events, framed (staff / guests)
 
     def wake(self, feed: "FeedConnection") -> None:
         """Called by the committing thread (the hub's publish): one loop wake-up per batch."""
@@ -122,11 +122,12 @@ class Feeds:
         if self._ready:
             self.loop.call_soon(self._flush_slice, seen)
 
-    def frame(self, seq: int, message: str) -> bytes:
-        """An event's frame, made once for every feed it goes to (server frames are unmasked)."""
-        frame = self.frames.get(seq)
+    def frame(self, seq: int, message: str, guest: bool = False) -> bytes:
+        """An event's frame, made once for every feed it goes to (server frames are unmasked);
+        a guest's feed has its own (edge.realtime.encode_for_guests)."""
+        frame = self.frames.get((seq, guest))
         if frame is None:
-            frame = self.frames[seq] = text_frame(message.encode())
+            frame = self.frames[(seq, guest)] = text_frame(message.encode())
         return frame
 
     def sweep(self, now: float) -> None:
@@ -197,7 +198,7 @@ class FeedConnection(asyncio.Protocol):
                 break
             if message and seq > subscription.last_seq:
                 subscription.last_seq = seq
-                frames.append(self.feeds.frame(seq, message))
+                frames.append(self.feeds.frame(seq, message, subscription.guest))
         if frames:
             self.transport.write(b"".join(frames))
             self.last_sent = time.monotonic()

@@ -93,7 +93,9 @@ def test_a_station_replays_then_streams_only_what_concerns_it(edge_server):
 def test_a_kiosk_hears_menu_changes_only_never_other_guests_orders(edge_server):
     staff, admin = login_token(edge_server, "1111"), login_token(edge_server, "1234")
     post_order(edge_server, staff)
-    kiosk = WsClient.connect(ws_url(edge_server, login_token(edge_server, "0000"), after=0))
+    guest_token = login_token(edge_server, "0000")
+    kiosk = WsClient.connect(ws_url(edge_server, guest_token, after=0))
+    expo = WsClient.connect(ws_url(edge_server, staff, after=0))
     try:
         assert receive_json(kiosk)["type"] == "menu.replaced"  # the replay skips the staff's order
         post_order(edge_server, staff, item="cola")
@@ -101,8 +103,23 @@ def test_a_kiosk_hears_menu_changes_only_never_other_guests_orders(edge_server):
                        headers={"Authorization": f"Bearer {admin}"}, timeout=5).raise_for_status()
         event = receive_json(kiosk)
         assert event["type"] == "menu.item_updated" and event["data"]["item"]["available"] is False
+        assert "actor" not in event["data"]  # a guest never learns which member of staff did it
+        staff_view = receive_json(expo)
+        for _ in range(20):  # the replay of the orders first
+            if staff_view.get("type") == "menu.item_updated":
+                break
+            staff_view = receive_json(expo)
+        assert staff_view["data"]["actor"]["name"] == "Alex"
     finally:
         kiosk.close()
+        expo.close()
+    replayed = WsClient.connect(ws_url(edge_server, guest_token, after=0))
+    try:
+        events = [receive_json(replayed) for _ in range(2)]
+        assert [e["type"] for e in events] == ["menu.replaced", "menu.item_updated"]
+        assert "actor" not in events[1]["data"]
+    finally:
+        replayed.close()
 
 
 def test_a_client_that_vanishes_is_dropped_by_the_heartbeat(start_edge_server):
