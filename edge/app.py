@@ -11,6 +11,7 @@ from flask import Flask, g, request
 
 from devices.kitchen import KitchenDevices
 from edge.security import auth, hardening, pairing
+from edge.security.keyring import TokenService
 from edge.api import (auth as auth_api, errors, idempotency, menu as menu_api, orders as orders_api,
                       pairing as pairing_api, system, web as web_api, ws)
 from edge.api import printers as printers_api
@@ -34,8 +35,8 @@ class Services:
         self.settings = settings
         self.store = store
         self.secret = auth.load_or_create_secret(settings.data_dir)
-        self.tokens = auth.TokenIssuer(self.secret, settings.restaurant_id,
-                                       timedelta(minutes=settings.auth.token_ttl_minutes))
+        self.tokens = TokenService(settings.data_dir, self.secret, settings.restaurant_id,
+                                   timedelta(minutes=settings.auth.token_ttl_minutes))
         self.metrics = Metrics()
         self.health = Health()
         self._closers: list[Callable[[], None]] = []

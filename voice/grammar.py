@@ -106,9 +106,3 @@ def _unrecognisable_modifiers(lexicon: Lexicon, vocabulary: _Vocabulary) -> list
 def grammar_words(lexicon: Lexicon) -> list[str]:
     """The words to look up in the model's vocabulary before building the grammar."""
     return [*lexicon.vocabulary(), UNKNOWN_WORD]
-
-
-def model_vocabulary(model) -> Callable[[str], bool]:
-    """``word -> known?`` for a vosk Model (``find_word`` in newer vosk, ``vosk_model_find_word`` before)."""
-    find = getattr(model, "find_word", None) or model.vosk_model_find_word
-    return lambda word: find(word) >= 0

@@ -14,7 +14,7 @@ import os
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import jwt
@@ -145,23 +145,6 @@ def authenticate(conn: sqlite3.Connection, secret: bytes, pin: str) -> User:
 
 def user_is_active(conn: sqlite3.Connection, user_id: str) -> bool:
     return conn.execute("SELECT 1 FROM users WHERE id = ? AND active = 1", (user_id,)).fetchone() is not None
-
-
-@dataclass(frozen=True)
-class TokenIssuer:
-    secret: bytes
-    restaurant_id: str
-    ttl: timedelta
-
-    def issue(self, user: User, *, now: datetime | None = None) -> str:
-        now = now or datetime.now(timezone.utc)
-        claims = {"sub": user.id, "name": user.name, "role": user.role,
-                  "restaurant_id": self.restaurant_id, "iat": now, "exp": now + self.ttl,
-                  "jti": uuid7()}
-        return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
-
-    def verify(self, token: str) -> dict:
-        return decode_token(token, self.secret, self.restaurant_id)
 
 
 def decode_token(token: str, secret: bytes, restaurant_id: str) -> dict:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import timedelta
 
 from flask import Flask, request
 
@@ -17,7 +16,6 @@ from edge.api import audit as audit_api, bodies, sessions
 from edge.api.errors import error_response
 from edge.api.headers import init_headers
 from edge.api.limits import device_label, init_limits, register_lockout_errors
-from edge.security.keyring import TokenService
 from edge.security.lockout import LoginGuard
 from edge.services import protect_data
 from edge.storage import StorageMonitor, classify
@@ -28,8 +26,6 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
     protect_data(settings, services.store)
     for logger in ("gunicorn.error", "werkzeug"):  # loggers with handlers of their own
         redact.install(logging.getLogger(logger))
-    services.tokens = TokenService(settings.data_dir, services.secret, settings.restaurant_id,
-                                   timedelta(minutes=settings.auth.token_ttl_minutes))
     services.login_guard = LoginGuard(services.store, settings.security)
     services.revocation_checks.append(sessions.check_access_not_revoked(services))
     services.rate_limits = init_limits(app, services)

@@ -106,8 +106,8 @@ def _unverified_kind(token: str) -> str | None:
 
 
 class TokenService:
-    """Issues and checks people's (and devices') JWTs with the key ring. Drop-in for
-    ``edge.security.auth.TokenIssuer``: ``issue(user, now=)``, ``verify(token)``, ``.ttl``."""
+    """Issues and checks people's (and devices') JWTs with the key ring: ``issue(user, now=)``,
+    ``verify(token)``, ``.ttl``."""
 
     def __init__(self, data_dir: Path, legacy_secret: bytes, restaurant_id: str, ttl: timedelta):
         self.path = data_dir / KEYRING_FILE

@@ -11,10 +11,6 @@ import re
 import sqlite3
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # sqlite-utils (~3 MiB with its dependencies) only when someone asks for it
-    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -36,13 +32,6 @@ def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
-
-
-def database(conn: sqlite3.Connection) -> sqlite_utils.Database:
-    """sqlite-utils' view of a connection, for introspection and simple table work."""
-    import sqlite_utils
-
-    return sqlite_utils.Database(conn)
 
 
 def check_integrity(conn: sqlite3.Connection) -> None:

@@ -9,7 +9,8 @@ import jwt
 import pytest
 
 from edge_testing import login, order_body
-from edge.security.auth import TokenIssuer, User
+from edge.security.auth import User
+from edge.security.keyring import TokenService
 
 from .helpers import assert_error, post_order, snapshot
 
@@ -216,8 +217,9 @@ def forged_tokens(services):
         "other_secret": jwt.encode(claims, "x" * 64, algorithm="HS256"),
         "alg_none": jwt.encode(claims, None, algorithm="none"),
         "no_expiry": jwt.encode({k: v for k, v in claims.items() if k != "exp"}, services.secret, algorithm="HS256"),
-        "expired": TokenIssuer(services.secret, services.settings.restaurant_id, -ttl).issue(user),
-        "other_restaurant": TokenIssuer(services.secret, "another-restaurant", ttl).issue(user),
+        "expired": services.tokens.issue(user, now=now - services.tokens.ttl - ttl),
+        "other_restaurant": TokenService(services.settings.data_dir, services.secret, "another-restaurant",
+                                         ttl).issue(user),
         "unknown_role": jwt.encode({**claims, "role": "owner"}, services.secret, algorithm="HS256"),
     }
 
