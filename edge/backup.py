@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from edge.security.secretfiles import fsync_directory, write_private
+from edge.security.secretfiles import fsync_path, write_private
 from edge.store import db
 
 Progress = Callable[[int, int], None]  # (pages copied so far, total pages)
@@ -58,12 +58,8 @@ def _copy(source: sqlite3.Connection, target_path: Path, progress: Progress | No
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    fsync_directory(path.parent)
+    fsync_path(path)
+    fsync_path(path.parent)  # its name too
 
 
 def create_backup(db_path: Path, destination: Path, *, progress: Progress | None = None) -> BackupInfo:

@@ -31,3 +31,13 @@ def wait_for(predicate, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def login_body(client, pin="1111") -> dict:
+    response = client.post("/api/v1/auth/login", json={"pin": pin})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}

@@ -39,12 +39,12 @@ def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
             os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-    fsync_directory(path.parent)
+    fsync_path(path.parent)  # the new name is on disk only once its directory is fsynced
 
 
-def fsync_directory(directory: Path) -> None:
-    """A rename or a new name is on disk only once its directory is fsynced."""
-    fd = os.open(directory, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """fsync a file or a directory by name."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

@@ -3,19 +3,9 @@ must come back after a reboot or a token expiry even while the box refuses new w
 
 from __future__ import annotations
 
-import pytest
-
-from edge.app import create_app
-from edge.demo import seed_demo
-from edge.settings import Settings
 from edge_testing import login
-
-from test_storage import fill_until_refused, small_disk, writer_pragma, writer_pragma_off  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def probe_every_time(monkeypatch):
-    monkeypatch.setattr("edge.storage.PROBE_EVERY_S", 0)
+from test_storage import (fill_until_refused, probe_every_time, small_disk, small_disk_app,  # noqa: F401
+                          writer_pragma, writer_pragma_off)
 
 
 def fill_the_disk(client, services) -> None:
@@ -76,21 +66,13 @@ def fill_to_the_last_byte(directory) -> None:
                 continue
 
 
-def test_login_and_refresh_work_on_a_really_full_filesystem(small_disk, monkeypatch):
-    monkeypatch.delenv("EDGE_CONFIG", raising=False)
-    settings = Settings(data_dir=small_disk / "data", demo=True, min_free_disk_mb=0)
-    app = create_app(settings, start_workers=False)
-    services = app.extensions["edge"]
-    try:
-        seed_demo(services.store, services.secret)
-        client = app.test_client()
-        before = client.post("/api/v1/auth/login", json={"pin": "1234"}).get_json()
-        fill_to_the_last_byte(small_disk)
-        for pin in ("1111", "1234", "1111"):
-            response = client.post("/api/v1/auth/login", json={"pin": pin})
-            assert response.status_code == 200, response.get_json()
-            assert client.get("/api/v1/orders", headers=bearer(response.get_json())).status_code == 200
-        renewed = client.post("/api/v1/auth/refresh", json={"refresh_token": before["refresh_token"]})
-        assert renewed.status_code == 200, renewed.get_json()
-    finally:
-        services.close()
+def test_login_and_refresh_work_on_a_really_full_filesystem(small_disk, small_disk_app):
+    client = small_disk_app.test_client()
+    before = client.post("/api/v1/auth/login", json={"pin": "1234"}).get_json()
+    fill_to_the_last_byte(small_disk)
+    for pin in ("1111", "1234", "1111"):
+        response = client.post("/api/v1/auth/login", json={"pin": pin})
+        assert response.status_code == 200, response.get_json()
+        assert client.get("/api/v1/orders", headers=bearer(response.get_json())).status_code == 200
+    renewed = client.post("/api/v1/auth/refresh", json={"refresh_token": before["refresh_token"]})
+    assert renewed.status_code == 200, renewed.get_json()

@@ -12,18 +12,11 @@ import requests
 import simple_websocket
 
 from edge.security.auth import User
+from edge_testing import bearer, login_body
 from tests.e2e.edge_process import EdgeServer
 from tests.e2e.support import WsClient
 
 
-def login_body(client, pin="1111") -> dict:
-    response = client.post("/api/v1/auth/login", json={"pin": pin})
-    assert response.status_code == 200
-    return response.get_json()
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def refresh(client, token: str):

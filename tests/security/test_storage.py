@@ -99,24 +99,30 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount_point)], timeout=10)
 
 
-def test_a_really_full_filesystem_answers_507_and_recovers_when_space_is_freed(small_disk, monkeypatch):
+@pytest.fixture
+def small_disk_app(small_disk, monkeypatch):
+    """The demo box with its data on the small disk (no minimum free space: the disk itself fills)."""
     monkeypatch.delenv("EDGE_CONFIG", raising=False)
     settings = Settings(data_dir=small_disk / "data", demo=True, min_free_disk_mb=0)
     app = create_app(settings, start_workers=False)
     services = app.extensions["edge"]
     try:
         seed_demo(services.store, services.secret)
-        client = app.test_client()
-        staff = login(client, "1111")
-        filler = small_disk / "filler"
-        free = shutil.disk_usage(small_disk).free
-        filler.write_bytes(b"\0" * max(free - 96 * 1024, 0))
-        response, body = fill_until_refused(client, staff)
-        assert_refused_cleanly(client, staff, services, response, body, "storage_full")
-        filler.unlink()
-        assert client.get("/health").status_code == 200
-        assert client.post("/api/v1/orders", json={**body, "client_order_id": str(uuid.uuid4())},
-                           headers=staff).status_code == 201
-        assert services.store.read().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        yield app
     finally:
         services.close()
+
+
+def test_a_really_full_filesystem_answers_507_and_recovers_when_space_is_freed(small_disk, small_disk_app):
+    services, client = small_disk_app.extensions["edge"], small_disk_app.test_client()
+    staff = login(client, "1111")
+    filler = small_disk / "filler"
+    free = shutil.disk_usage(small_disk).free
+    filler.write_bytes(b"\0" * max(free - 96 * 1024, 0))
+    response, body = fill_until_refused(client, staff)
+    assert_refused_cleanly(client, staff, services, response, body, "storage_full")
+    filler.unlink()
+    assert client.get("/health").status_code == 200
+    assert client.post("/api/v1/orders", json={**body, "client_order_id": str(uuid.uuid4())},
+                       headers=staff).status_code == 201
+    assert services.store.read().execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -11,16 +11,9 @@ from click.testing import CliRunner
 from edge.security import keyring
 from edge.security.auth import ALGORITHM, AuthError
 from edge.cli import main as cli
+from edge_testing import bearer, login_body
 
 
-def login_body(client, pin="1111") -> dict:
-    response = client.post("/api/v1/auth/login", json={"pin": pin})
-    assert response.status_code == 200
-    return response.get_json()
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_people_get_a_short_access_token_and_a_refresh_token(client, services):
