@@ -67,6 +67,10 @@ bench: dev-deps
 	$(BIN)/python bench/ws_fanout.py
 	taskset -c 0 $(BIN)/python bench/voice.py
 	taskset -c 0 $(BIN)/python bench/sync.py --cloud-cpus 1
+	$(BIN)/python bench/sync_backoff.py --batches 40 --loss 0.3
+	$(BIN)/python bench/flood.py
+	$(BIN)/python bench/kds_render.py
+	$(BIN)/python bench/owner_report.py
 
 # The wheel a box installs (deploy/pi-image/edge-update); checked for the files a box needs.
 dist: $(BIN)/activate

@@ -10,7 +10,7 @@ from the tablet's own cache, before any request), `fetched` the snapshot's two r
 (the screen's cards built, measured and packed into columns; the rest follows right after) and
 `longest` the longest render of the visit (the full layout of all 60 included). Page weight: every static file the KDS loads (HTML, CSS, JS), as sent.
 
-    PYTHONPATH=$PWD python bench/kds_render.py [--runs 5]
+    python bench/kds_render.py [--runs 5]
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import sys
+
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.edge_process import EdgeServer
-from tests.e2e.kitchen_rush import seed_rush, session_script
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, stop
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.e2e
+
+from tests.e2e.edge_process import EdgeServer  # noqa: E402
+from tests.e2e.kitchen_rush import seed_rush, session_script  # noqa: E402
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, stop  # noqa: E402
 
 TIMINGS = """() => {
   const mark = (name) => performance.getEntriesByName(name)[0].startTime;

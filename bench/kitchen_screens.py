@@ -5,7 +5,7 @@ modifiers, "no ..." removals, allergy notes: tests/e2e/kitchen_rush.py), opens t
 the expo in Debian's Chromium at 1280x800, 800x1280 and 390x844, and writes one PNG per screen
 and size (plus the KDS's second page and its screen menu) to test-artifacts/kitchen/.
 
-    PYTHONPATH=$PWD python bench/kitchen_screens.py [--out DIR]
+    python bench/kitchen_screens.py [--out DIR]
 """
 
 from __future__ import annotations
@@ -14,10 +14,14 @@ import argparse
 import tempfile
 from pathlib import Path
 
+import sys
+
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.kitchen_rush import session_script, start_rush_server
-from tests.e2e.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, stop
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.e2e
+
+from tests.e2e.kitchen_rush import session_script, start_rush_server  # noqa: E402
+from tests.e2e.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, stop  # noqa: E402
 
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280), "phone": (390, 844)}
 
