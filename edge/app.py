@@ -1,146 +1,83 @@
-"""The composition root: builds the Flask app and wires the store, auth, metrics and features."""
+"""The web layer: builds the box's services (edge/services.py) and routes HTTP to them.
+
+Every blueprint only routes; what runs behind them is built in ``edge.services.build_services``.
+The HTTP edge's own defences are wired here too: rate limits and the login limit, security
+headers, body limits, the audit log's device, and clear answers when the disk fails.
+"""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
-from datetime import timedelta
-from typing import Callable
 
 from flask import Flask, g, request
 
-from devices.kitchen import KitchenDevices
-from edge.security import auth, hardening, pairing
-from edge.security.keyring import TokenService
-from edge.api import (auth as auth_api, errors, idempotency, menu as menu_api, orders as orders_api,
-                      pairing as pairing_api, system, web as web_api, ws)
-from edge.api import printers as printers_api
+from edge.api import (audit as audit_api, auth as auth_api, bodies, errors, idempotency,
+                      menu as menu_api, orders as orders_api, pairing as pairing_api, printers as printers_api,
+                      sessions, sync as sync_api, system, voice as voice_api, web as web_api, ws)
+from edge.api.errors import error_response
 from edge.api.fastjson import OrjsonProvider
-from edge.api import voice as voice_api
-from edge.api import sync as sync_api
-from edge.observability import Check, Health, Metrics, disk_check, set_request_id
-from edge.realtime import Hub
-from edge.services import open_store
+from edge.api.headers import init_headers
+from edge.api.limits import device_label, init_limits, register_lockout_errors
+from edge.domain.ids import uuid7
+from edge.observability.disk import classify
+from edge.observability.logs import set_request_id
+from edge.security import audit
+from edge.services import Services, build_services
 from edge.settings import Settings
 from edge.store import Store
-from edge.domain.ids import uuid7
 
 log = logging.getLogger("edge.http")
-
-
-class Services:
-    """Everything a request or a worker needs, built once per app."""
-
-    def __init__(self, settings: Settings, store: Store):
-        self.settings = settings
-        self.store = store
-        self.secret = auth.load_or_create_secret(settings.data_dir)
-        self.tokens = TokenService(settings.data_dir, self.secret, settings.restaurant_id,
-                                   timedelta(minutes=settings.auth.token_ttl_minutes))
-        self.metrics = Metrics()
-        self.health = Health()
-        self._closers: list[Callable[[], None]] = []
-        self._stoppers: list[Callable[[], None]] = []
-        self.revocation_checks: list[Callable[[dict], None]] = [self._user_still_active]
-        self.realtime = Hub(store.events_after, max_queue=settings.server.ws_queue_max,
-                            on_count=self.metrics.websocket_connections.set,
-                            max_per_session=settings.server.ws_feeds_per_session)
-
-    def on_close(self, fn: Callable[[], None]) -> None:
-        self._closers.append(fn)
-
-    def on_stop(self, fn: Callable[[], None]) -> None:
-        """fn() runs when the server is asked to stop, BEFORE in-flight requests are awaited (so
-        long-lived ones such as WebSockets end now). It must only set flags: it runs in a signal
-        handler."""
-        self._stoppers.append(fn)
-
-    def stopping(self) -> None:
-        for fn in self._stoppers:
-            fn()
-
-    def close(self) -> None:
-        for fn in reversed(self._closers):
-            try:
-                fn()
-            except Exception:
-                log.exception("closing %r failed", fn)
-        self._closers.clear()
-
-    def check_not_revoked(self, claims: dict) -> None:
-        for check in self.revocation_checks:
-            check(claims)
-
-    def _user_still_active(self, claims: dict) -> None:
-        if claims.get("kind", "user") == "user" and not auth.user_is_active(self.store.read(), claims["sub"]):
-            raise auth.AuthError("this user has been disabled", code="user_disabled")
-
-    def refresh_gauges(self) -> None:
-        conn = self.store.read()
-        self.metrics.events_last_seq.set(self.store.last_seq)
-        stats = self.store.writer_stats
-        self.metrics.write_groups.set(stats.get("groups", 0))
-        self.metrics.write_jobs.set(stats.get("jobs", 0))
-        page_count, page_size = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
-        wal = self.store.path.with_name(self.store.path.name + "-wal")
-        self.metrics.db_size.set(page_count * page_size + (wal.stat().st_size if wal.exists() else 0))
-        self.metrics.orders_open.set(conn.execute(
-            "SELECT COUNT(*) FROM orders WHERE status IN ('fired', 'in_progress', 'ready')").fetchone()[0])
+BLUEPRINTS = (system.bp, system.root, auth_api.bp, sessions.bp, menu_api.bp, orders_api.bp, printers_api.bp,
+              voice_api.bp, sync_api.bp, audit_api.bp, ws.bp, pairing_api.bp, web_api.api, web_api.pages)
 
 
 def create_app(settings: Settings, *, store: Store | None = None, start_workers: bool = True) -> Flask:
     """Build the appliance's app. Opens the store (migrations, integrity check) unless given one."""
-    if store is None:
-        store = open_store(settings)
-    services = Services(settings, store)
+    services = build_services(settings, store, start=start_workers)
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
+    # the server reads a request whole before the app sees it: this route's bodies are recordings
+    app.config["EDGE_LARGER_BODIES"] = {"/api/v1/voice/transcriptions": settings.voice.max_wav_bytes}
     app.json = OrjsonProvider(app)
     app.extensions["edge"] = services
     errors.init_app(app)
-    for blueprint in (system.bp, system.root, auth_api.bp, menu_api.bp, orders_api.bp):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    _register_health(services)
-    voice_api.init_app(app, services, start=start_workers)
     _instrument(app, services)
-    hardening.init_app(app, services, start_workers=start_workers)
-    services.on_close(store.close)
-    printers_api.init_app(app, services, start_workers=start_workers)
-    if start_workers:
-        _start_kitchen_devices(services)
-    sync_api.init_app(app, services, start=start_workers)  # after store.close: stops before it
-    _wire_tablets(app, services)  # after store.close is registered, so sockets close before it
+    app.extensions["rate_limits"] = init_limits(app, services)  # after the blueprints: wraps the login view
+    register_lockout_errors(app)
+    init_headers(app, settings)
+    bodies.install(app)
+    _remember_device(app)
+    _answer_storage_errors(app, services)
+    idempotency.init_app(app)  # last: its after_request stores the response the others shaped
     return app
 
 
-def _start_kitchen_devices(services: Services) -> None:
-    """GPIO bump buttons, alerts and USB bump bars: the same commands as a tablet tap."""
-    kitchen = KitchenDevices(services.store, services.settings,
-                             talk=getattr(services, "microphone", None)).start()
-    services.on_close(kitchen.close)
-    services.health.register("kitchen_devices", lambda: Check(*kitchen.health()))
+def _remember_device(app: Flask) -> None:
+    """Which device made a request, for the audit entries its writes make."""
+    @app.before_request
+    def _remember():
+        audit.set_device(device_label())
+
+    @app.teardown_request
+    def _forget(_error):
+        audit.set_device(None)
 
 
-def _wire_tablets(app: Flask, services: Services) -> None:
-    """The tablet app, its live feed, paired tablets and replay-safe retries of queued taps."""
-    for blueprint in (ws.bp, pairing_api.bp, web_api.api, web_api.pages):
-        app.register_blueprint(blueprint)
-    idempotency.init_app(app)
-    services.store.add_commit_listener(services.realtime.publish)
-    services.revocation_checks.append(pairing.revocation_check(services.store.read))
-    services.on_stop(services.realtime.shutdown)
-    services.on_close(services.realtime.shutdown)
-
-
-def _register_health(services: Services) -> None:
-    def database() -> Check:
-        if not services.store.writer_alive:
-            return Check("down", "the database writer has stopped; orders cannot be saved")
-        services.store.read().execute("SELECT 1 FROM events LIMIT 1").fetchall()
-        return Check("ok", f"last event {services.store.last_seq}")
-
-    services.health.register("database", database)
-    services.health.register("disk", disk_check(services.settings.data_dir, services.settings.min_free_disk_mb))
+def _answer_storage_errors(app: Flask, services: Services) -> None:
+    """A full, read-only or failing disk is a 507 saying so (and /health knows); any other
+    database error is a logged 500."""
+    @app.errorhandler(sqlite3.Error)
+    def _storage_error(error: sqlite3.Error):
+        problem = classify(error)
+        if problem is None:
+            app.logger.exception("database error on %s %s", request.method, request.path)
+            return error_response(500, "internal_error", "something went wrong on the box; it was logged")
+        services.storage.record(problem)
+        return error_response(507, problem.code, problem.message)
 
 
 def _instrument(app: Flask, services: Services) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from edge import backup
 from edge.security import refresh
-from edge.observability import Check
+from edge.observability.health import Check
 
 log = logging.getLogger(__name__)
 NIGHTLY_PREFIX = "edge-nightly-"

@@ -90,7 +90,7 @@ def migrate() -> None:
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Seed the demo restaurant (stations, menu, users Alex/Sam/Kiosk) into an empty box."""
-    from edge.demo import DEMO_USERS, seed_demo as seed
+    from edge.appliance.demo import DEMO_USERS, seed_demo as seed
 
     settings = build_settings()
     store = open_store_or_exit(settings)

@@ -9,7 +9,7 @@ Two processes, and the first one is kept lean. `edge serve` (the click command) 
 the settings, then replaces itself (``os.execve``, same pid) with ``python -m edge.server OPTIONS``.
 That process becomes gunicorn's arbiter, which lives as long as the box runs: whatever it imports
 stays in memory for good, so it imports gunicorn, the standard library, this module, sdnotify and
-the JSON log formatter (edge.jsonlog) only: no click, pydantic, Flask or subcommands. The
+the JSON log formatter (edge.observability.logs) only: no click, pydantic, Flask or subcommands. The
 one worker it forks loads the settings again from the same sources (with the options the command
 resolved: demo, the [server] section) and builds the app. OPTIONS is JSON with no secrets in it.
 
@@ -49,7 +49,7 @@ MALLOC_TUNING = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
 GUNICORN_JSON_LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "edge.jsonlog.JsonFormatter"}},
+    "formatters": {"json": {"()": "edge.observability.logs.JsonFormatter"}},
     "handlers": {  # the names gunicorn's defaults refer to, both JSON on stdout
         name: {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
         for name in ("console", "error_console")
@@ -123,7 +123,7 @@ class EdgeServer(BaseApplication):
     def load(self):
         """In the worker: the settings (from the same sources as `edge serve`), then the app."""
         from edge.app import create_app
-        from edge.observability import configure_logging
+        from edge.observability.logs import configure_logging
         from edge.settings import load_settings
 
         settings = load_settings(demo=self.demo, server=self.server)
@@ -162,7 +162,7 @@ class EdgeServer(BaseApplication):
         if self.app is not None:
             self.app.extensions["edge"].close()
             log.info("database closed cleanly")
-        from edge.observability import stop_queued_logging  # the worker has it loaded (load())
+        from edge.observability.logs import stop_queued_logging  # the worker has it loaded (load())
 
         stop_queued_logging()
 
@@ -175,7 +175,7 @@ def _freeze_before_fork(arbiter, worker) -> None:
 
 
 def _seed_demo(app) -> None:
-    from edge.demo import DEMO_USERS, seed_demo
+    from edge.appliance.demo import DEMO_USERS, seed_demo
 
     services = app.extensions["edge"]
     if seed_demo(services.store, services.secret):

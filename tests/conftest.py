@@ -7,7 +7,7 @@ import pytest
 
 from edge.security import auth
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 from edge_testing import login, order_body  # noqa: F401  (shared with tests that import them)
 

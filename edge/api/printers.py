@@ -1,16 +1,11 @@
-"""Printers, print jobs, previews, receipts and reprints, under /api/v1.
-
-``init_app(app, services, start_workers=...)`` builds the print service from the settings, hooks
-it into the store (so firing an order queues its tickets in the same transaction), starts one
-worker per printer, and reports printers in /health.
-"""
+"""Printers, print jobs, previews, receipts and reprints, under /api/v1 (the print service
+itself is built and started in edge/services.py)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from flask import Blueprint, Flask, Response, current_app, g
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from flask import Blueprint, Response, current_app, g
 from pydantic import BaseModel, Field
 
 from devices.printer import jobs
@@ -19,7 +14,6 @@ from devices.printer.preview import preview_png
 from devices.printer.service import PrintService
 from edge.api.errors import ApiError
 from edge.api.routing import api_route
-from edge.observability import Check
 from edge.store import queries
 from edge.store.orders_repo import order_id_of_ticket
 
@@ -63,7 +57,7 @@ class QueuedJobs(BaseModel):
 
 
 def _printing() -> PrintService:
-    return current_app.extensions["printing"]
+    return current_app.extensions["edge"].printing
 
 
 def _job_or_404(job_id: str) -> jobs.PrintJob:
@@ -139,41 +133,3 @@ def preview_receipt(order_id: str):
     service = _printing()
     width = next((p.width for p in service.printers.values() if p.receipt), 42)
     return _png(preview_png(customer_receipt(_order_or_404(order_id), service.receipt_style, width=width)))
-
-
-class PrinterMetrics:
-    """Prometheus collector: read at scrape time from the workers and the queue."""
-
-    def __init__(self, service: PrintService):
-        self.service = service
-
-    def collect(self):
-        queued = GaugeMetricFamily("print_jobs_queued", "Print jobs waiting for a printer", labels=["printer"])
-        printed = CounterMetricFamily("print_jobs_printed", "Print jobs confirmed printed since start",
-                                      labels=["printer"])
-        up = GaugeMetricFamily("printer_up", "1 online, 0 offline, -1 unknown", labels=["printer"])
-        for printer in self.service.snapshot():
-            name = printer["name"]
-            queued.add_metric([name], printer["queued"])
-            printed.add_metric([name], printer["printed"])
-            up.add_metric([name], {"online": 1, "offline": 0}.get(printer["online"], -1))
-        return [queued, printed, up]
-
-
-def init_app(app: Flask, services, *, start_workers: bool = True) -> PrintService:
-    service = PrintService.from_settings(services.store, services.settings).install()
-    app.extensions["printing"] = service
-    app.register_blueprint(bp)
-    services.health.register("printers", lambda: _health(service))
-    services.metrics.registry.register(PrinterMetrics(service))
-    if start_workers:
-        service.start()
-        services.on_close(service.stop)
-    return service
-
-
-def _health(service: PrintService) -> Check:
-    if not service.printers:
-        return Check("ok", "no printers configured")
-    status, detail = service.health()
-    return Check(status, detail)

@@ -22,7 +22,7 @@ from edge.api.security import authenticate_request
 from edge.security.auth import AuthError, User
 from edge.security.lockout import LoginLocked
 from edge.domain.ids import uuid7
-from edge.storage import classify
+from edge.observability.disk import classify
 
 bp = Blueprint("sessions", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -192,13 +192,3 @@ def _claims_if_any(*, required: bool) -> dict | None:
         if required:
             raise
         return None
-
-
-def check_access_not_revoked(services):
-    def check(claims: dict) -> None:
-        reason = refresh.ended(services.store.read(), claims.get("jti"), claims.get("sid"))
-        if reason == "token_revoked":
-            raise AuthError("this token was logged out", code="token_revoked")
-        if reason == "session_revoked":
-            raise AuthError("this session was ended; log in again", code="session_revoked")
-    return check

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.api.routing import api_route
-from sync import service, state
+from sync import state
 from sync.status import health
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
@@ -58,12 +58,6 @@ class RetryIn(BaseModel):
 
 class RetryOut(BaseModel):
     marked: int
-
-
-def init_app(app, services, *, start: bool = True) -> None:
-    """Sync's health check, metrics and worker (when configured), and these routes."""
-    service.install(services, start=start)
-    app.register_blueprint(bp)
 
 
 def _services():

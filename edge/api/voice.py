@@ -1,4 +1,5 @@
-"""Voice under /api/v1/voice: a WAV in, a draft order (or a rejection) out; and voice's wiring.
+"""Voice under /api/v1/voice: a WAV in, a draft order (or a rejection) out (the recogniser is
+built and started in edge/services.py).
 
 Drafts are also appended to the event log (``voice.draft`` / ``voice.rejected``), which is how
 the order-entry tablet that asked, or the one paired with the talk button, receives them.
@@ -10,15 +11,12 @@ import io
 import wave
 from array import array
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, current_app, g, request
 from pydantic import BaseModel
 
 from edge.api.errors import ApiError
 from edge.api.routing import api_route
-from edge.observability import Check
-from voice.listener import MicrophoneListener
-from voice.models import choose_engine
-from voice.service import VoiceOff, VoiceService
+from voice.service import VoiceOff
 
 bp = Blueprint("voice", __name__, url_prefix="/api/v1")
 WAV_TYPES = {"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"}
@@ -45,38 +43,6 @@ class TranscriptionOut(BaseModel):
     rejected: dict | None
     latency_ms: float
     requested_by: dict | None
-
-
-def init_app(app: Flask, services, *, start: bool) -> VoiceService:
-    """Build the voice service from settings and wire it: blueprint, health, metric, shutdown."""
-    settings = services.settings.voice
-
-    def publish(kind: str, data: dict) -> None:
-        services.store.write(lambda tx: tx.append_event(kind, data))
-
-    engine, model_path = choose_engine(settings.engine, settings.model_path, settings.language)
-    voice = VoiceService(model_path, settings.language, menu=services.store.menu, publish=publish,
-                         observe_latency_ms=services.metrics.transcription_latency.observe,
-                         spoken_confirm=settings.spoken_confirm, engine=engine)
-    services.voice, services.microphone = voice, None
-    app.register_blueprint(bp)
-    # the server reads a request whole before the app sees it: this route's bodies are recordings
-    app.config.setdefault("EDGE_LARGER_BODIES", {})["/api/v1/voice/transcriptions"] = settings.max_wav_bytes
-    services.health.register("voice", lambda: _health(services))
-    if start:
-        voice.start()
-        if voice.enabled and settings.device:
-            services.microphone = MicrophoneListener(voice, settings.device).start()
-            services.on_close(services.microphone.close)
-    services.on_close(voice.close)
-    return voice
-
-
-def _health(services) -> Check:
-    """The recogniser's state, and the microphone's when one is configured: the worse of the two."""
-    checks = [services.voice.health()] + ([services.microphone.health()] if services.microphone else [])
-    worst = max(checks, key=lambda c: ("ok", "degraded", "down").index(c.status))
-    return Check(worst.status, "; ".join(c.detail for c in checks))
 
 
 @api_route(bp, "/voice/transcriptions", methods=["POST"], response=TranscriptionOut,
@@ -120,7 +86,7 @@ class VoiceStatusOut(BaseModel):
            summary="Voice state and the menu items the model cannot hear (for Manage: add a spoken alias)")
 def voice_status():
     services = current_app.extensions["edge"]
-    health = _health(services)
+    health = services.health.check("voice")
     coverage = None
     if services.voice.enabled:
         try:

@@ -20,7 +20,7 @@ from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, parse_query
 from edge.api.schemas import Strict
 from edge.api.security import require_roles
-from edge.realtime import RESYNC, Subscription
+from edge.serving.hub import RESYNC, Subscription
 from edge.serving.feeds import HandshakeError
 from edge.store.menu_repo import load_stations
 

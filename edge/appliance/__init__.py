@@ -1,1 +1,1 @@
-"""The box as an appliance: systemd notification, first boot, the status ticket."""
+"""The box as an appliance: systemd notification, first boot, the status ticket, demo mode."""

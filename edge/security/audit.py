@@ -6,7 +6,8 @@ event in the log so the cloud gets it through sync: changes that already have th
 wrong PINs, lockouts, user changes, key rotations, restores) append an ``audit.<action>`` event.
 
 Which device did it is known only in the request thread, while the change runs in the writer
-thread, so ``carry_device`` wraps ``Store.write`` to hand the caller's device to the transaction.
+thread, so the store asks ``current_device`` when a job is submitted (``Store.caller_device``)
+and hands it to the transaction as ``tx.device``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from typing import Any, Callable
+from typing import Any
 
 from edge.domain.actors import SYSTEM, Actor
 from edge.domain.ids import uuid7
@@ -37,29 +38,12 @@ def current_device() -> str | None:
     return getattr(_caller, "device", None)
 
 
-def carry_device(store) -> None:
-    """Make every write job see the device of the thread that submitted it (``tx.device``)."""
-    submit = store.write
-
-    def write(fn: Callable, timeout: float = 30):
-        device = current_device()
-        if device is None:
-            return submit(fn, timeout)
-
-        def with_device(tx):
-            tx.device = device
-            return fn(tx)
-        return submit(with_device, timeout)
-
-    store.write = write
-
-
 def record(tx, action: str, actor: Actor | None, *, target: str | None = None,
            details: dict[str, Any] | None = None, device: str | None = None,
            event_seq: int | None = None) -> int:
     """Write an audit entry inside ``tx``; appends ``audit.<action>`` unless given the event."""
     actor = actor or SYSTEM
-    device = device or getattr(tx, "device", None)
+    device = device or tx.device
     details = details or {}
     if event_seq is None:
         event = tx.append_event(f"audit.{action.replace('.', '_')}",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from edge.settings import SecuritySettings
-from edge.storage import classify
+from edge.observability.disk import classify
 from edge.store import Store
 
 FORGET_LOCKOUTS_AFTER_S = 24 * 3600  # a day without failures and the next lockout is short again

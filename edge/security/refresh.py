@@ -137,6 +137,18 @@ def ended(conn, jti: str | None, session: str | None) -> str | None:
     return "session_revoked" if row[1] else None
 
 
+def revocation_check(read_conn):
+    """A check for ``Services.revocation_checks``: an access token stops working once it, or its
+    session, is logged out."""
+    def check(claims: dict) -> None:
+        reason = ended(read_conn(), claims.get("jti"), claims.get("sid"))
+        if reason == "token_revoked":
+            raise AuthError("this token was logged out", code="token_revoked")
+        if reason == "session_revoked":
+            raise AuthError("this session was ended; log in again", code="session_revoked")
+    return check
+
+
 def prune(store: Store) -> None:
     """Forget expired tokens (the nightly job)."""
     def job(tx) -> None:

@@ -124,7 +124,7 @@ class Feeds:
 
     def frame(self, seq: int, message: str, guest: bool = False) -> bytes:
         """An event's frame, made once for every feed it goes to (server frames are unmasked);
-        a guest's feed has its own (edge.realtime.encode_for_guests)."""
+        a guest's feed has its own (edge.serving.hub.encode_for_guests)."""
         frame = self.frames.get((seq, guest))
         if frame is None:
             frame = self.frames[(seq, guest)] = text_frame(message.encode())

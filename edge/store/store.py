@@ -35,14 +35,15 @@ class Tx:
         self.now = datetime.fromtimestamp(self.wall_ms / 1000, tz=timezone.utc)
         self.events: list[Event] = []
         self.menu_changed = False
+        self.device: str | None = None  # the device the submitting thread acted for (audit log)
 
     def mark_menu_changed(self) -> None:
         self.menu_changed = True
-        self.store._menu_dirty = True
+        self.store.note_menu_change()
 
     def menu(self) -> Menu:
         """The menu as this transaction sees it (a change earlier in the same group included)."""
-        return menu_repo.load_menu(self.conn) if self.store._menu_dirty else self.store.menu()
+        return self.store.menu_within_group(self.conn)
 
     def append_event(self, type_: str, data: dict[str, Any], *, stations: list[str] | tuple = (),
                      order_id: str | None = None, run_hooks: bool = True) -> Event:
@@ -74,6 +75,9 @@ class Store:
         self.box_id = box_id
         self.restaurant_id = restaurant_id
         self._wall_clock = wall_clock
+        # Which device the calling thread acts for: known in the request thread only, while the
+        # job runs in the writer thread, so write() hands it over as ``tx.device``.
+        self.caller_device: Callable[[], str | None] = lambda: None
         self.tx_hooks: list[TxHook] = []
         self.commit_listeners: list[CommitListener] = []
         self._local = threading.local()
@@ -119,7 +123,8 @@ class Store:
     def write(self, fn: Callable[[Tx], T], timeout: float = 30) -> T:
         if self._writer is None:
             raise RuntimeError("the store is not open")
-        return self._writer.run(fn, timeout)
+        device = self.caller_device()
+        return self._writer.run(fn if device is None else _acting_for(device, fn), timeout)
 
     def read(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -149,6 +154,14 @@ class Store:
         """The current menu, cached; only the writer replaces it, after a menu change commits."""
         return self._menu
 
+    def note_menu_change(self) -> None:
+        """A job of the group being written changed the menu: later jobs of the group read it from
+        the database, and the cache is reloaded once the group commits."""
+        self._menu_dirty = True
+
+    def menu_within_group(self, conn: sqlite3.Connection) -> Menu:
+        return menu_repo.load_menu(conn) if self._menu_dirty else self._menu
+
     @property
     def writer_alive(self) -> bool:
         """False once the writer has stopped: every write is refused."""
@@ -172,3 +185,10 @@ class Store:
                 listener(committed)
             except Exception:
                 log.exception("commit listener %r failed", listener)
+
+
+def _acting_for(device: str, fn: Callable[[Tx], T]) -> Callable[[Tx], T]:
+    def job(tx: Tx) -> T:
+        tx.device = device
+        return fn(tx)
+    return job

@@ -8,7 +8,7 @@ import pytest
 from devices.kitchen import KitchenDevices
 from devices.stations import Action
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.domain.actors import Actor
 from edge.settings import Settings
 from edge_testing import login, order_body

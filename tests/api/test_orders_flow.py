@@ -8,7 +8,7 @@ import pytest
 
 from edge_testing import login, order_body
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.store import Store
 
 from .helpers import assert_error, post_order

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from edge.demo import DEMO_MENU, seed_demo
+from edge.appliance.demo import DEMO_MENU, seed_demo
 from edge.domain.actors import Actor
 from edge.domain.orders import OrderItemRequest, OrderRequest
 from edge.settings import PrinterSettings

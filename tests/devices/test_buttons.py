@@ -116,7 +116,7 @@ def test_a_new_ticket_blinks_the_station_led(store, factory, devices):
 
 def test_the_app_wires_buttons_and_reports_them_in_health(tmp_path, monkeypatch):
     from edge.app import create_app
-    from edge.demo import seed_demo
+    from edge.appliance.demo import seed_demo
     from edge.settings import Settings
     from edge_testing import login, order_body
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import PrinterSettings, Settings
 from edge_testing import login, order_body
 from tests.devices.conftest import network_printer, wait_for

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from edge.demo import CATEGORIES, ITEMS, _item
+from edge.appliance.demo import CATEGORIES, ITEMS, _item
 from edge.domain.actors import Actor
 from edge.domain.menu import Menu
 from edge.domain.orders import OrderRequest

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from edge import realtime
-from edge.realtime import RESYNC, Hub
+from edge.serving import hub as hub_module
+from edge.serving.hub import RESYNC, Hub
 from edge.store import Store
 
 
@@ -125,8 +125,8 @@ def test_a_tablet_that_connects_while_the_server_stops_is_ended_too(hub):
 
 
 def test_a_tablet_too_far_behind_gets_a_resync_instead_of_an_endless_replay(store, hub, monkeypatch):
-    monkeypatch.setattr(realtime, "REPLAY_PAGE", 4)
-    monkeypatch.setattr(realtime, "REPLAY_MAX", 8)
+    monkeypatch.setattr(hub_module, "REPLAY_PAGE", 4)
+    monkeypatch.setattr(hub_module, "REPLAY_MAX", 8)
     append(store, 20)
     messages = list(hub.replay(hub.subscribe(None), after=0))
     assert messages[-1] == RESYNC and len(messages) == 9

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from edge_testing import login
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 from fuzzing import FUZZ_SECURITY, fuzz
 

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import SecuritySettings, ServerSettings, Settings
 
 EVIL = "evil.example:3201"

@@ -10,7 +10,7 @@ import pytest
 from edge_testing import login
 from edge.app import create_app
 from edge.api.headers import CONTENT_SECURITY_POLICY
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 
 KITCHEN = {"REMOTE_ADDR": "10.0.0.21"}
@@ -159,7 +159,7 @@ def test_counting_requests_starts_no_threads(client, staff):
 def test_expired_counts_are_swept(client, staff, monkeypatch):
     from edge.api import limits
 
-    storage = client.application.extensions["edge"].rate_limits.storage
+    storage = client.application.extensions["rate_limits"].storage
     assert client.get("/api/v1/menu", headers=staff).status_code == 200
     assert storage.events  # the moving window holds this client's hit
     wall, monotonic = time.time, time.monotonic  # an hour later:

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from edge.security import redact
-from edge.observability import JsonFormatter, configure_logging
+from edge.observability.logs import JsonFormatter, configure_logging
 from edge.security.secretfiles import SecretFileError, read_secret, write_private
 
 PIN = "4812"

@@ -13,13 +13,13 @@ import pytest
 
 from edge_testing import login, order_body
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 
 
 @pytest.fixture(autouse=True)
 def probe_every_time(monkeypatch):
-    monkeypatch.setattr("edge.storage.PROBE_EVERY_S", 0)
+    monkeypatch.setattr("edge.observability.disk.PROBE_EVERY_S", 0)
 
 
 def writer_pragma(services, pragma: str) -> None:

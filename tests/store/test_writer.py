@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.domain.actors import SYSTEM
 from edge.domain.orders import OrderRequest
 from edge.store import Store, commands
@@ -301,8 +301,8 @@ def test_a_write_from_inside_a_write_is_refused_at_once(store):
 
 def test_a_job_runs_with_the_request_id_of_its_submitter_whoever_commits_it(store):
     """Log lines from a job name the request that asked for it, not the one whose thread leads."""
-    from edge.jsonlog import request_id_var
-    from edge.observability import set_request_id
+    from edge.observability.logs import request_id_var
+    from edge.observability.logs import set_request_id
 
     slow, seen = HeldJob(), {}
 

@@ -7,7 +7,7 @@ import json
 import random
 import uuid
 
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.domain.actors import SYSTEM
 from edge.domain.orders import OrderItemRequest, OrderRequest
 from edge.store import Store, commands

@@ -15,7 +15,7 @@ from sync_cloud import ANON_KEY, JWT_SECRET
 from edge.app import create_app
 from edge_testing import login, wait_for
 from edge.cli import main
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 
 EDGE = str(Path(sys.executable).with_name("edge"))

@@ -14,7 +14,7 @@ import wave
 import pytest
 
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 from edge.store import commands
 from tests.conftest import login

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from edge.services import open_store
 from edge.security.auth import load_or_create_secret
 from edge.cli import main
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 from edge.store import commands
 from tests.voice.menus import item, korean_menu

@@ -17,7 +17,7 @@ import wave
 import pytest
 
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 from tests.conftest import login, order_body
 from tests.voice.conftest import MODEL_LOAD_TIMEOUT_S

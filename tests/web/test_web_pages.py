@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge.app import create_app
-from edge.demo import seed_demo
+from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 
 WEB = Path(__file__).resolve().parents[2] / "web"

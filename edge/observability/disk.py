@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from edge.observability import Check
+from edge.observability.health import Check
 
 log = logging.getLogger(__name__)
 PROBE_BYTES = 256 * 1024  # well above one group of orders, so a probe that fits means orders fit
