@@ -13,9 +13,9 @@ import time
 
 from flask import Flask, g, request
 
-from edge.api import (audit as audit_api, auth as auth_api, bodies, errors, idempotency,
-                      menu as menu_api, orders as orders_api, pairing as pairing_api, printers as printers_api,
-                      sessions, sync as sync_api, system, voice as voice_api, web as web_api, ws)
+from edge.api import (audit as audit_api, bodies, errors, idempotency, menu as menu_api, orders as orders_api,
+                      pairing as pairing_api, printers as printers_api, sessions, sync as sync_api, system,
+                      users as users_api, voice as voice_api, web as web_api, ws)
 from edge.api.errors import error_response
 from edge.api.fastjson import OrjsonProvider
 from edge.api.headers import init_headers
@@ -29,7 +29,7 @@ from edge.settings import Settings
 from edge.store import Store
 
 log = logging.getLogger("edge.http")
-BLUEPRINTS = (system.bp, system.root, auth_api.bp, sessions.bp, menu_api.bp, orders_api.bp, printers_api.bp,
+BLUEPRINTS = (system.bp, system.root, sessions.bp, users_api.bp, menu_api.bp, orders_api.bp, printers_api.bp,
               voice_api.bp, sync_api.bp, audit_api.bp, ws.bp, pairing_api.bp, web_api.api, web_api.pages)
 
 

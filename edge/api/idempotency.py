@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from flask import Flask, Response, current_app, g, request
 
 from edge.api.errors import ApiError
-from edge.api.security import authenticate_request
+from edge.api.access import authenticate_request
 
 HEADER = "Idempotency-Key"
 PATHS = ("/api/v1/orders", "/api/v1/tickets/")

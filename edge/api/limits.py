@@ -22,7 +22,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from edge.api.errors import error_response
-from edge.api.security import bearer_token
+from edge.api.access import bearer_token
 from edge.security.auth import AuthError
 from edge.security.lockout import LoginKey, LoginLocked, login_keys
 
@@ -122,8 +122,8 @@ def init_limits(app: Flask, services) -> RateLimits:
             return None
         return limits.for_client()
 
-    if "auth.login" in app.view_functions:  # on top of the client's limit: PIN guessing is costly
-        app.view_functions["auth.login"] = _login_limited(app.view_functions["auth.login"], limits)
+    if "sessions.login" in app.view_functions:  # on top of the client's limit: PIN guessing is costly
+        app.view_functions["sessions.login"] = _login_limited(app.view_functions["sessions.login"], limits)
     return limits
 
 

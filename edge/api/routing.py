@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from edge.api.errors import ApiError, validation_details
-from edge.api.security import require_roles
+from edge.api.access import require_roles
 
 ANY_STAFF = ("admin", "staff")
 PUBLIC = ()

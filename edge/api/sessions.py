@@ -1,6 +1,6 @@
 """Logging in, refreshing and logging out: lockouts, short access tokens, refresh tokens, audit.
 
-The login view in ``edge.api.auth`` calls ``login``; refresh and logout live here.
+Routes under /api/v1/auth: login, refresh, logout.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from edge.security import audit, auth, refresh
 from edge.api.limits import current_login_keys, device_label
 from edge.api.routing import PUBLIC, api_route
 from edge.api.schemas import LoginRequest, LoginResponse, Strict, UserOut
-from edge.api.security import authenticate_request
+from edge.api.access import authenticate_request
 from edge.security.auth import AuthError, User
 from edge.security.lockout import LoginLocked
 from edge.domain.ids import uuid7
@@ -48,6 +48,9 @@ def _services():
     return current_app.extensions["edge"]
 
 
+@api_route(bp, "/auth/login", methods=["POST"], body=LoginRequest, response=LoginResponse,
+           roles=PUBLIC, errors=(400, 401, 415, 422, 429),
+           summary="Log in with a PIN; returns a short-lived JWT and a refresh token")
 def login(body: LoginRequest) -> LoginResponse:
     services = _services()
     conn = services.store.read()

@@ -19,7 +19,7 @@ from pydantic import Field
 from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, parse_query
 from edge.api.schemas import Strict
-from edge.api.security import require_roles
+from edge.api.access import require_roles
 from edge.serving.hub import RESYNC, Subscription
 from edge.serving.feeds import HandshakeError
 from edge.store.menu_repo import load_stations

@@ -1,23 +1,16 @@
-"""Login and users, under /api/v1."""
+"""Staff users, and who a token belongs to (/auth/me), under /api/v1. Logging in, refreshing and
+logging out are sessions (edge/api/sessions.py)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g
 
 from edge.security import audit, auth, refresh
-from edge.api import sessions
-from edge.api.routing import PUBLIC, api_route
-from edge.api.schemas import LoginRequest, LoginResponse, UserCreate, UserList, UserOut
+from edge.api.routing import api_route
+from edge.api.schemas import UserCreate, UserList, UserOut
 
-bp = Blueprint("auth", __name__, url_prefix="/api/v1")
+bp = Blueprint("users", __name__, url_prefix="/api/v1")
 EVERYONE = ("admin", "staff", "customer")
-
-
-@api_route(bp, "/auth/login", methods=["POST"], body=LoginRequest, response=LoginResponse,
-           roles=PUBLIC, errors=(400, 401, 415, 422, 429),
-           summary="Log in with a PIN; returns a short-lived JWT and a refresh token")
-def login(body: LoginRequest):
-    return sessions.login(body)  # lockouts, refresh token and audit entry
 
 
 @api_route(bp, "/auth/me", response=UserOut, roles=EVERYONE, summary="Who the token belongs to")
