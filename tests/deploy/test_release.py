@@ -176,14 +176,14 @@ def test_a_release_that_migrated_then_failed_is_rolled_back_with_the_backup(box,
     """The old code refuses a newer schema, so the rollback must restore the pre-update backup."""
     assert box.current() == "releases/99.0.1"
     with zipfile.ZipFile(wheel) as archive:
-        app_py = archive.read("edge/app.py")
+        services_py = archive.read("edge/services.py")
         newest = max(int(Path(name).name[:4]) for name in archive.namelist()
                      if name.startswith("edge/store/migrations/") and name.endswith(".sql"))
-    unhealthy = app_py.replace(b'return Check("ok", f"last event', b'return Check("down", f"last event')
-    assert unhealthy != app_py
+    unhealthy = services_py.replace(b'return Check("ok", f"last event', b'return Check("down", f"last event')
+    assert unhealthy != services_py
     migrating = rebuild_wheel(wheel, tmp_path, "99.0.3", replace={  # a migration newer than every other
         f"edge/store/migrations/{newest + 1:04d}_update_test.sql": b"CREATE TABLE update_test (id INTEGER);\n",
-        "edge/app.py": unhealthy})
+        "edge/services.py": unhealthy})
     result = run(EDGE_UPDATE, migrating, env=box.env(EDGE_HEALTH_TIMEOUT="10"), check=False, timeout=300)
     assert result.returncode == 1 and "restoring" in result.stderr, result.stderr
     assert box.current() == "releases/99.0.1"
