@@ -26,7 +26,7 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
     protect_data(settings, services.store)
     for logger in ("gunicorn.error", "werkzeug"):  # loggers with handlers of their own
         redact.install(logging.getLogger(logger))
-    services.login_guard = LoginGuard(services.store, settings.security)
+    services.login_guard = LoginGuard(services.store, settings.security, clock=services.store.wall_clock)
     services.revocation_checks.append(sessions.check_access_not_revoked(services))
     services.rate_limits = init_limits(app, services)
     register_lockout_errors(app)
