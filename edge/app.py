@@ -36,7 +36,7 @@ class Services:
         self.store = store
         self.secret = auth.load_or_create_secret(settings.data_dir)
         self.tokens = TokenService(settings.data_dir, self.secret, settings.restaurant_id,
-                                   timedelta(minutes=settings.auth.token_ttl_minutes))
+                                   timedelta(minutes=settings.auth.token_ttl_minutes), clock=store.wall_clock)
         self.metrics = Metrics()
         self.health = Health()
         self._closers: list[Callable[[], None]] = []
