@@ -99,7 +99,7 @@ class MovingWindow:
         if abs(now - self._swept_at) < SWEEP_EVERY_S:  # abs: the wall clock can be set back
             return
         self._swept_at = now
-        for key in [key for key, hits in self.hits.items() if hits[-1] < now - key[1]]:
+        for key in [key for key, hits in self.hits.items() if not hits or hits[-1] < now - key[1]]:
             del self.hits[key]
 
 

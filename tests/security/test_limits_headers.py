@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 
 import pytest
 
@@ -74,6 +75,9 @@ def test_a_moving_window_refuses_until_its_oldest_hit_is_a_window_old():
     assert window.hit(three_a_minute, "tablet") == pytest.approx(9.5)  # now the hit at 1010 is the oldest
     [none_allowed] = parse_many("0 per minute")
     assert window.hit(none_allowed, "tablet") == 60
+    clock.now += 60 + SWEEP_EVERY_S  # the next hit sweeps: only its own key is left
+    assert window.hit(three_a_minute, "laptop") is None
+    assert list(window.hits.values()) == [deque([clock.now])]
 
 
 def test_one_address_with_a_token_has_its_own_bucket(tight_client):
