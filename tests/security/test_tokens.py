@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -191,3 +192,39 @@ def test_a_token_that_worked_is_refused_once_its_user_is_disabled(client, admin)
     disabled = client.post(f"/api/v1/users/{sam['user']['id']}/disable", headers=admin)
     assert disabled.status_code == 200, disabled.get_json()
     assert client.get("/api/v1/auth/me", headers=bearer(sam["token"])).status_code == 401
+
+
+@pytest.mark.parametrize("times", [
+    {"iat": 0, "exp": 60},  # long expired
+    {"iat": "now+3600", "exp": "now+7200"},  # issued in the future
+    {"iat": "now", "nbf": "now+60", "exp": "now+600"},  # not before a minute from now
+    {"iat": "now", "nbf": "now", "exp": "now+600"},  # valid
+    {"iat": "soon", "exp": "now+600"},  # not a number
+    {"iat": "now", "nbf": [1], "exp": "now+600"},
+    {"iat": "now", "exp": "2030"},  # a number in a string
+    {"iat": "now", "exp": "late"},
+])
+def test_the_time_checks_are_pyjwts_at_the_boxs_clock(times):
+    """decode_token turns PyJWT's time checks off and makes them itself at a given time (PyJWT
+    only reads the wall clock): a token gets the answer PyJWT's own checks give it."""
+    from edge.security.auth import decode_token
+
+    now = int(time.time())
+    claims = {"sub": "x", "role": "staff", "restaurant_id": "r1", **{
+        name: now + int(value[4:] or 0) if isinstance(value, str) and value.startswith("now") else value
+        for name, value in times.items()}}
+    token = jwt.encode(claims, b"k" * 32, algorithm=ALGORITHM)
+
+    def outcome(decode):
+        try:
+            return decode()
+        except AuthError as error:
+            return error.code, error.message
+        except jwt.ExpiredSignatureError:
+            return "token_expired", "the token has expired; refresh it or log in again"
+        except jwt.InvalidTokenError as error:
+            return "invalid_token", f"the token is not valid: {error}"
+
+    pyjwt = outcome(lambda: jwt.decode(token, b"k" * 32, algorithms=[ALGORITHM]))
+    ours = outcome(lambda: decode_token(token, b"k" * 32, "r1", now=now))
+    assert ours == pyjwt
