@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gpiozero.pins.mock import MockFactory  # noqa: E402
 
 from devices.buttons import StationDevices  # noqa: E402
-from edge.demo import seed_demo  # noqa: E402
+from edge.appliance.demo import seed_demo  # noqa: E402
 from edge.settings import ButtonSettings  # noqa: E402
 from edge.store import Store  # noqa: E402
 from tests.devices.conftest import place_order  # noqa: E402

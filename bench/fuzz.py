@@ -20,7 +20,7 @@ sys.path.append(str(ROOT / "tests"))  # last: tests/sync must not hide the sync 
 
 from edge_testing import login  # noqa: E402
 from edge.app import create_app  # noqa: E402
-from edge.demo import seed_demo  # noqa: E402
+from edge.appliance.demo import seed_demo  # noqa: E402
 from edge.settings import Settings  # noqa: E402
 from fuzzing import FUZZ_SECURITY, fuzz  # noqa: E402
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from devices.printer import jobs  # noqa: E402
 from devices.printer.service import PrintService  # noqa: E402
-from edge.demo import seed_demo  # noqa: E402
+from edge.appliance.demo import seed_demo  # noqa: E402
 from edge.store import Store  # noqa: E402
 from tests.devices.conftest import network_printer, place_order  # noqa: E402
 from tests.devices.fake_printer import FakePrinter  # noqa: E402

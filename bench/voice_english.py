@@ -4,7 +4,7 @@ Run pinned to one core, from the repository root (bench/voice.py runs it too):
 
     taskset -c 0 .venv/bin/python bench/voice_english.py [--voices en-us,en-gb] [--quick]
 
-The demo menu (edge.demo), espeak-ng voices en-us, en-us+m3, en-us+f2 and en-gb resampled to
+The demo menu (edge.appliance.demo), espeak-ng voices en-us, en-us+m3, en-us+f2 and en-gb resampled to
 16 kHz, clean and with pink noise (fans, hiss: kitchen-like) at 20 and 10 dB SNR. A WRONG draft
 (a different order than was spoken) is the failure that matters: the table shows how the
 confidence threshold that turns a draft into a rejection trades exact drafts for wrong ones.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from edge.demo import DEMO_MENU  # noqa: E402
+from edge.appliance.demo import DEMO_MENU  # noqa: E402
 from tests.voice.speech import speak, with_noise  # noqa: E402
 from voice.language import load_pack  # noqa: E402
 from voice.parser import OrderParser  # noqa: E402

@@ -61,7 +61,7 @@ class Services:
         self.store = store
         self.secret = auth.load_or_create_secret(settings.data_dir)
         self.tokens = TokenService(settings.data_dir, self.secret, settings.restaurant_id,
-                                   timedelta(minutes=settings.auth.token_ttl_minutes))
+                                   timedelta(minutes=settings.auth.token_ttl_minutes), clock=store.wall_clock)
         self.metrics = Metrics()
         self.health = Health()
         self.realtime = Hub(store.events_after, max_queue=settings.server.ws_queue_max,
@@ -174,7 +174,7 @@ def _add_security(services: Services) -> None:
     store = services.store
     for logger in ("gunicorn.error", "werkzeug"):  # loggers with handlers of their own
         redact.install(logging.getLogger(logger))
-    services.login_guard = LoginGuard(store, services.settings.security)
+    services.login_guard = LoginGuard(store, services.settings.security, clock=store.wall_clock)
     services.revocation_checks.append(refresh.revocation_check(store.read))
     services.revocation_checks.append(pairing.revocation_check(store.read))
     store.caller_device = audit.current_device

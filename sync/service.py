@@ -1,15 +1,13 @@
-"""Builds the sync worker from settings and wires it into the box's services (health, metrics,
-commit listener, shutdown). Called by the composition root; knows nothing about Flask."""
+"""Builds the sync worker from settings (edge/services.py wires it into the box; `edge sync`
+commands build one of their own)."""
 
 from __future__ import annotations
 
 import logging
 
-from edge.observability import Check
 from edge.security.secretfiles import SecretFileError
 from edge.settings import Settings
 from sync.heartbeat import Heartbeat
-from sync.status import SyncCollector, health, sync_status
 from sync.transport import Transport
 from sync.worker import SyncWorker
 
@@ -40,28 +38,4 @@ def build_worker(settings: Settings, store) -> SyncWorker | None:
                         max_events=sync.batch_max_events, max_bytes=sync.batch_max_bytes,
                         interval_s=sync.interval_s, pull_interval_s=sync.menu_pull_interval_s)
     worker.heartbeat = Heartbeat(store, transport, box_id=box_id)
-    return worker
-
-
-def install(services, *, start: bool = True) -> SyncWorker | None:
-    """Register the sync health check and metrics; start the worker when configured."""
-    worker = build_worker(services.settings, services.store)
-
-    def status() -> dict:
-        return sync_status(services.store, worker, configured=worker is not None)
-
-    def check() -> Check:
-        try:
-            return Check(*health(status()))
-        except Exception as error:  # the kitchen does not need the cloud: never `down`
-            return Check("degraded", f"sync status unavailable: {error}")
-
-    services.health.register("sync", check)
-    services.metrics.registry.register(SyncCollector(status))
-    services.sync_worker = worker
-    services.sync_status = status
-    if worker is not None and start:
-        services.store.add_commit_listener(worker.wake)
-        worker.start()
-        services.on_close(worker.stop)
     return worker

@@ -41,3 +41,31 @@ def login_body(client, pin="1111") -> dict:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+class FakeClock:
+    """Epoch seconds that move only when the test moves them (``clock.now += 61``): pass it where
+    the code takes a clock instead of sleeping or patching ``time.time`` for everyone."""
+
+    def __init__(self, now: float | None = None):
+        self.now = time.time() if now is None else now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def app_on_clock(settings, clock, **options):
+    """The demo app whose store -- and so its tokens, rate limits and lockouts -- reads ``clock``.
+    The caller closes it: ``app.extensions["edge"].close()``."""
+    from edge.app import create_app
+    from edge.appliance.demo import seed_demo
+    from edge.store import Store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.database_path, box_id=settings.box_id, restaurant_id=settings.restaurant_id,
+                  timezone=settings.restaurant.timezone, day_starts_at=settings.restaurant.day_starts_at,
+                  wall_clock=clock).open()
+    app = create_app(settings, store=store, **options)
+    services = app.extensions["edge"]
+    seed_demo(services.store, services.secret)
+    return app

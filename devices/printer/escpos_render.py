@@ -7,6 +7,7 @@ from PIL import Image, ImageOps
 from escpos.printer import Dummy
 
 from devices.printer import glyphs
+from devices.printer.backends import send_raw
 from devices.printer.layout import QR, Cut, Document, Feed, Rule, Text
 
 DOTS_80MM = 576
@@ -68,7 +69,7 @@ def _text(printer: Escpos, block: Text, width: int) -> None:
         size=block.size, align=block.align, invert=block.invert, underline=block.underline,
     )
     printer.set_with_default()
-    printer._raw(raster_command(image))
+    send_raw(printer, raster_command(image))
 
 
 def raster_command(image: Image.Image) -> bytes:

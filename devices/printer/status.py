@@ -13,6 +13,7 @@ from typing import Literal
 
 from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
 from escpos.escpos import Escpos
+from escpos.printer import Network, Serial, Usb
 
 Online = Literal["online", "offline", "unknown"]
 Paper = Literal["ok", "low", "out", "unknown"]
@@ -71,8 +72,13 @@ def _ask(printer: Escpos, command: bytes) -> int | None:
     return answer[-1]
 
 
+# The backends python-escpos can read a printer's answers from (the others' query_status() would
+# send the query into the file or the dummy's buffer, then fail).
+STATUS_CHANNELS = (Network, Serial, Usb)
+
+
 def has_status_channel(printer: Escpos) -> bool:
-    return type(printer)._read is not Escpos._read
+    return isinstance(printer, STATUS_CHANNELS)
 
 
 def query(printer: Escpos) -> PrinterStatus:
@@ -81,7 +87,7 @@ def query(printer: Escpos) -> PrinterStatus:
     Shortens a network socket's timeout so that a printer that never answers costs ~1 s."""
     if not has_status_channel(printer):  # file and dummy printers have no way back
         return PrinterStatus("online", "unknown", "no status channel")
-    device = printer._device
+    device = printer.device  # open: the connection (escpos' public property)
     if isinstance(device, socket.socket):
         device.settimeout(STATUS_READ_TIMEOUT_S)
     online_byte = _ask(printer, RT_STATUS_ONLINE)

@@ -23,7 +23,7 @@ from typing import Callable
 from escpos.escpos import Escpos
 
 from devices.printer import jobs, status
-from devices.printer.backends import PrinterUnavailable, close_quietly, open_printer
+from devices.printer.backends import PrinterUnavailable, close_quietly, open_printer, send_raw
 from devices.printer.jobs import PrintJob
 from devices.printer.status import PrinterStatus
 from edge.settings import PrinterSettings
@@ -201,7 +201,7 @@ class PrintWorker:
             self._check_ready(printer)
             for job, _, data in ready:
                 sending = True
-                printer._raw(data)
+                send_raw(printer, data)
                 self._confirm_received(printer)
                 confirmed.append(job.id)
                 sending = False

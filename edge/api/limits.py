@@ -1,4 +1,4 @@
-"""Rate limits (the `limits` library, moving window) and the wrong-PIN lockout at the HTTP edge.
+"""Rate limits (a moving window; `limits` parses them) and the wrong-PIN lockout at the HTTP edge.
 
 Clients are told apart by their address plus who their token says they are, so a guessing attack
 from one tablet (or one laptop on the guest Wi-Fi) never throttles a kitchen screen elsewhere,
@@ -7,19 +7,21 @@ runs one process, and a restart forgetting a minute of counts is harmless (locko
 Every 429 has the project's error shape and ``Retry-After``.
 
 The box has three fixed limits (per client, per anonymous address, logins per address), so they
-are checked with `limits` in one hook. flask-limiter's general machinery (per-blueprint scopes,
-dynamic limits, exemption lookups on every request) was a tenth of the server's CPU under load.
+are checked in one hook over a small moving window of our own (MovingWindow). flask-limiter's
+general machinery (per-blueprint scopes, dynamic limits, exemption lookups on every request) was a
+tenth of the server's CPU under load.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from functools import wraps
+from typing import Callable
 
 from flask import Flask, current_app, g, request
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from edge.api.errors import error_response
 from edge.api.access import bearer_token
@@ -60,33 +62,52 @@ def client_key() -> str:
     return g.rate_key
 
 
-class SweptMemoryStorage(MemoryStorage):
-    """limits' memory storage, minus a new thread every 10 ms.
+class MovingWindow:
+    """The last hits of each client and limit, in this process's memory: our own, not `limits`'.
 
-    The stock one drops expired entries from a ``threading.Timer`` it restarts 10 ms after any
-    hit: under load that is a thread started for every other request, and the request waits for
-    it to start (up to a GIL switch interval, 5 ms). Expiry is only housekeeping -- every check
-    compares timestamps itself -- so here it runs inline, at most every few seconds.
+    limits' MemoryStorage drops expired entries from a ``threading.Timer`` it restarts 10 ms after
+    any hit: under load a thread started for every other request, which the request waited for.
+    Changing that meant overriding a private method (and pinning limits<6), and the storage reads
+    ``time.time`` itself, so tests could not move its clock. What the box needs is small: a moving
+    window keeps, per key, the times of the last ``amount`` hits; a hit is refused while the oldest
+    of them is younger than the window. Expired keys are dropped inline, at most every few seconds
+    (only housekeeping: every check compares times itself). Refused hits do not count.
     """
 
-    STORAGE_SCHEME = ["edge-memory"]
+    def __init__(self, clock: Callable[[], float] = time.time):
+        self.clock = clock
+        self.hits: dict[tuple, deque[float]] = {}  # (amount, window s, *identifiers) -> times
+        self._lock = threading.Lock()
+        self._swept_at = clock()
 
-    def __init__(self, uri: str | None = None, **options):
-        super().__init__(uri, **options)
-        self._swept_at = time.monotonic()
+    def hit(self, limit: RateLimitItem, *identifiers: str) -> float | None:
+        """Count one hit: None when it is within the limit, else the seconds until it would be."""
+        window = limit.get_expiry()
+        key = (limit.amount, window, *identifiers)
+        now = self.clock()
+        with self._lock:
+            self._sweep(now)
+            hits = self.hits.get(key)
+            if hits is None:
+                hits = self.hits[key] = deque(maxlen=limit.amount)
+            if len(hits) == hits.maxlen and (not hits or hits[0] >= now - window):
+                return (hits[0] + window - now) if hits else window
+            hits.append(now)
+            return None
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the private timer restart
-        if time.monotonic() - self._swept_at >= SWEEP_EVERY_S:
-            self._swept_at = time.monotonic()
-            self._MemoryStorage__expire_events()
+    def _sweep(self, now: float) -> None:
+        if abs(now - self._swept_at) < SWEEP_EVERY_S:  # abs: the wall clock can be set back
+            return
+        self._swept_at = now
+        for key in [key for key, hits in self.hits.items() if not hits or hits[-1] < now - key[1]]:
+            del self.hits[key]
 
 
 class RateLimits:
     """The box's limits, parsed once from the settings, over one in-memory moving window."""
 
-    def __init__(self, policy):
-        self.storage = SweptMemoryStorage()
-        self._window = MovingWindowRateLimiter(self.storage)
+    def __init__(self, policy, clock: Callable[[], float] = time.time):
+        self.window = MovingWindow(clock)
         self.api = parse_many(policy.api_rate_limit)
         self.anonymous = parse_many(policy.anonymous_rate_limit)
         self.login = parse_many(policy.login_rate_limit)
@@ -94,9 +115,9 @@ class RateLimits:
     def refusal(self, limits: list[RateLimitItem], *key: str):
         """Count one request against each limit; the 429 for the first one exceeded, else None."""
         for limit in limits:
-            if not self._window.hit(limit, *key):
-                reset_at = self._window.get_window_stats(limit, *key).reset_time
-                return _too_many(limit, max(1, int(reset_at - time.time())))
+            wait_s = self.window.hit(limit, *key)
+            if wait_s is not None:
+                return _too_many(limit, max(1, int(wait_s)))
         return None
 
     def for_client(self):
@@ -114,7 +135,7 @@ def _too_many(limit: RateLimitItem, retry_after: int):
 
 
 def init_limits(app: Flask, services) -> RateLimits:
-    limits = RateLimits(services.settings.security)
+    limits = RateLimits(services.settings.security, clock=services.store.wall_clock)
 
     @app.before_request
     def _limit_client():

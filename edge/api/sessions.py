@@ -9,7 +9,7 @@ import logging
 import sqlite3
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, current_app, g
 from pydantic import Field
@@ -104,7 +104,7 @@ def _session(services, user: User, action: str, refresh_token: str | None = None
              refresh_expires: datetime | None = None, session: str | None = None) -> LoginResponse:
     """Access token + refresh token; a new login starts a refresh family (the session, named in
     the token's ``sid``) and is audited."""
-    now = datetime.now(timezone.utc)
+    now = services.store.now()
     if refresh_token is None:
         device = device_label()
         ttl = timedelta(hours=services.settings.auth.refresh_ttl_hours)

@@ -13,6 +13,7 @@ import hmac
 import os
 import secrets
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -147,11 +148,14 @@ def user_is_active(conn: sqlite3.Connection, user_id: str) -> bool:
     return conn.execute("SELECT 1 FROM users WHERE id = ? AND active = 1", (user_id,)).fetchone() is not None
 
 
-def decode_token(token: str, secret: bytes, restaurant_id: str) -> dict:
-    """Check a token's signature, expiry, restaurant and role (device tokens carry kind=device)."""
+def decode_token(token: str, secret: bytes, restaurant_id: str, now: float | None = None) -> dict:
+    """Check a token's signature, expiry, restaurant and role (device tokens carry kind=device);
+    its times against ``now`` (epoch seconds; default: the wall clock)."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
-                            options={"require": ["exp", "sub", "role", "restaurant_id"]})
+                            options={"require": ["exp", "sub", "role", "restaurant_id"],
+                                     "verify_exp": False, "verify_iat": False, "verify_nbf": False})
+        check_times(claims, time.time() if now is None else now)
     except jwt.ExpiredSignatureError:
         raise AuthError("the token has expired; refresh it or log in again", code="token_expired") from None
     except jwt.InvalidTokenError as error:
@@ -161,3 +165,20 @@ def decode_token(token: str, secret: bytes, restaurant_id: str) -> dict:
     if claims["role"] not in ROLES and claims.get("kind") != "device":
         raise AuthError("the token carries an unknown role", code="invalid_token")
     return claims
+
+
+def check_times(claims: dict, now: float) -> None:
+    """PyJWT's checks of iat, nbf and exp (same order, same errors), but at ``now``: PyJWT reads
+    the wall clock itself and takes no clock, so tests could only move time by sleeping."""
+    def seconds(name: str, error: type[jwt.InvalidTokenError], what: str) -> int:
+        try:
+            return int(claims[name])
+        except (ValueError, TypeError, OverflowError):
+            raise error(f"{what} claim ({name}) must be an integer.") from None
+
+    if "iat" in claims and seconds("iat", jwt.InvalidIssuedAtError, "Issued At") > now:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
+    if "nbf" in claims and seconds("nbf", jwt.DecodeError, "Not Before") > now:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+    if seconds("exp", jwt.DecodeError, "Expiration Time") <= now:
+        raise jwt.ExpiredSignatureError("Signature has expired")

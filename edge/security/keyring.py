@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 import jwt
 
@@ -107,9 +108,11 @@ def _unverified_kind(token: str) -> str | None:
 
 class TokenService:
     """Issues and checks people's (and devices') JWTs with the key ring: ``issue(user, now=)``,
-    ``verify(token)``, ``.ttl``."""
+    ``verify(token)``, ``.ttl``. ``clock`` (epoch seconds) is the box's, so tests can move it."""
 
-    def __init__(self, data_dir: Path, legacy_secret: bytes, restaurant_id: str, ttl: timedelta):
+    def __init__(self, data_dir: Path, legacy_secret: bytes, restaurant_id: str, ttl: timedelta,
+                 clock: Callable[[], float] = time.time):
+        self.clock = clock
         self.path = data_dir / KEYRING_FILE
         self.legacy_secret = legacy_secret
         self.restaurant_id = restaurant_id
@@ -136,7 +139,7 @@ class TokenService:
 
     def encode(self, claims: dict, ttl: timedelta, *, now: datetime | None = None) -> str:
         """Sign any claims (device tokens too) with the current key, stamped for this restaurant."""
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.fromtimestamp(self.clock(), timezone.utc)
         key = self.current()
         body = {"restaurant_id": self.restaurant_id, "jti": uuid7(), **claims, "iat": now, "exp": now + ttl}
         return jwt.encode(body, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
@@ -148,11 +151,11 @@ class TokenService:
         cached = self._verified.get(token)
         if cached is not None:
             claims, key = cached
-            now = time.time()
+            now = self.clock()
             if claims["exp"] > now and key.accepts(claims.get("kind"), now):
                 return claims
         key = self._key_for(token)
-        claims = decode_token(token, key.secret, self.restaurant_id)
+        claims = decode_token(token, key.secret, self.restaurant_id, now=self.clock())
         with self._lock:
             if len(self._verified) >= VERIFIED_CACHE_SIZE:
                 self._verified.pop(next(iter(self._verified)), None)  # the oldest: dicts keep order
@@ -171,7 +174,7 @@ class TokenService:
             raise AuthError(f"the token is not valid: {error}", code="invalid_token") from None
         self._reload_if_changed()
         key = next((k for k in self._keys if k.kid == kid), None)
-        if key is None or not key.accepts(kind, datetime.now(timezone.utc).timestamp()):
+        if key is None or not key.accepts(kind, self.clock()):
             raise AuthError("the token was signed with a retired key; log in again", code="key_retired")
         return key
 

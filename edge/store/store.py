@@ -113,6 +113,11 @@ class Store:
             self._readers.clear()
         self._local = threading.local()
 
+    @property
+    def wall_clock(self) -> Callable[[], float]:
+        """Where the box reads the time (epoch seconds): tokens and rate limits read it too."""
+        return self._wall_clock
+
     def wall_ms(self) -> int:
         return int(self._wall_clock() * 1000)
 

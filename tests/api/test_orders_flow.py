@@ -82,6 +82,7 @@ def test_order_numbers_count_per_business_day(clocked):
     numbers = [post_order(client, staff, order_body()).get_json()["number"] for _ in range(3)]
     assert numbers == [1, 2, 3]
     clock.now = datetime(2026, 11, 29, 3, 59, tzinfo=timezone.utc)  # after midnight, same service day
+    staff = login(client, "1111")  # tokens read the same clock: the evening's has expired
     late = post_order(client, staff, order_body()).get_json()
     assert (late["number"], late["business_date"]) == (4, "2026-11-28")
     clock.now = datetime(2026, 11, 29, 4, 0, tzinfo=timezone.utc)  # the day cut-off

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 
 import pytest
@@ -37,15 +39,35 @@ def test_no_answer_is_unknown_paper_not_paper_ok(fakes):
         printer.close()
 
 
-def test_python_escpos_alone_would_call_a_closed_connection_paper_ok(fakes):
-    """Why status.py exists: escpos maps an empty answer to 'paper adequate'."""
-    class Closed(Dummy):
-        def _read(self):
-            return b""
+@pytest.fixture
+def closing_printer():
+    """A loopback "printer" that takes what is sent but has closed its side: every read ends."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(5)
 
-    assert Closed().paper_status() == 2
-    with pytest.raises(ConnectionError):
-        status.query(Closed())
+    def serve():
+        with server.accept()[0] as conn:
+            conn.shutdown(socket.SHUT_WR)
+            conn.settimeout(5)
+            while conn.recv(1024):
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield PrinterSettings(name="p", backend="network", host="127.0.0.1", port=server.getsockname()[1])
+    thread.join(timeout=5)
+    server.close()
+
+
+def test_python_escpos_alone_would_call_a_closed_connection_paper_ok(closing_printer):
+    """Why status.py exists: escpos maps an empty answer to 'paper adequate'."""
+    printer = open_printer(closing_printer)
+    try:
+        assert printer.paper_status() == 2
+        with pytest.raises(ConnectionError):
+            status.query(printer)
+    finally:
+        printer.close()
 
 
 def test_a_printer_that_is_off_is_unavailable_quickly(fakes):

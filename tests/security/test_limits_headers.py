@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 
 import pytest
 
-from edge_testing import login
+from limits import parse_many
+
+from edge_testing import FakeClock, app_on_clock, login
 from edge.app import create_app
 from edge.api.headers import CONTENT_SECURITY_POLICY
+from edge.api.limits import SWEEP_EVERY_S, MovingWindow
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 
@@ -18,16 +22,19 @@ NOISY = {"REMOTE_ADDR": "10.0.0.66"}
 
 
 @pytest.fixture
-def tight_client(tmp_path, monkeypatch):
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def tight_client(tmp_path, monkeypatch, clock):
     monkeypatch.delenv("EDGE_CONFIG", raising=False)
     settings = Settings(data_dir=tmp_path / "tight", demo=True,
                         security={"api_rate_limit": "10 per minute", "anonymous_rate_limit": "10 per minute",
                                   "allowed_origins": ["https://owner.example"]})
-    app = create_app(settings, start_workers=False)
-    services = app.extensions["edge"]
-    seed_demo(services.store, services.secret)
+    app = app_on_clock(settings, clock, start_workers=False)
     yield app.test_client()
-    services.close()
+    app.extensions["edge"].close()
 
 
 def test_a_noisy_client_gets_429_in_the_error_shape_and_the_kitchen_does_not(tight_client):
@@ -37,9 +44,40 @@ def test_a_noisy_client_gets_429_in_the_error_shape_and_the_kitchen_does_not(tig
     limited = tight_client.get("/api/v1/menu", environ_base=NOISY)
     assert limited.get_json()["error"]["code"] == "too_many_requests"
     assert set(limited.get_json()["error"]) == {"code", "message", "details"}
-    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.headers["Retry-After"] == "60"  # the clock stood still: the whole minute
     for _ in range(5):
         assert tight_client.get("/api/v1/menu", headers=kitchen, environ_base=KITCHEN).status_code == 200
+
+
+def test_the_window_moves_with_the_clock_and_retry_after_counts_down(tight_client, clock):
+    for _ in range(10):
+        tight_client.get("/api/v1/menu", environ_base=NOISY)
+    clock.now += 45
+    limited = tight_client.get("/api/v1/menu", environ_base=NOISY)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "15"
+    clock.now += 15.001  # the minute is over for the ten hits: the address may try again
+    assert tight_client.get("/api/v1/menu", environ_base=NOISY).status_code == 401
+
+
+def test_a_moving_window_refuses_until_its_oldest_hit_is_a_window_old():
+    clock = FakeClock(1000.0)
+    window, [three_a_minute] = MovingWindow(clock), parse_many("3 per minute")
+    for at in (1000.0, 1010.0, 1020.0):
+        clock.now = at
+        assert window.hit(three_a_minute, "tablet") is None
+    clock.now = 1030.0
+    assert window.hit(three_a_minute, "tablet") == 30.0  # refused: the hit at 1000 is 30 s young
+    assert window.hit(three_a_minute, "laptop") is None  # another key, another bucket
+    clock.now = 1060.0
+    assert window.hit(three_a_minute, "tablet") == 0.0  # exactly a minute: still counted (as limits did)
+    clock.now = 1060.5
+    assert window.hit(three_a_minute, "tablet") is None  # the refused hits did not count
+    assert window.hit(three_a_minute, "tablet") == pytest.approx(9.5)  # now the hit at 1010 is the oldest
+    [none_allowed] = parse_many("0 per minute")
+    assert window.hit(none_allowed, "tablet") == 60
+    clock.now += 60 + SWEEP_EVERY_S  # the next hit sweeps: only its own key is left
+    assert window.hit(three_a_minute, "laptop") is None
+    assert list(window.hits.values()) == [deque([clock.now])]
 
 
 def test_one_address_with_a_token_has_its_own_bucket(tight_client):
@@ -138,7 +176,8 @@ def test_cookies_if_any_are_httponly_and_samesite(app, client):
 
 def test_counting_requests_starts_no_threads(client, staff):
     """limits' stock memory storage restarted a timer thread 10 ms after any hit, so a busy box
-    started a thread for every other request and made the request wait for it."""
+    started a thread for every other request and made the request wait for it: with it, every
+    request below would start one."""
     started = []
     original_start = threading.Thread.start
 
@@ -148,7 +187,7 @@ def test_counting_requests_starts_no_threads(client, staff):
 
     threading.Thread.start = counting_start
     try:
-        for _ in range(30):
+        for _ in range(5):
             assert client.get("/api/v1/menu", headers=staff).status_code == 200
             time.sleep(0.012)  # past the stock storage's 10 ms timer
     finally:
@@ -156,19 +195,23 @@ def test_counting_requests_starts_no_threads(client, staff):
     assert started == []
 
 
-def test_expired_counts_are_swept(client, staff, monkeypatch):
-    from edge.api import limits
-
-    storage = client.application.extensions["rate_limits"].storage
-    assert client.get("/api/v1/menu", headers=staff).status_code == 200
-    assert storage.events  # the moving window holds this client's hit
-    wall, monotonic = time.time, time.monotonic  # an hour later:
-    monkeypatch.setattr(time, "time", lambda: wall() + 3600)
-    monkeypatch.setattr(time, "monotonic", lambda: monotonic() + limits.SWEEP_EVERY_S)
-    assert client.get("/api/v1/menu", headers=staff).status_code == 200
-    # the hour-old hits (the login's, the first menu read's) are gone; the one just made stays,
-    # once per limit of the client
-    assert sum(len(hits) for hits in storage.events.values()) == 2
+def test_expired_counts_are_swept(settings, clock):
+    app = app_on_clock(settings, clock, start_workers=False)
+    try:
+        client = app.test_client()
+        staff = login(client, "1111")
+        window = app.extensions["rate_limits"].window
+        assert client.get("/api/v1/menu", headers=staff).status_code == 200
+        clock.now += SWEEP_EVERY_S / 2  # not yet time to sweep
+        assert client.get("/api/v1/menu", headers=staff).status_code == 200
+        assert sum(len(hits) for hits in window.hits.values()) == 7  # login: 2 + 1; menu: 2 x 2
+        clock.now += 120  # two minutes later (the longest window is one), the token still valid:
+        assert client.get("/api/v1/menu", headers=staff).status_code == 200
+        # the old hits (the login's, the menu reads') are gone; the one just made stays,
+        # once per limit of the client
+        assert sum(len(hits) for hits in window.hits.values()) == 2
+    finally:
+        app.extensions["edge"].close()
 
 
 def test_logins_have_their_own_tighter_limit_per_address(tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_testing import login
+from edge_testing import FakeClock, login
 from edge.app import create_app
 from edge.security.lockout import LoginGuard, LoginLocked, login_keys
 from edge.settings import SecuritySettings
@@ -13,17 +13,9 @@ TABLET = {"REMOTE_ADDR": "10.0.0.21"}
 ATTACKER = {"REMOTE_ADDR": "10.0.0.66"}
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(services) -> Clock:
-    clock = Clock()
+def clock(services) -> FakeClock:
+    clock = FakeClock(1_800_000_000.0)
     services.login_guard.clock = clock
     return clock
 

@@ -6,12 +6,13 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import jwt
+import pytest
 from click.testing import CliRunner
 
 from edge.security import keyring
 from edge.security.auth import ALGORITHM, AuthError
 from edge.cli import main as cli
-from edge_testing import bearer, login_body
+from edge_testing import FakeClock, app_on_clock, bearer, login_body
 
 
 
@@ -148,14 +149,40 @@ def test_signing_key_file_is_private(services):
     assert (services.settings.data_dir / keyring.KEYRING_FILE).stat().st_mode & 0o777 == 0o600
 
 
-def test_a_token_that_worked_is_refused_once_it_expires(client, services):
+@pytest.fixture
+def clocked(settings):
+    """The app on a clock the test moves, and that clock."""
+    clock = FakeClock()
+    app = app_on_clock(settings, clock, start_workers=False)
+    yield app.test_client(), clock
+    app.extensions["edge"].close()
+
+
+def test_a_token_that_worked_is_refused_once_it_expires(clocked):
     """Verified tokens are remembered between requests; never past their expiry."""
-    sam = services.tokens.encode({"sub": login_body(client)["user"]["id"], "name": "Sam", "role": "staff",
-                                  "kind": "user"}, timedelta(seconds=1))
-    assert client.get("/api/v1/auth/me", headers=bearer(sam)).status_code == 200
-    time.sleep(1.1)
-    refused = client.get("/api/v1/auth/me", headers=bearer(sam))
+    client, clock = clocked
+    sam = bearer(login_body(client)["token"])
+    assert client.get("/api/v1/auth/me", headers=sam).status_code == 200  # now remembered
+    ttl_s = client.application.extensions["edge"].tokens.ttl.total_seconds()
+    clock.now += ttl_s - 1
+    assert client.get("/api/v1/auth/me", headers=sam).status_code == 200
+    clock.now += 1
+    refused = client.get("/api/v1/auth/me", headers=sam)
     assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "token_expired"
+
+
+def test_a_token_from_the_future_is_refused(clocked):
+    """A token is judged by the box's clock: one issued after its now is not valid yet."""
+    client, clock = clocked
+    services = client.application.extensions["edge"]
+    claims = {"sub": login_body(client)["user"]["id"], "name": "Sam", "role": "staff", "kind": "user"}
+    later = services.tokens.encode(claims, timedelta(minutes=5),
+                                   now=datetime.fromtimestamp(clock.now + 60, timezone.utc))
+    refused = client.get("/api/v1/auth/me", headers=bearer(later))
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "invalid_token"
+    assert "not yet valid (iat)" in refused.get_json()["error"]["message"]
+    clock.now += 60
+    assert client.get("/api/v1/auth/me", headers=bearer(later)).status_code == 200
 
 
 def test_a_token_that_worked_is_refused_once_its_user_is_disabled(client, admin):
@@ -165,3 +192,39 @@ def test_a_token_that_worked_is_refused_once_its_user_is_disabled(client, admin)
     disabled = client.post(f"/api/v1/users/{sam['user']['id']}/disable", headers=admin)
     assert disabled.status_code == 200, disabled.get_json()
     assert client.get("/api/v1/auth/me", headers=bearer(sam["token"])).status_code == 401
+
+
+@pytest.mark.parametrize("times", [
+    {"iat": 0, "exp": 60},  # long expired
+    {"iat": "now+3600", "exp": "now+7200"},  # issued in the future
+    {"iat": "now", "nbf": "now+60", "exp": "now+600"},  # not before a minute from now
+    {"iat": "now", "nbf": "now", "exp": "now+600"},  # valid
+    {"iat": "soon", "exp": "now+600"},  # not a number
+    {"iat": "now", "nbf": [1], "exp": "now+600"},
+    {"iat": "now", "exp": "2030"},  # a number in a string
+    {"iat": "now", "exp": "late"},
+])
+def test_the_time_checks_are_pyjwts_at_the_boxs_clock(times):
+    """decode_token turns PyJWT's time checks off and makes them itself at a given time (PyJWT
+    only reads the wall clock): a token gets the answer PyJWT's own checks give it."""
+    from edge.security.auth import decode_token
+
+    now = int(time.time())
+    claims = {"sub": "x", "role": "staff", "restaurant_id": "r1", **{
+        name: now + int(value[4:] or 0) if isinstance(value, str) and value.startswith("now") else value
+        for name, value in times.items()}}
+    token = jwt.encode(claims, b"k" * 32, algorithm=ALGORITHM)
+
+    def outcome(decode):
+        try:
+            return decode()
+        except AuthError as error:
+            return error.code, error.message
+        except jwt.ExpiredSignatureError:
+            return "token_expired", "the token has expired; refresh it or log in again"
+        except jwt.InvalidTokenError as error:
+            return "invalid_token", f"the token is not valid: {error}"
+
+    pyjwt = outcome(lambda: jwt.decode(token, b"k" * 32, algorithms=[ALGORITHM]))
+    ours = outcome(lambda: decode_token(token, b"k" * 32, "r1", now=now))
+    assert ours == pyjwt
