@@ -218,7 +218,7 @@ _add_sync_commands()
 
 
 def _add_operator_commands() -> None:
-    from edge.cli_ops import backup_command, restore_command, rotate_secret_command
+    from edge.ops.commands import backup_command, restore_command, rotate_secret_command
 
     for command in (backup_command, restore_command, rotate_secret_command):
         main.add_command(command)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from edge import backup_job
+from edge.ops.backup import record_restaurant
 from edge.security.secretfiles import restrict_mode
 from edge.settings import Settings
 from edge.store import Store
@@ -24,4 +24,4 @@ def protect_data(settings: Settings, store: Store) -> None:
     and it is labelled with its restaurant, so a restore can refuse another restaurant's backup."""
     for name in PRIVATE_FILES:
         restrict_mode(settings.data_dir / name)
-    backup_job.record_restaurant(store)
+    record_restaurant(store)

@@ -10,7 +10,7 @@ import sqlite3
 
 from flask import Flask, request
 
-from edge import backup, backup_job
+from edge.ops import backup, backup_schedule
 from edge.security import audit, redact
 from edge.api import audit as audit_api, bodies, sessions
 from edge.api.errors import error_response
@@ -38,7 +38,7 @@ def init_app(app: Flask, services, *, start_workers: bool = True) -> None:
         app.register_blueprint(blueprint)
     services.on_close(backup.hold_in_use(settings.data_dir))
     if start_workers:
-        backup_job.start_nightly(services)
+        backup_schedule.start_nightly(services)
 
 
 def _init_audit(app: Flask, services) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from edge import backup, backup_job
+from edge.ops import backup, backup_schedule
 from edge.security import auth, keyring
 
 
@@ -43,7 +43,7 @@ def backup_command(destination: Path | None) -> None:
     if not settings.database_path.exists():
         raise click.ClickException(f"no database at {settings.database_path}")
     name = f"edge-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.sqlite"
-    target = destination or backup_job.backup_dir(settings)
+    target = destination or backup_schedule.backup_dir(settings)
     if target.is_dir() or destination is None:
         target = target / name
     report, finish = _progress_bar("backing up")
