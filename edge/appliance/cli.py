@@ -1,7 +1,7 @@
 """The appliance's commands: `edge firstboot`, `edge status-ticket`, `edge doctor`.
 
-edge/appliance/firstboot.py is imported only by the commands that print: it brings the printer
-stack (python-escpos), about half a second that every other `edge` command would pay.
+Each command imports its modules when it runs: the printer stack (python-escpos, about half a
+second) and the box's network and hardware probes would otherwise slow every `edge` command.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ import sys
 
 import click
 
-from edge.appliance.boxinfo import collect_box_status
-from edge.appliance.ticket import status_ticket_text
-from edge.doctor import fail, format_table, healthy, run_checks
 from edge.ops.context import CommandContext, pass_command_context
 from edge.settings import SettingsError, config_path
 from edge.store import DatabaseError
@@ -44,7 +41,9 @@ def firstboot(context: CommandContext) -> None:
 def status_ticket(context: CommandContext, to_stdout: bool) -> None:
     """Print the status ticket (box name, IP addresses, tablet URL, sync) on the receipt printer,
     or here when no printer is configured. The admin PIN only appears on the first-boot ticket."""
+    from edge.appliance.boxinfo import collect_box_status
     from edge.appliance.firstboot import print_or_show
+    from edge.appliance.ticket import status_ticket_text
 
     settings = context.settings
     status = collect_box_status(settings)
@@ -61,6 +60,8 @@ def status_ticket(context: CommandContext, to_stdout: bool) -> None:
 def doctor(context: CommandContext) -> None:
     """Check settings, database, disk, printers, GPIO, microphone, voice model, cloud and clock;
     print a table with a fix for each problem; exit 1 when something is wrong."""
+    from edge.doctor import fail, format_table, healthy, run_checks
+
     try:
         findings = run_checks(context.load_settings())
     except SettingsError as error:  # nothing else can be checked without settings
