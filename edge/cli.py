@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from edge.appliance.cli import COMMANDS as APPLIANCE_COMMANDS
+from edge.demo import DEMO_USERS, seed_demo as seed
 from edge.domain.errors import DomainError
 from edge.ops.commands import COMMANDS as OPERATOR_COMMANDS
 from edge.ops.context import CommandContext, build_settings, check_database_or_exit, pass_command_context
@@ -68,8 +69,6 @@ def migrate(context: CommandContext) -> None:
 @pass_command_context
 def seed_demo(context: CommandContext) -> None:
     """Seed the demo restaurant (stations, menu, users Alex/Sam/Kiosk) into an empty box."""
-    from edge.demo import DEMO_USERS, seed_demo as seed  # the demo's menu and users: this command's only
-
     store = context.open_store()
     try:
         seeded = seed(store, auth.load_or_create_secret(context.settings.data_dir))
