@@ -2,7 +2,7 @@
 
 ``build_services`` is the one place to read what runs on a box, what it is wired to, and in what
 order it stops. Nothing here imports Flask: the web layer (edge/app.py) builds these services and
-only routes requests to them, and operator commands (edge/cli.py) use ``open_store`` alone.
+only routes requests to them, and operator commands open the store alone (edge/ops/database.py).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from typing import Callable
 from devices.kitchen import KitchenDevices
 from devices.printer.metrics import PrinterMetrics
 from devices.printer.service import PrintService
-from edge import backup, backup_job
+from edge.ops import backup, backup_schedule
+from edge.ops.database import open_store, protect_data
 from edge.observability.disk import StorageMonitor
 from edge.observability.health import Check, Health, disk_check
 from edge.observability.metrics import Metrics
 from edge.security import audit, auth, pairing, redact, refresh
 from edge.security.keyring import TokenService
 from edge.security.lockout import LoginGuard
-from edge.security.secretfiles import restrict_mode
 from edge.serving.hub import Hub
 from edge.settings import Settings
 from edge.store import Store
@@ -33,7 +33,6 @@ from voice.models import choose_engine
 from voice.service import VoiceService
 
 log = logging.getLogger("edge.services")
-PRIVATE_FILES = ("secret.key", "signing-keys.json", "edge.sqlite", "edge.sqlite-wal", "edge.sqlite-shm")
 
 
 class Services:
@@ -135,25 +134,9 @@ def build_services(settings: Settings, store: Store | None = None, *, start: boo
     services.kitchen = _kitchen_devices(services) if start else None
     services.sync_worker, services.sync_status = _sync(services, start)
     if start:
-        backup_job.start_nightly(services)
+        backup_schedule.start_nightly(services)
     _add_live_feeds(services)
     return services
-
-
-def open_store(settings: Settings) -> Store:
-    store = Store(settings.database_path, box_id=settings.box_id, restaurant_id=settings.restaurant_id,
-                  timezone=settings.restaurant.timezone,
-                  day_starts_at=settings.restaurant.day_starts_at).open()
-    protect_data(settings, store)
-    return store
-
-
-def protect_data(settings: Settings, store: Store) -> None:
-    """The database holds PIN and token hashes: like the key files, it is the service's alone;
-    and it is labelled with its restaurant, so a restore can refuse another restaurant's backup."""
-    for name in PRIVATE_FILES:
-        restrict_mode(settings.data_dir / name)
-    backup_job.record_restaurant(store)
 
 
 def _add_box_health(services: Services) -> None:

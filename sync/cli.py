@@ -10,18 +10,18 @@ from pathlib import Path
 
 import click
 
+from edge.ops.context import CommandContext, pass_command_context
 from sync import state
 from sync.credentials import mint_box_token
 from sync.status import sync_status
 
 
-def _open():
-    from edge.cli import build_settings, open_store_or_exit
-    from sync.service import build_worker
+def _open(context: CommandContext):
+    """The store and the worker (None when the cloud is not configured); the caller closes the store."""
+    from sync.service import build_worker  # the HTTP client stack: only for the commands that sync
 
-    settings = build_settings()
-    store = open_store_or_exit(settings)
-    return settings, store, build_worker(settings, store)
+    store = context.open_store()
+    return store, build_worker(context.settings, store)
 
 
 @click.group("sync")
@@ -31,9 +31,10 @@ def sync_group() -> None:
 
 @sync_group.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-def status_command(as_json: bool) -> None:
+@pass_command_context
+def status_command(context: CommandContext, as_json: bool) -> None:
     """Show the cursor, backlog, last push/pull, dead letters and clock check."""
-    _, store, worker = _open()
+    store, worker = _open(context)
     try:
         status = sync_status(store, worker, configured=worker is not None)
     finally:
@@ -46,9 +47,10 @@ def status_command(as_json: bool) -> None:
 
 
 @sync_group.command("once")
-def once_command() -> None:
+@pass_command_context
+def once_command(context: CommandContext) -> None:
     """Push everything waiting and pull the menu once, now (ignores the backoff)."""
-    _, store, worker = _open()
+    store, worker = _open(context)
     try:
         if worker is None:
             raise click.ClickException("sync is not configured (sync.supabase_url, sync.anon_key, sync.box_token)")
@@ -66,9 +68,10 @@ def once_command() -> None:
 
 
 @sync_group.command("run")
-def run_command() -> None:
+@pass_command_context
+def run_command(context: CommandContext) -> None:
     """Run the sync worker in the foreground until SIGTERM or Ctrl-C."""
-    _, store, worker = _open()
+    store, worker = _open(context)
     if worker is None:
         store.close()
         raise click.ClickException("sync is not configured (sync.supabase_url, sync.anon_key, sync.box_token)")
@@ -85,9 +88,10 @@ def run_command() -> None:
 
 
 @sync_group.command("dead-letters")
-def dead_letters_command() -> None:
+@pass_command_context
+def dead_letters_command(context: CommandContext) -> None:
     """List the events the cloud refused, with its reasons."""
-    _, store, _ = _open()
+    store, _ = _open(context)
     try:
         letters = state.dead_letters(store)
     finally:
@@ -101,9 +105,10 @@ def dead_letters_command() -> None:
 
 @sync_group.command("retry")
 @click.option("--seq", "seqs", type=int, multiple=True, help="Retry only this event (repeatable).")
-def retry_command(seqs: tuple[int, ...]) -> None:
+@pass_command_context
+def retry_command(context: CommandContext, seqs: tuple[int, ...]) -> None:
     """Send dead letters again and lift a credential stop, then push once."""
-    _, store, worker = _open()
+    store, worker = _open(context)
     try:
         marked = store.write(lambda tx: state.request_retry(tx, list(seqs) or None))
         click.echo(f"{marked} dead letter(s) marked for retry")

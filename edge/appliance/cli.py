@@ -1,4 +1,8 @@
-"""The appliance's commands: `edge firstboot`, `edge status-ticket`, `edge doctor`."""
+"""The appliance's commands: `edge firstboot`, `edge status-ticket`, `edge doctor`.
+
+Each command imports its modules when it runs: the printer stack (python-escpos, about half a
+second) and the box's network and hardware probes would otherwise slow every `edge` command.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,21 @@ import sys
 
 import click
 
-
-def _settings():
-    from edge.cli import build_settings
-
-    return build_settings()
+from edge.ops.context import CommandContext, pass_command_context
+from edge.settings import SettingsError, config_path
+from edge.store import DatabaseError
 
 
 @click.command()
-def firstboot() -> None:
+@pass_command_context
+def firstboot(context: CommandContext) -> None:
     """First start of a new box: make the signing secret and an admin with a random PIN, then print
     the status ticket (on the receipt printer, else here). Safe to run again: it only adds an
     admin when the box has none."""
     from edge.appliance.firstboot import run_firstboot
-    from edge.store import DatabaseError
 
-    settings = _settings()
     try:
-        result = run_firstboot(settings, echo=click.echo)
+        result = run_firstboot(context.settings, echo=click.echo)
     except DatabaseError as error:
         raise click.ClickException(str(error)) from None
     if result.printed_on:
@@ -36,14 +37,15 @@ def firstboot() -> None:
 
 @click.command("status-ticket")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Show the ticket here even when a printer is configured.")
-def status_ticket(to_stdout: bool) -> None:
+@pass_command_context
+def status_ticket(context: CommandContext, to_stdout: bool) -> None:
     """Print the status ticket (box name, IP addresses, tablet URL, sync) on the receipt printer,
     or here when no printer is configured. The admin PIN only appears on the first-boot ticket."""
     from edge.appliance.boxinfo import collect_box_status
     from edge.appliance.firstboot import print_or_show
     from edge.appliance.ticket import status_ticket_text
 
-    settings = _settings()
+    settings = context.settings
     status = collect_box_status(settings)
     if to_stdout:
         click.echo(status_ticket_text(status), nl=False)
@@ -54,14 +56,14 @@ def status_ticket(to_stdout: bool) -> None:
 
 
 @click.command()
-def doctor() -> None:
+@pass_command_context
+def doctor(context: CommandContext) -> None:
     """Check settings, database, disk, printers, GPIO, microphone, voice model, cloud and clock;
     print a table with a fix for each problem; exit 1 when something is wrong."""
     from edge.doctor import fail, format_table, healthy, run_checks
-    from edge.settings import SettingsError, config_path, load_settings
 
     try:
-        findings = run_checks(load_settings())
+        findings = run_checks(context.load_settings())
     except SettingsError as error:  # nothing else can be checked without settings
         findings = [fail("settings", str(error).replace("\n", " "),
                          f"edit {config_path() or 'the EDGE_* environment'} (the template lists every key)")]

@@ -20,6 +20,7 @@ from edge.appliance.printout import print_status_ticket, receipt_printer
 from edge.appliance.ticket import BoxStatus, status_ticket_text
 from edge.domain.errors import Conflict
 from edge.security.secretfiles import write_private
+from edge.ops.database import open_store
 from edge.settings import Settings
 
 log = logging.getLogger("edge.firstboot")
@@ -74,8 +75,6 @@ def print_or_show(settings: Settings, status: BoxStatus, echo) -> str | None:
 
 
 def run_firstboot(settings: Settings, echo=print) -> FirstBootResult:
-    from edge.services import open_store
-
     secret = auth.load_or_create_secret(settings.data_dir)
     store = open_store(settings)
     try:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import edge.doctor as doctor
-from edge.services import open_store
+from edge.ops.database import open_store
 from edge.cli import main
 from edge.doctor import Finding, format_table, healthy, run_checks
 from edge.doctor.checks import (check_clock, check_cloud, check_data_dir, check_database, check_disk,

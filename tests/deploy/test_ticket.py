@@ -9,7 +9,7 @@ import pytest
 from escpos.printer import Dummy
 
 from edge.security import auth
-from edge.services import open_store
+from edge.ops.database import open_store
 from edge.appliance.boxinfo import address_urls, collect_box_status, ipv4_addresses, sync_summary
 from edge.appliance.firstboot import MARKER, TICKET_FILE, run_firstboot
 from edge.appliance.printout import print_status_ticket, receipt_printer, render_status_ticket

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from edge.services import open_store
+from edge.ops.database import open_store
 from edge.security.auth import load_or_create_secret
 from edge.cli import main
 from edge.appliance.demo import seed_demo

@@ -7,14 +7,9 @@ from pathlib import Path
 
 import click
 
-from edge import backup, backup_job
-from edge.security import auth, keyring
-
-
-def _settings():
-    from edge.cli import build_settings
-
-    return build_settings()
+from edge.ops import backup, backup_schedule
+from edge.ops.context import CommandContext, pass_command_context
+from edge.security import audit, auth, keyring
 
 
 def _progress_bar(label: str):
@@ -37,13 +32,14 @@ def _progress_bar(label: str):
 @click.command("backup")
 @click.option("--to", "destination", type=click.Path(path_type=Path),
               help="File or folder to write to (default: <data_dir>/backups).")
-def backup_command(destination: Path | None) -> None:
+@pass_command_context
+def backup_command(context: CommandContext, destination: Path | None) -> None:
     """Back up the database while the box runs (integrity checked before and after)."""
-    settings = _settings()
+    settings = context.settings
     if not settings.database_path.exists():
         raise click.ClickException(f"no database at {settings.database_path}")
     name = f"edge-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.sqlite"
-    target = destination or backup_job.backup_dir(settings)
+    target = destination or backup_schedule.backup_dir(settings)
     if target.is_dir() or destination is None:
         target = target / name
     report, finish = _progress_bar("backing up")
@@ -60,9 +56,10 @@ def backup_command(destination: Path | None) -> None:
 @click.command("restore")
 @click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def restore_command(backup_file: Path, yes: bool) -> None:
+@pass_command_context
+def restore_command(context: CommandContext, backup_file: Path, yes: bool) -> None:
     """Replace the database with BACKUP_FILE (stop the box first); the old one is kept aside."""
-    settings = _settings()
+    settings = context.settings
     try:
         info = backup.inspect_backup(backup_file)
     except backup.BackupError as error:
@@ -78,15 +75,12 @@ def restore_command(backup_file: Path, yes: bool) -> None:
         raise click.ClickException(str(error)) from None
     finally:
         finish()
-    _audit_restore(settings, backup_file, aside)
+    _audit_restore(context, backup_file, aside)
     click.echo(f"restored; the replaced database is kept at {aside}")
 
 
-def _audit_restore(settings, backup_file: Path, aside: Path) -> None:
-    from edge.security import audit
-    from edge.cli import open_store_or_exit
-
-    store = open_store_or_exit(settings)
+def _audit_restore(context: CommandContext, backup_file: Path, aside: Path) -> None:
+    store = context.open_store()
     try:
         store.write(lambda tx: audit.record(tx, "backup.restored", None, device="cli",
                                             details={"file": str(backup_file), "replaced": str(aside)}))
@@ -98,9 +92,10 @@ def _audit_restore(settings, backup_file: Path, aside: Path) -> None:
 @click.option("--grace-minutes", type=int, default=None,
               help="How long tokens signed with the old key keep working "
                    "(default: the access-token lifetime; 0 after a leak logs everyone out now).")
-def rotate_secret_command(grace_minutes: int | None) -> None:
+@pass_command_context
+def rotate_secret_command(context: CommandContext, grace_minutes: int | None) -> None:
     """Make a new token-signing key; the running box picks it up by itself."""
-    settings = _settings()
+    settings = context.settings
     grace = grace_minutes if grace_minutes is not None else (
         settings.auth.key_grace_minutes if settings.auth.key_grace_minutes is not None
         else settings.auth.token_ttl_minutes)
@@ -113,3 +108,6 @@ def rotate_secret_command(grace_minutes: int | None) -> None:
     else:
         click.echo(f"new signing key {kid}; the previous key is accepted for {grace} more minutes "
                    "(paired tablets keep working)")
+
+
+COMMANDS = [backup_command, restore_command, rotate_secret_command]

@@ -13,6 +13,7 @@ the box is running. The database it replaces is kept aside (``edge.sqlite.replac
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -30,6 +31,20 @@ PAGES_PER_STEP = 256
 PIN_KEY_FILE = "secret.key"
 PIN_KEY_ROW = "backup_pin_lookup_key"
 IN_USE_FILE = ".in-use.lock"
+log = logging.getLogger(__name__)
+
+
+def record_restaurant(store) -> None:
+    """Label the database with its restaurant, so a backup cannot be restored into another one."""
+    def job(tx) -> None:
+        row = tx.conn.execute("SELECT value FROM box_state WHERE key = 'restaurant_id'").fetchone()
+        if row is None:
+            tx.conn.execute("INSERT INTO box_state (key, value) VALUES ('restaurant_id', ?)",
+                            (store.restaurant_id,))
+        elif row[0] != store.restaurant_id:
+            log.error("this database belongs to restaurant %r but the box is set up for %r",
+                      row[0], store.restaurant_id)
+    store.write(job)
 
 
 class BackupError(Exception):

@@ -10,25 +10,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from edge import backup
+from edge.ops import backup
 from edge.security import refresh
 from edge.observability.health import Check
 
 log = logging.getLogger(__name__)
 NIGHTLY_PREFIX = "edge-nightly-"
-
-
-def record_restaurant(store) -> None:
-    """Label the database with its restaurant, so a backup cannot be restored into another one."""
-    def job(tx) -> None:
-        row = tx.conn.execute("SELECT value FROM box_state WHERE key = 'restaurant_id'").fetchone()
-        if row is None:
-            tx.conn.execute("INSERT INTO box_state (key, value) VALUES ('restaurant_id', ?)",
-                            (store.restaurant_id,))
-        elif row[0] != store.restaurant_id:
-            log.error("this database belongs to restaurant %r but the box is set up for %r",
-                      row[0], store.restaurant_id)
-    store.write(job)
 
 
 def backup_dir(settings) -> Path:

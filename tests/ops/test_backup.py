@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from edge_testing import order_body
-from edge import backup, backup_job
+from edge.ops import backup, backup_schedule
 from edge.app import create_app
 from edge.cli import main as cli
 
@@ -90,8 +90,8 @@ def test_nightly_backup_keeps_the_newest_and_copies_to_usb(services, tmp_path, m
     monkeypatch.setattr(services, "settings", settings)
     start = datetime(2026, 11, 1, 3, 30, tzinfo=timezone.utc)
     for day in range(4):
-        backup_job.run_nightly(services, now=start + timedelta(days=day))
-    kept = sorted(p.name for p in backup_job.backup_dir(settings).glob("edge-nightly-*.sqlite"))
+        backup_schedule.run_nightly(services, now=start + timedelta(days=day))
+    kept = sorted(p.name for p in backup_schedule.backup_dir(settings).glob("edge-nightly-*.sqlite"))
     assert kept == ["edge-nightly-20261103T033000Z.sqlite", "edge-nightly-20261104T033000Z.sqlite"]
     assert sorted(p.name for p in usb.iterdir()) == kept
     for path in usb.iterdir():
