@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from edge.domain.menu import Category, MenuItem, Station
 from edge.domain.orders import OrderStatus, TicketItem
+from edge.store.events import EventOut
 
 
 def _iso_only(value: Any) -> Any:
@@ -193,17 +194,6 @@ class EventsQuery(Strict):
     after: int = Field(0, ge=0, le=2**63 - 1, description="a seq (SQLite integers are 64-bit)")
     limit: int = Field(100, ge=1, le=1000)
     station: str | None = Field(None, max_length=32)
-
-
-class EventOut(BaseModel):
-    seq: int
-    id: str
-    type: str
-    data: dict[str, Any]
-    at: str
-    hlc: str
-    box_id: str
-    stations: list[str]
 
 
 class EventList(BaseModel):
