@@ -6,11 +6,12 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from edge.domain.menu import Category, MenuItem, Station
 from edge.domain.orders import OrderStatus, TicketItem
+from edge.domain.strict import Strict
 from edge.store.events import EventOut
 
 
@@ -23,10 +24,6 @@ def _iso_only(value: Any) -> Any:
 
 
 IsoDatetime = Annotated[datetime, BeforeValidator(_iso_only)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class LoginRequest(Strict):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from flask import Blueprint, current_app
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from edge.api.routing import api_route
+from edge.domain.strict import Strict
 from sync import service, state
 from sync.status import health
 
@@ -50,8 +51,7 @@ class DeadLetterList(BaseModel):
     dead_letters: list[DeadLetterOut]
 
 
-class RetryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RetryIn(Strict):
     seqs: list[Annotated[int, Field(ge=0, le=2**63 - 1)]] | None = Field(  # SQLite ints are 64-bit
         None, max_length=500, description="only these events (default: all)")
 

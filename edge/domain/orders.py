@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field
 
 from edge.domain.menu import Cents, Menu, MenuItem, orderable_item, resolve_modifiers
+from edge.domain.strict import Strict
 
 OrderStatus = Literal["open", "fired", "in_progress", "ready", "completed", "voided"]
 TicketStatus = Literal["open", "fired", "in_progress", "ready", "completed", "voided"]
@@ -27,10 +28,6 @@ MAX_NOTE = 500
 MAX_ITEMS = 100
 MAX_ID = 64
 MenuId = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
 class OrderItemRequest(Strict):
