@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from typing import TypedDict
 
 from prometheus_client.core import GaugeMetricFamily
 
@@ -38,32 +39,55 @@ def _age_s(now: float, iso: str | None) -> float | None:
         return None
 
 
-def sync_status(store, worker=None, *, configured: bool = True, now: float | None = None) -> dict:
+class SyncStatus(TypedDict):
+    """How sync stands, the one definition of that report: `edge sync status`, /health, the
+    metrics, the heartbeat, and GET /api/v1/sync/status (edge.api.sync, which puts the health
+    verdict first). Most of it is the stored ``state.SyncState``; the rest is counted now."""
+
+    configured: bool
+    acked_seq: int
+    backlog_events: int
+    oldest_unsent_at: str | None
+    oldest_unsent_age_s: float | None
+    last_push_at: str | None
+    last_pull_at: str | None
+    cloud_menu_version: int
+    last_error: str | None
+    last_error_at: str | None
+    credential_problem: str | None
+    dead_letters: int
+    clock_problem: str | None
+    clock_skew_s: float | None
+    next_attempt_in_s: float | None
+    pushed_events: int | None
+
+
+def sync_status(store, worker=None, *, configured: bool = True, now: float | None = None) -> SyncStatus:
     now = time.time() if now is None else now
     current = state.load(store)
     count, oldest_at = outbox.backlog(store, current.acked_seq)
     dead = store.read().execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0]
-    return {
-        "configured": configured,
-        "acked_seq": current.acked_seq,
-        "backlog_events": count,
-        "oldest_unsent_at": oldest_at,
-        "oldest_unsent_age_s": _age_s(now, oldest_at) if count else 0.0,
-        "last_push_at": current.last_push_at,
-        "last_pull_at": current.last_pull_at,
-        "cloud_menu_version": current.cloud_menu_version,
-        "last_error": current.last_error,
-        "last_error_at": current.last_error_at,
-        "credential_problem": current.credential_problem,
-        "dead_letters": dead,
-        "clock_problem": clock_problem(now, current.clock_skew_s),
-        "clock_skew_s": current.clock_skew_s,
-        "next_attempt_in_s": max(0.0, worker.next_attempt_at - worker.clock()) if worker else None,
-        "pushed_events": worker.pushed_events if worker else None,
-    }
+    return SyncStatus(
+        configured=configured,
+        acked_seq=current.acked_seq,
+        backlog_events=count,
+        oldest_unsent_at=oldest_at,
+        oldest_unsent_age_s=_age_s(now, oldest_at) if count else 0.0,
+        last_push_at=current.last_push_at,
+        last_pull_at=current.last_pull_at,
+        cloud_menu_version=current.cloud_menu_version,
+        last_error=current.last_error,
+        last_error_at=current.last_error_at,
+        credential_problem=current.credential_problem,
+        dead_letters=dead,
+        clock_problem=clock_problem(now, current.clock_skew_s),
+        clock_skew_s=current.clock_skew_s,
+        next_attempt_in_s=max(0.0, worker.next_attempt_at - worker.clock()) if worker else None,
+        pushed_events=worker.pushed_events if worker else None,
+    )
 
 
-def health(status: dict) -> tuple[str, str]:
+def health(status: SyncStatus) -> tuple[str, str]:
     """(ok|degraded, detail): sync alone never makes the box `down`."""
     if not status["configured"]:
         return "ok", "cloud sync is not configured (the box works offline)"
