@@ -151,11 +151,14 @@ class PrinterSettings(Section):
     timeout_s: float = Field(5.0, gt=0, le=60)
 
 
+ButtonAction = Literal["bump", "recall", "next", "previous", "talk"]
+
+
 class ButtonSettings(Section):
     pin: int | str
     station: str
-    action: Literal["bump", "recall", "next", "previous", "talk"] = "bump"
-    long_press_action: Literal["bump", "recall", "next", "previous", "talk"] | None = None
+    action: ButtonAction = "bump"
+    long_press_action: ButtonAction | None = None
     hold_time_s: float = Field(1.0, gt=0, le=10)
     bounce_time_s: float = Field(0.05, ge=0, le=1)
 

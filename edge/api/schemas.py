@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError, field_v
 from pydantic_core import PydanticCustomError
 
 from edge.domain.menu import Category, MenuItem, Station
-from edge.domain.orders import OrderStatus, TicketItem
+from edge.domain.orders import Amendment, OrderStatus, TicketItem
 from edge.domain.strict import Strict
 from edge.store.events import EventOut
 
@@ -135,7 +135,7 @@ class TicketCard(BaseModel):
     bumped_seq: int | None = Field(None, description="seq of the event that last bumped it")
     created_by: str | None = Field(None, description="the user (or device) that took the order")
     server: str | None = Field(None, description="that user's name, for the card")
-    amendment: Literal["added"] | None = Field(None, description='"added": fired by an add-items amendment')
+    amendment: Amendment | None = Field(None, description='"added": fired by an add-items amendment')
     items: list[TicketItem]
 
 

@@ -23,6 +23,7 @@ OrderStatus = Literal["open", "fired", "in_progress", "ready", "completed", "voi
 TicketStatus = Literal["open", "fired", "in_progress", "ready", "completed", "voided"]
 OrderType = Literal["dine_in", "takeout"]
 Source = Literal["pos", "voice", "kiosk"]
+Amendment = Literal["added"]  # a ticket fired by an add-items amendment
 
 MAX_NOTE = 500
 MAX_ITEMS = 100
@@ -101,7 +102,7 @@ class Ticket(Strict):
     started_at: datetime | None = None
     bumped_at: datetime | None = None
     item_ids: list[str]
-    amendment: Literal["added"] | None = None  # "added": fired by an add-items amendment
+    amendment: Amendment | None = None
 
 
 class Order(Strict):
