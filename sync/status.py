@@ -30,13 +30,17 @@ def clock_problem(now: float, skew_s: float | None, build_date: datetime = BUILD
     return None
 
 
-def _age_s(now: float, iso: str | None) -> float | None:
-    if not iso:
-        return None
+def _timestamp(iso: str | None) -> float | None:
+    """The Unix time of a stored ISO moment; None when there is none (or it cannot be read)."""
     try:
-        return max(0.0, now - datetime.fromisoformat(iso).timestamp())
+        return datetime.fromisoformat(iso).timestamp() if iso else None
     except ValueError:
         return None
+
+
+def _age_s(now: float, iso: str | None) -> float | None:
+    moment = _timestamp(iso)
+    return None if moment is None else max(0.0, now - moment)
 
 
 class SyncStatus(TypedDict):
@@ -106,13 +110,6 @@ def health(status: SyncStatus) -> tuple[str, str]:
     return "ok", f"{status['backlog_events']} event(s) waiting; last push {status['last_push_at'] or 'never'}"
 
 
-def _timestamp(iso: str | None) -> float:
-    try:
-        return datetime.fromisoformat(iso).timestamp() if iso else 0.0
-    except ValueError:
-        return 0.0
-
-
 class SyncCollector:
     """Prometheus metrics computed from the box's sync state at scrape time."""
 
@@ -126,8 +123,8 @@ class SyncCollector:
             ("sync_oldest_unsent_age_seconds", "Age of the oldest event not yet in the cloud",
              status["oldest_unsent_age_s"] or 0.0),
             ("sync_last_success_timestamp", "Unix time of the last acknowledged push",
-             _timestamp(status["last_push_at"])),
-            ("sync_last_pull_timestamp", "Unix time of the last menu pull", _timestamp(status["last_pull_at"])),
+             _timestamp(status["last_push_at"]) or 0.0),
+            ("sync_last_pull_timestamp", "Unix time of the last menu pull", _timestamp(status["last_pull_at"]) or 0.0),
             ("sync_dead_letters", "Events the cloud refused, waiting for a retry", status["dead_letters"]),
             ("sync_credential_ok", "0 when the cloud refused the box's credential",
              0 if status["credential_problem"] else 1),
