@@ -1,5 +1,5 @@
 """How long a backlog takes to reach the cloud over a link that loses some answers, under the
-sync worker's backoff rule (sync.backoff.Backoff, the real class), simulated on a virtual clock.
+sync worker's backoff rule (edge.domain.backoff.Backoff, the real class), simulated on a virtual clock.
 
 A lost answer arrives after the cloud committed the batch, so the next run re-sends it (the cloud
 deduplicates) and moves on. ``--rule old`` counts failures in a row until a whole run succeeds
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sync.backoff import Backoff  # noqa: E402
+from edge.domain.backoff import Backoff  # noqa: E402
 
 BATCH_S = 0.3  # one push round trip
 TICK_S = 2.0  # sync.interval_s: a run starts at the first tick after the backoff

@@ -151,11 +151,14 @@ class PrinterSettings(Section):
     timeout_s: float = Field(5.0, gt=0, le=60)
 
 
+ButtonAction = Literal["bump", "recall", "next", "previous", "talk"]
+
+
 class ButtonSettings(Section):
     pin: int | str
     station: str
-    action: Literal["bump", "recall", "next", "previous", "talk"] = "bump"
-    long_press_action: Literal["bump", "recall", "next", "previous", "talk"] | None = None
+    action: ButtonAction = "bump"
+    long_press_action: ButtonAction | None = None
     hold_time_s: float = Field(1.0, gt=0, le=10)
     bounce_time_s: float = Field(0.05, ge=0, le=1)
 
@@ -198,10 +201,14 @@ class SyncSettings(Section):
 
     def resolved_box_token(self) -> str | None:
         """The box's cloud credential: ``box_token``, else ``box_token_file``, else the systemd
-        credential ``edge-box-token`` (``LoadCredential=edge-box-token:/path`` in the unit)."""
+        credential ``edge-box-token`` (``LoadCredential=edge-box-token:/path`` in the unit).
+        The one reader of these settings: the sync worker, `edge doctor` and the status ticket
+        all ask here, so they never disagree on whether the box has a credential. Raises
+        SecretFileError when a named file cannot be read."""
         from edge.security.secretfiles import read_secret
 
-        return read_secret(self.box_token, self.box_token_file, "edge-box-token")
+        token = read_secret(self.box_token, self.box_token_file, "edge-box-token")
+        return token.strip() or None if token else None  # a pasted value may carry a newline
 
 
 def _default_data_dir() -> Path:

@@ -1,14 +1,15 @@
 """The outbox is the event log itself: read it in seq order after the cloud's cursor and cut it
 into batches of at most N events and B bytes (the JSON the cloud will receive).
 
-The `data` column is stored as JSON already; it goes out exactly as stored, never parsed and
-re-encoded, which keeps a 50,000-event backlog cheap to send from a Raspberry Pi.
+Each event goes out in the box's one public shape (``edge.store.events.encode_stored``), its
+`data` exactly as stored.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+
+from edge.store.events import encode_stored
 
 COLUMNS = "seq, id, type, data, at, hlc, stations"
 
@@ -28,22 +29,13 @@ class Batch:
         return len(self.seqs)
 
 
-def wire_event(row, box_id: str) -> bytes:
-    """The event as pushed (docs/events.md): the public shape plus the box it comes from."""
-    stations = [s for s in row["stations"].split(",") if s]
-    head = json.dumps({"seq": row["seq"], "id": row["id"], "type": row["type"], "at": row["at"],
-                       "hlc": row["hlc"], "box_id": box_id, "stations": stations},
-                      separators=(",", ":"), ensure_ascii=False)
-    return (head[:-1] + ',"data":' + row["data"] + "}").encode()
-
-
 def batch_of(rows, box_id: str, max_bytes: int) -> Batch:
     """As many of the rows as fit in max_bytes (always at least one: a single event that is
     too large is for the cloud to refuse with a 413)."""
     batch = Batch()
     size = 0
     for row in rows:
-        encoded = wire_event(row, box_id)
+        encoded = encode_stored(row, box_id)
         if batch.seqs and size + len(encoded) + 1 > max_bytes:
             break
         batch.seqs.append(row["seq"])

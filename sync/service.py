@@ -19,11 +19,10 @@ def box_token(settings: Settings) -> str | None:
     the value, ``box_token_file``, or the systemd credential ``edge-box-token``); None, with the
     reason logged, when the named file cannot be read: the box then works offline."""
     try:
-        token = settings.sync.resolved_box_token()
+        return settings.sync.resolved_box_token()
     except SecretFileError as error:
         log.error("sync is off: %s", error)
         return None
-    return token.strip() if token else None
 
 
 def build_worker(settings: Settings, store) -> SyncWorker | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from typing import TypedDict
 
 from prometheus_client.core import GaugeMetricFamily
 
@@ -29,41 +30,68 @@ def clock_problem(now: float, skew_s: float | None, build_date: datetime = BUILD
     return None
 
 
-def _age_s(now: float, iso: str | None) -> float | None:
-    if not iso:
-        return None
+def _timestamp(iso: str | None) -> float | None:
+    """The Unix time of a stored ISO moment; None when there is none (or it cannot be read)."""
     try:
-        return max(0.0, now - datetime.fromisoformat(iso).timestamp())
+        return datetime.fromisoformat(iso).timestamp() if iso else None
     except ValueError:
         return None
 
 
-def sync_status(store, worker=None, *, configured: bool = True, now: float | None = None) -> dict:
+def _age_s(now: float, iso: str | None) -> float | None:
+    moment = _timestamp(iso)
+    return None if moment is None else max(0.0, now - moment)
+
+
+class SyncStatus(TypedDict):
+    """How sync stands, the one definition of that report: `edge sync status`, /health, the
+    metrics, the heartbeat, and GET /api/v1/sync/status (edge.api.sync, which puts the health
+    verdict first). Most of it is the stored ``state.SyncState``; the rest is counted now."""
+
+    configured: bool
+    acked_seq: int
+    backlog_events: int
+    oldest_unsent_at: str | None
+    oldest_unsent_age_s: float | None
+    last_push_at: str | None
+    last_pull_at: str | None
+    cloud_menu_version: int
+    last_error: str | None
+    last_error_at: str | None
+    credential_problem: str | None
+    dead_letters: int
+    clock_problem: str | None
+    clock_skew_s: float | None
+    next_attempt_in_s: float | None
+    pushed_events: int | None
+
+
+def sync_status(store, worker=None, *, configured: bool = True, now: float | None = None) -> SyncStatus:
     now = time.time() if now is None else now
     current = state.load(store)
     count, oldest_at = outbox.backlog(store, current.acked_seq)
     dead = store.read().execute("SELECT COUNT(*) FROM sync_dead_letters").fetchone()[0]
-    return {
-        "configured": configured,
-        "acked_seq": current.acked_seq,
-        "backlog_events": count,
-        "oldest_unsent_at": oldest_at,
-        "oldest_unsent_age_s": _age_s(now, oldest_at) if count else 0.0,
-        "last_push_at": current.last_push_at,
-        "last_pull_at": current.last_pull_at,
-        "cloud_menu_version": current.cloud_menu_version,
-        "last_error": current.last_error,
-        "last_error_at": current.last_error_at,
-        "credential_problem": current.credential_problem,
-        "dead_letters": dead,
-        "clock_problem": clock_problem(now, current.clock_skew_s),
-        "clock_skew_s": current.clock_skew_s,
-        "next_attempt_in_s": max(0.0, worker.next_attempt_at - worker.clock()) if worker else None,
-        "pushed_events": worker.pushed_events if worker else None,
-    }
+    return SyncStatus(
+        configured=configured,
+        acked_seq=current.acked_seq,
+        backlog_events=count,
+        oldest_unsent_at=oldest_at,
+        oldest_unsent_age_s=_age_s(now, oldest_at) if count else 0.0,
+        last_push_at=current.last_push_at,
+        last_pull_at=current.last_pull_at,
+        cloud_menu_version=current.cloud_menu_version,
+        last_error=current.last_error,
+        last_error_at=current.last_error_at,
+        credential_problem=current.credential_problem,
+        dead_letters=dead,
+        clock_problem=clock_problem(now, current.clock_skew_s),
+        clock_skew_s=current.clock_skew_s,
+        next_attempt_in_s=max(0.0, worker.next_attempt_at - worker.clock()) if worker else None,
+        pushed_events=worker.pushed_events if worker else None,
+    )
 
 
-def health(status: dict) -> tuple[str, str]:
+def health(status: SyncStatus) -> tuple[str, str]:
     """(ok|degraded, detail): sync alone never makes the box `down`."""
     if not status["configured"]:
         return "ok", "cloud sync is not configured (the box works offline)"
@@ -82,13 +110,6 @@ def health(status: dict) -> tuple[str, str]:
     return "ok", f"{status['backlog_events']} event(s) waiting; last push {status['last_push_at'] or 'never'}"
 
 
-def _timestamp(iso: str | None) -> float:
-    try:
-        return datetime.fromisoformat(iso).timestamp() if iso else 0.0
-    except ValueError:
-        return 0.0
-
-
 class SyncCollector:
     """Prometheus metrics computed from the box's sync state at scrape time."""
 
@@ -102,8 +123,8 @@ class SyncCollector:
             ("sync_oldest_unsent_age_seconds", "Age of the oldest event not yet in the cloud",
              status["oldest_unsent_age_s"] or 0.0),
             ("sync_last_success_timestamp", "Unix time of the last acknowledged push",
-             _timestamp(status["last_push_at"])),
-            ("sync_last_pull_timestamp", "Unix time of the last menu pull", _timestamp(status["last_pull_at"])),
+             _timestamp(status["last_push_at"]) or 0.0),
+            ("sync_last_pull_timestamp", "Unix time of the last menu pull", _timestamp(status["last_pull_at"]) or 0.0),
             ("sync_dead_letters", "Events the cloud refused, waiting for a retry", status["dead_letters"]),
             ("sync_credential_ok", "0 when the cloud refused the box's credential",
              0 if status["credential_problem"] else 1),

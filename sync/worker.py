@@ -16,8 +16,8 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 
+from edge.domain.backoff import Backoff
 from sync import menu_pull, outbox, state
-from sync.backoff import Backoff
 from sync.transport import SyncError, Transport
 
 log = logging.getLogger("edge.sync")

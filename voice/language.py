@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 PACK_DIR = Path(__file__).parent / "lang"
 MAX_QUANTITY = 99
@@ -29,11 +29,14 @@ class NumberWords:
     table_only: frozenset[str] = frozenset()
 
 
+Position = Literal["before", "after"]  # a number or keyword before or after what it counts
+
+
 @dataclass(frozen=True)
 class LanguagePack:
     code: str
-    quantity_position: Literal["before", "after"]
-    keyword_position: Literal["before", "after"]
+    quantity_position: Position
+    keyword_position: Position
     quantity_numbers: NumberWords
     table_numbers: NumberWords
     phrases: dict[str, tuple[str, ...]]  # kind -> phrases (fillers, table, no, cancel, ...)
@@ -109,9 +112,9 @@ def parse_pack(data: dict, *, source: str = "<pack>") -> LanguagePack:
         raise LanguagePackError(f"{source}: missing key {missing}") from None
 
 
-def _position(order: dict, key: str) -> Literal["before", "after"]:
+def _position(order: dict, key: str) -> Position:
     value = order[key]
-    if value not in ("before", "after"):
+    if value not in get_args(Position):
         raise LanguagePackError(f"order.{key} must be 'before' or 'after', got {value!r}")
     return value
 

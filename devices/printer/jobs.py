@@ -16,6 +16,7 @@ from edge.domain.ids import uuid7
 from edge.domain.orders import Order
 
 JobKind = Literal["ticket", "receipt"]
+JobStatus = Literal["queued", "printing", "done", "failed", "cancelled"]
 PENDING = ("queued", "printing")
 
 
@@ -31,7 +32,7 @@ class PrintJob(BaseModel):
     order_id: str
     ticket_id: str | None
     order_doc: str = Field(exclude=True, description="the order as printed (JSON)")
-    status: Literal["queued", "printing", "done", "failed", "cancelled"]
+    status: JobStatus
     reprint: bool
     reprint_of: str | None
     attempts: int

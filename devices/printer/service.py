@@ -18,7 +18,7 @@ from devices.printer.escpos_render import render_bytes
 from devices.printer.jobs import PrintJob
 from devices.printer.layout import Document, ReceiptStyle, customer_receipt, kitchen_ticket
 from devices.printer.status import PrinterStatus
-from devices.printer.worker import VOIDED, Backoff, PrintWorker, State
+from devices.printer.worker import VOIDED, PrintWorker, State, printer_backoff
 from edge.domain.errors import Conflict, NotFound
 from edge.domain.orders import Order
 from edge.settings import PrinterSettings, Settings
@@ -57,7 +57,7 @@ class PrintService:
         self.workers: dict[str, PrintWorker] = {
             name: PrintWorker(store, settings, render=self.render_job, on_status=self._status_changed,
                               status_every_s=status_every_s,
-                              backoff=Backoff(backoff_first_s, backoff_max_s))
+                              backoff=printer_backoff(backoff_first_s, backoff_max_s))
             for name, settings in self.printers.items()
         }
         self._announced: dict[str, tuple[str, str]] = {}

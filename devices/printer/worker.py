@@ -26,6 +26,7 @@ from devices.printer import jobs, status
 from devices.printer.backends import PrinterUnavailable, close_quietly, open_printer, send_raw
 from devices.printer.jobs import PrintJob
 from devices.printer.status import PrinterStatus
+from edge.domain.backoff import Backoff
 from edge.settings import PrinterSettings
 
 log = logging.getLogger(__name__)
@@ -48,17 +49,9 @@ class State(enum.Enum):
     STOPPED = "stopped"
 
 
-class Backoff:
-    def __init__(self, first_s: float = 0.5, max_s: float = 15.0):
-        self.first_s, self.max_s = first_s, max_s
-        self.next_s = first_s
-
-    def take(self) -> float:
-        delay, self.next_s = self.next_s, min(self.next_s * 2, self.max_s)
-        return delay
-
-    def reset(self) -> None:
-        self.next_s = self.first_s
+def printer_backoff(first_s: float = 0.5, max_s: float = 15.0) -> Backoff:
+    """A printer's retry waits: 0.5, 1, 2 ... 15 s, no jitter (a printer has one box to itself)."""
+    return Backoff(first_s, max_s, jitter=False)
 
 
 class SendFailed(Exception):
@@ -77,7 +70,7 @@ class PrintWorker:
         self.render = render
         self.on_status = on_status
         self.status_every_s = status_every_s
-        self.backoff = backoff or Backoff()
+        self.backoff = backoff or printer_backoff()
         self.state = State.STARTING
         self.status = PrinterStatus()
         self.answers_status: bool | None = None  # learnt from the printer; None = not asked yet
@@ -137,7 +130,7 @@ class PrintWorker:
             self.failures_in_row = 0
         else:
             self.state = State.BACKOFF
-            self._stopping.wait(self.backoff.take())
+            self._stopping.wait(self.backoff.next_delay())
 
     def _print(self, batch: list[PrintJob]) -> bool:
         """Print a run of queued jobs on one connection; True when all of them printed."""

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from edge.security import audit
 from edge.api.routing import api_route
-from edge.api.schemas import IsoDatetime, Strict
+from edge.api.schemas import IsoDatetime
+from edge.domain.strict import Strict
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1")
 

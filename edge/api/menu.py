@@ -8,8 +8,9 @@ from pydantic import Field
 from edge.api.errors import ApiError
 
 from edge.api.routing import api_route
-from edge.api.schemas import MenuItemPatch, MenuOut, StationList, Strict
+from edge.api.schemas import MenuItemPatch, MenuOut, StationList
 from edge.domain.menu import MenuItem
+from edge.domain.strict import Strict
 from edge.store import commands
 from edge.store.menu_repo import load_stations
 

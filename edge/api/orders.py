@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 
 from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, api_route
-from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery, Strict
+from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery
 from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import Order, OrderRequest, VoidRequest
+from edge.domain.strict import Strict
 from edge.store import commands, queries
 from edge.store.menu_repo import load_stations
 

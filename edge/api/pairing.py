@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from edge.security import pairing
 from edge.security.pairing import Device
 from edge.api.routing import api_route
-from edge.api.schemas import Strict
+from edge.domain.strict import Strict
 
 bp = Blueprint("pairing", __name__, url_prefix="/api/v1")
 ADMIN = ("admin",)

@@ -3,8 +3,6 @@ itself is built and started in edge/services.py)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from flask import Blueprint, Response, current_app, g
 from pydantic import BaseModel, Field
 
@@ -12,6 +10,7 @@ from devices.printer import jobs
 from devices.printer.layout import customer_receipt
 from devices.printer.preview import preview_png
 from devices.printer.service import PrintService
+from devices.printer.status import Online, Paper
 from edge.api.errors import ApiError
 from edge.api.routing import api_route
 from edge.store import queries
@@ -26,8 +25,8 @@ class PrinterOut(BaseModel):
     stations: list[str]
     receipt: bool
     state: str = Field(description="worker state: starting, idle, printing, backoff, restarting, stopped")
-    online: Literal["online", "offline", "unknown"]
-    paper: Literal["ok", "low", "out", "unknown"]
+    online: Online
+    paper: Paper
     detail: str
     problem: str | None = Field(description="what to tell the kitchen, e.g. 'out of paper'")
     queued: int
@@ -47,7 +46,7 @@ class PrintJobList(BaseModel):
 class PrintJobsQuery(BaseModel):
     model_config = {"extra": "forbid"}
     printer: str | None = None
-    status: Literal["queued", "printing", "done", "failed", "cancelled"] | None = None
+    status: jobs.JobStatus | None = None
     order_id: str | None = None
     limit: int = Field(100, ge=1, le=1000)
 

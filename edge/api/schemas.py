@@ -6,11 +6,13 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from edge.domain.menu import Category, MenuItem, Station
-from edge.domain.orders import OrderStatus, TicketItem
+from edge.domain.orders import Amendment, OrderStatus, TicketItem
+from edge.domain.strict import Strict
+from edge.store.events import EventOut
 
 
 def _iso_only(value: Any) -> Any:
@@ -22,10 +24,6 @@ def _iso_only(value: Any) -> Any:
 
 
 IsoDatetime = Annotated[datetime, BeforeValidator(_iso_only)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class LoginRequest(Strict):
@@ -137,7 +135,7 @@ class TicketCard(BaseModel):
     bumped_seq: int | None = Field(None, description="seq of the event that last bumped it")
     created_by: str | None = Field(None, description="the user (or device) that took the order")
     server: str | None = Field(None, description="that user's name, for the card")
-    amendment: Literal["added"] | None = Field(None, description='"added": fired by an add-items amendment')
+    amendment: Amendment | None = Field(None, description='"added": fired by an add-items amendment')
     items: list[TicketItem]
 
 
@@ -193,17 +191,6 @@ class EventsQuery(Strict):
     after: int = Field(0, ge=0, le=2**63 - 1, description="a seq (SQLite integers are 64-bit)")
     limit: int = Field(100, ge=1, le=1000)
     station: str | None = Field(None, max_length=32)
-
-
-class EventOut(BaseModel):
-    seq: int
-    id: str
-    type: str
-    data: dict[str, Any]
-    at: str
-    hlc: str
-    box_id: str
-    stations: list[str]
 
 
 class EventList(BaseModel):

@@ -17,11 +17,12 @@ from pydantic import Field
 from edge.security import audit, auth, refresh
 from edge.api.limits import current_login_keys, device_label
 from edge.api.routing import PUBLIC, api_route
-from edge.api.schemas import LoginRequest, LoginResponse, Strict, UserOut
+from edge.api.schemas import LoginRequest, LoginResponse, UserOut
 from edge.api.access import authenticate_request
 from edge.security.auth import AuthError, User
 from edge.security.lockout import LoginLocked
 from edge.domain.ids import uuid7
+from edge.domain.strict import Strict
 from edge.observability.disk import classify
 
 bp = Blueprint("sessions", __name__, url_prefix="/api/v1")

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_type_hints
 
 from flask import Blueprint, current_app
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, create_model
 
 from edge.api.routing import api_route
+from edge.domain.strict import Strict
 from sync import state
-from sync.status import health
+from sync.status import SyncStatus, health
 
 bp = Blueprint("sync", __name__, url_prefix="/api/v1/sync")
 
 
-class SyncStatusOut(BaseModel):
-    health: str
-    detail: str
-    configured: bool
-    acked_seq: int
-    backlog_events: int
-    oldest_unsent_at: str | None
-    oldest_unsent_age_s: float | None
-    last_push_at: str | None
-    last_pull_at: str | None
-    cloud_menu_version: int
-    last_error: str | None
-    last_error_at: str | None
-    credential_problem: str | None
-    dead_letters: int
-    clock_problem: str | None
-    clock_skew_s: float | None
-    next_attempt_in_s: float | None
-    pushed_events: int | None
+# The report of sync.status.SyncStatus (defined there once), after the health check's verdict:
+# the order the Manage page and scripts have always received.
+SyncStatusOut = create_model(
+    "SyncStatusOut", health=(str, ...), detail=(str, ...),
+    **{name: (kind, ...) for name, kind in get_type_hints(SyncStatus).items()})
 
 
 class DeadLetterOut(BaseModel):
@@ -50,8 +37,7 @@ class DeadLetterList(BaseModel):
     dead_letters: list[DeadLetterOut]
 
 
-class RetryIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RetryIn(Strict):
     seqs: list[Annotated[int, Field(ge=0, le=2**63 - 1)]] | None = Field(  # SQLite ints are 64-bit
         None, max_length=500, description="only these events (default: all)")
 

@@ -18,8 +18,8 @@ from pydantic import Field
 
 from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, parse_query
-from edge.api.schemas import Strict
 from edge.api.access import require_roles
+from edge.domain.strict import Strict
 from edge.serving.hub import RESYNC, Subscription
 from edge.serving.feeds import HandshakeError
 from edge.store.menu_repo import load_stations

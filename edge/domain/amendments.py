@@ -19,8 +19,9 @@ from edge.domain.errors import Conflict, Invalid
 from edge.domain.lifecycle import FINAL
 from edge.domain.menu import Menu, orderable_item
 from edge.domain.orders import (
-    MAX_ITEMS, MenuId, Order, OrderItemRequest, Strict, Ticket, VoidReason, order_item, tickets_for, totals,
+    MAX_ITEMS, MenuId, Order, OrderItemRequest, Ticket, VoidReason, order_item, tickets_for, totals,
 )
+from edge.domain.strict import Strict
 
 ITEMS_ADDED = "order.items_added"
 ITEMS_VOIDED = "order.items_voided"

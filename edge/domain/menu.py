@@ -4,39 +4,36 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from edge.domain.errors import Conflict, Invalid
+from edge.domain.strict import Strict
 
 Cents = int
 # Tax rates are basis points (1/100 of a percent): 875 is 8.75 %. Integers, never floats.
 BasisPoints = int
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Station(Model):
+class Station(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     name: str = Field(min_length=1, max_length=40)
     kind: Literal["prep", "expo"] = "prep"
     position: int = 0
 
 
-class Category(Model):
+class Category(Strict):
     id: str
     name: str = Field(min_length=1, max_length=60)
     position: int = 0
 
 
-class Modifier(Model):
+class Modifier(Strict):
     id: str
     name: str = Field(min_length=1, max_length=60)
     price_delta_cents: Cents = Field(0, ge=-100_000_00, le=100_000_00)
 
 
-class ModifierGroup(Model):
+class ModifierGroup(Strict):
     id: str
     name: str = Field(min_length=1, max_length=60)
     min: int = Field(0, ge=0, le=20)
@@ -50,7 +47,7 @@ class ModifierGroup(Model):
         return self
 
 
-class MenuItem(Model):
+class MenuItem(Strict):
     id: str
     name: str = Field(min_length=1, max_length=80)
     category_id: str
@@ -63,7 +60,7 @@ class MenuItem(Model):
     position: int = 0
 
 
-class Menu(Model):
+class Menu(Strict):
     version: int = 0
     categories: list[Category] = Field(default_factory=list)
     items: list[MenuItem] = Field(default_factory=list)

@@ -14,23 +14,21 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field
 
 from edge.domain.menu import Cents, Menu, MenuItem, orderable_item, resolve_modifiers
+from edge.domain.strict import Strict
 
 OrderStatus = Literal["open", "fired", "in_progress", "ready", "completed", "voided"]
 TicketStatus = Literal["open", "fired", "in_progress", "ready", "completed", "voided"]
 OrderType = Literal["dine_in", "takeout"]
 Source = Literal["pos", "voice", "kiosk"]
+Amendment = Literal["added"]  # a ticket fired by an add-items amendment
 
 MAX_NOTE = 500
 MAX_ITEMS = 100
 MAX_ID = 64
 MenuId = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
 class OrderItemRequest(Strict):
@@ -104,7 +102,7 @@ class Ticket(Strict):
     started_at: datetime | None = None
     bumped_at: datetime | None = None
     item_ids: list[str]
-    amendment: Literal["added"] | None = None  # "added": fired by an add-items amendment
+    amendment: Amendment | None = None
 
 
 class Order(Strict):

@@ -19,7 +19,7 @@ def save_order(conn: sqlite3.Connection, order: Order, *, seq: int, request_hash
             "INSERT INTO orders (id, number, business_date, client_order_id, request_hash, status,"
             " source, created_by, created_at, updated_seq, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (order.id, order.number, order.business_date, order.client_order_id, request_hash,
-             order.status, order.source, order.created_by, _iso(order.created_at), seq, doc),
+             order.status, order.source, order.created_by, stored_moment(order.created_at), seq, doc),
         )
     else:
         conn.execute("UPDATE orders SET status = ?, updated_seq = ?, doc = ? WHERE id = ?",
@@ -38,8 +38,8 @@ def save_order(conn: sqlite3.Connection, order: Order, *, seq: int, request_hash
             " bumped_at=excluded.bumped_at, fired_seq=COALESCE(tickets.fired_seq, excluded.fired_seq),"
             " bumped_seq=CASE WHEN excluded.bumped_at IS NULL THEN NULL"
             " WHEN tickets.bumped_at IS excluded.bumped_at THEN tickets.bumped_seq ELSE excluded.bumped_seq END",
-            (ticket.id, order.id, ticket.station, ticket.status, _iso(ticket.fired_at),
-             _iso(ticket.bumped_at), seq),
+            (ticket.id, order.id, ticket.station, ticket.status, stored_moment(ticket.fired_at),
+             stored_moment(ticket.bumped_at), seq),
         )
 
 
@@ -77,7 +77,9 @@ def last_bumped_ticket(conn: sqlite3.Connection, station: str) -> str | None:
     return row[0] if row else None
 
 
-def _iso(moment: datetime | None) -> str | None:
+def stored_moment(moment: datetime | None) -> str | None:
+    """A moment as the store writes it (ISO 8601, milliseconds). Queries compare these columns as
+    text (edge.store.queries), so a bound they compare with must be written the same way."""
     return moment.isoformat(timespec="milliseconds") if moment else None
 
 
@@ -91,4 +93,4 @@ def load_amendment(conn: sqlite3.Connection, amendment_id: str) -> tuple[str, st
 def save_amendment(conn: sqlite3.Connection, amendment_id: str, *, order_id: str, kind: str,
                    request_hash: str, seq: int, now: datetime) -> None:
     conn.execute("INSERT INTO order_amendments (id, order_id, kind, request_hash, seq, created_at)"
-                 " VALUES (?,?,?,?,?,?)", (amendment_id, order_id, kind, request_hash, seq, _iso(now)))
+                 " VALUES (?,?,?,?,?,?)", (amendment_id, order_id, kind, request_hash, seq, stored_moment(now)))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import orjson
 
 from edge.domain.orders import Order
+from edge.store.orders_repo import stored_moment
 
 KITCHEN_OPEN = ("fired", "in_progress", "ready")
 RECALL_WINDOW = timedelta(minutes=15)
@@ -34,7 +35,7 @@ def list_orders(conn: sqlite3.Connection, *, status: list[str] | None = None, st
         params.append(station)
     if since:
         clauses.append("o.created_at >= ?")
-        params.append(_iso(_as_utc(since)))
+        params.append(stored_moment(_as_utc(since)))
     if created_by:
         clauses.append("o.created_by = ?")
         params.append(created_by)
@@ -53,7 +54,7 @@ def kds_view(conn: sqlite3.Connection, station: str, now: datetime) -> dict:
     with _snapshot(conn):
         active = _tickets(conn, station, "t.status IN ('fired', 'in_progress')", "t.fired_seq, t.id")
         recent = _tickets(conn, station, "t.status = 'ready' AND t.bumped_at >= ?",
-                          "t.bumped_seq DESC, t.id DESC", (_iso(now - RECALL_WINDOW),), RECALL_LIMIT)
+                          "t.bumped_seq DESC, t.id DESC", (stored_moment(now - RECALL_WINDOW),), RECALL_LIMIT)
     all_day: Counter[str] = Counter()
     for ticket in active:
         for item in ticket["items"]:
@@ -177,7 +178,7 @@ def _expo_order(order: Order, names: dict[str, str]) -> dict:
     return {
         "id": order.id, "number": order.number, "table": order.table,
         "customer_name": order.customer_name, "type": order.type, "status": order.status,
-        "fired_at": _iso(order.fired_at), "source": order.source, "notes": order.notes,
+        "fired_at": stored_moment(order.fired_at), "source": order.source, "notes": order.notes,
         "created_by": order.created_by, "server": names.get(order.created_by or ""),
         "stations": [{"station": t.station, "ticket_id": t.id, "status": t.status} for t in order.tickets
                      if t.status != "voided"],
@@ -190,7 +191,3 @@ def _expo_order(order: Order, names: dict[str, str]) -> dict:
 def _as_utc(moment: datetime) -> datetime:
     """created_at is stored as UTC text and compared as text, so the bound must be UTC too."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="milliseconds") if moment else None

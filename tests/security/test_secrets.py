@@ -116,3 +116,19 @@ def test_sync_box_token_can_come_from_a_file(tmp_path):
     path.write_text("eyJ.box.token")
     assert SyncSettings(box_token_file=path).resolved_box_token() == "eyJ.box.token"
     assert SyncSettings(box_token="inline").resolved_box_token() == "inline"
+
+
+def test_the_sync_worker_doctor_and_status_ticket_agree_on_a_blank_or_padded_box_token(tmp_path):
+    from edge.appliance.boxinfo import sync_summary
+    from edge.doctor.checks import check_cloud
+    from edge.settings import Settings, SyncSettings
+    from sync.service import box_token
+
+    cloud = {"supabase_url": "http://127.0.0.1:9", "anon_key": "anon", "timeout_s": 0.5}
+    padded = Settings(data_dir=tmp_path, sync=SyncSettings(box_token="eyJ.box.token\n", **cloud))
+    assert box_token(padded) == padded.sync.resolved_box_token() == "eyJ.box.token"
+    blank = Settings(data_dir=tmp_path, sync=SyncSettings(box_token="  \n", **cloud))
+    assert box_token(blank) is None  # the worker stays off, and the others say why
+    assert sync_summary(blank.sync).startswith("NO CREDENTIAL")
+    credential = next(f for f in check_cloud(blank) if f.name == "cloud credential")
+    assert credential.status == "fail"

@@ -9,9 +9,9 @@ import uuid
 
 from edge.appliance.demo import seed_demo
 from edge.domain.actors import SYSTEM
+from edge.domain.backoff import Backoff
 from edge.domain.orders import OrderItemRequest, OrderRequest
 from edge.store import Store, commands
-from sync.backoff import Backoff
 from sync.heartbeat import Heartbeat
 from sync.transport import Transport
 from sync.worker import SyncWorker

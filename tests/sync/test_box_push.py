@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from edge.domain.backoff import Backoff
 from sync_box import assert_cloud_equals_box
 from sync import state
-from sync.backoff import Backoff
 from sync.status import health, sync_status
 
 
