@@ -18,11 +18,9 @@ import math
 import resource
 import time
 
+from voice.models import EngineLoadError
+
 ENGINES = ("vosk", "pocketsphinx")
-
-
-class EngineLoadError(RuntimeError):
-    """The engine's package or model could not be loaded; the message says what to do."""
 
 
 def serve(conn, engine: str, model_path: str | None, max_alternatives: int) -> None:

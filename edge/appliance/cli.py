@@ -60,7 +60,8 @@ def status_ticket(context: CommandContext, to_stdout: bool) -> None:
 def doctor(context: CommandContext) -> None:
     """Check settings, database, disk, printers, GPIO, microphone, voice model, cloud and clock;
     print a table with a fix for each problem; exit 1 when something is wrong."""
-    from edge.doctor import fail, format_table, healthy, run_checks
+    from edge.doctor import run_checks
+    from edge.doctor.findings import fail, format_table, healthy
 
     try:
         findings = run_checks(context.load_settings())

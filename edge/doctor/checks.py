@@ -9,7 +9,7 @@ import sqlite3
 import stat
 from datetime import datetime, timedelta, timezone
 
-from edge.doctor import Finding, fail, ok, skip, warn
+from edge.doctor.findings import Finding, fail, ok, skip, warn
 from edge.doctor.hardware import check_gpio, check_microphone, check_printers, check_voice_model
 from edge.settings import Settings, config_path
 

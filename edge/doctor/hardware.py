@@ -11,7 +11,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from edge.doctor import Finding, fail, ok, skip
+from edge.doctor.findings import Finding, fail, ok, skip
 from edge.settings import PrinterSettings, Settings
 
 SYS_USB_DEVICES = Path("/sys/bus/usb/devices")

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 import edge.doctor as doctor
 from edge.ops.database import open_store
 from edge.cli import main
-from edge.doctor import Finding, format_table, healthy, run_checks
+from edge.doctor import run_checks
+from edge.doctor.findings import Finding, format_table, healthy
 from edge.doctor.checks import (check_clock, check_cloud, check_data_dir, check_database, check_disk,
                                 check_settings)
 from edge.doctor.hardware import check_gpio, check_microphone, check_printer, check_voice_model
