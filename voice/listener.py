@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 
 from voice.capture import Device, MicrophoneError, PushToTalk, find_input_device, open_microphone
-from voice.service import Health, VoiceService
+from edge.observability.health import Check
+from voice.service import VoiceService
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,10 @@ class MicrophoneListener:
             self.service.announce_listening(self._requested_by, listening=False)
             self._talk.release()
 
-    def health(self) -> Health:
+    def health(self) -> Check:
         if self.error is not None:
-            return Health("degraded", f"microphone: {self.error}")
-        return Health("ok", f"microphone {self.device.name} at {self.device.samplerate} Hz")
+            return Check("degraded", f"microphone: {self.error}")
+        return Check("ok", f"microphone {self.device.name} at {self.device.samplerate} Hz")
 
     def close(self) -> None:
         if self._stream is not None:

@@ -11,11 +11,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from edge.domain.ids import uuid7
 from edge.domain.menu import Menu
+from edge.observability.health import Check
 from voice.capture import Capture
 from voice.drafts import Draft
 from voice.grammar import Grammar, build_grammar, grammar_words
@@ -28,12 +28,6 @@ log = logging.getLogger(__name__)
 # retry. pocketsphinx's confidences are lattice posteriors, and noise forced through the menu
 # grammar comes out as words with low ones; vosk's come from its n-best agreement and stay advisory.
 REJECT_BELOW = {"pocketsphinx": 0.4, "vosk": None}
-
-
-@dataclass(frozen=True)
-class Health:
-    status: str  # "ok" | "degraded" | "down"
-    detail: str
 
 
 class VoiceOff(RuntimeError):
@@ -71,18 +65,18 @@ class VoiceService:
         if self.recognizer is not None:
             self.recognizer.close()
 
-    def health(self) -> Health:
+    def health(self) -> Check:
         if self.recognizer is None:
-            return Health("ok", "off: no voice model configured")
+            return Check("ok", "off: no voice model configured")
         status = self.recognizer.status
         if status.state == State.READY and self.recognizer.ready:
-            return Health("ok", f"{self.recognizer.engine} model loaded in {status.load_s:.1f} s, "
+            return Check("ok", f"{self.recognizer.engine} model loaded in {status.load_s:.1f} s, "
                                 f"{status.restarts} restart(s)")
         if status.state == State.FAILED:
-            return Health("down", status.detail)
+            return Check("down", status.detail)
         if status.state == State.STARTING:  # booting, not broken: voice answers 503 until loaded
-            return Health("ok", f"starting: {status.detail}")
-        return Health("degraded", f"recogniser {status.state.value}: {status.detail}")
+            return Check("ok", f"starting: {status.detail}")
+        return Check("degraded", f"recogniser {status.state.value}: {status.detail}")
 
     # grammar and parser, rebuilt when the menu changes ---------------------------------------
 

@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 from edge.domain.menu import Category, MenuItem, Station
 from edge.domain.orders import Amendment, OrderStatus, TicketItem
 from edge.domain.strict import Strict
+from edge.observability.health import Status
 from edge.store.events import EventOut
 
 
@@ -199,12 +200,12 @@ class EventList(BaseModel):
 
 
 class HealthCheck(BaseModel):
-    status: Literal["ok", "degraded", "down"]
+    status: Status
     detail: str
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "degraded", "down"]
+    status: Status
     demo: bool
     version: str
     box_id: str
