@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 
 from edge.api.errors import ApiError
+from edge.api.current import current_services
 from edge.security.auth import AuthError
 from edge.domain.actors import Actor
 
@@ -25,7 +26,7 @@ def authenticate_request() -> dict:
     token = bearer_token()
     if token is None:
         raise AuthError("log in first: send 'Authorization: Bearer <token>'", code="missing_token")
-    services = current_app.extensions["edge"]
+    services = current_services()
     claims = services.tokens.verify(token)
     services.check_not_revoked(claims)
     g.claims = claims

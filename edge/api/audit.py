@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from pydantic import BaseModel, Field
 
 from edge.security import audit
 from edge.api.routing import api_route
 from edge.api.schemas import IsoDatetime
+from edge.api.current import current_services
 from edge.domain.strict import Strict
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1")
@@ -54,6 +55,6 @@ def _iso(moment: datetime | None) -> str | None:
 @api_route(bp, "/audit", query=AuditQuery, response=AuditList, roles=("admin",), errors=(422,),
            summary="Who did what, when, from which device (newest first)")
 def list_audit(query: AuditQuery):
-    conn = current_app.extensions["edge"].store.read()
+    conn = current_services().store.read()
     return AuditList(entries=audit.list_entries(conn, action=query.action, since=_iso(query.since),
                                                 before=_iso(query.before), limit=query.limit))

@@ -20,10 +20,11 @@ import hashlib
 import threading
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
 from edge.api.errors import ApiError
 from edge.api.access import authenticate_request
+from edge.api.current import current_services
 
 HEADER = "Idempotency-Key"
 PATHS = ("/api/v1/orders", "/api/v1/tickets/")
@@ -64,7 +65,7 @@ def _replay_or_reserve():
         raise ApiError(400, "invalid_idempotency_key", f"{HEADER} must be 1 to {MAX_KEY} characters")
     key = _scoped(claims, client_key)
     fingerprint = _fingerprint()
-    stored = current_app.extensions["edge"].store.read().execute(
+    stored = current_services().store.read().execute(
         "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?", (key,)).fetchone()
     if stored is not None:
         if stored["fingerprint"] != fingerprint:
@@ -91,7 +92,7 @@ def _remember(response: Response) -> Response:
         _release_key(key)  # only a definite answer is worth replaying; a 5xx or a login may change
         return response
     body = response.get_data(as_text=True)
-    store = current_app.extensions["edge"].store
+    store = current_services().store
 
     def save(tx) -> None:
         tx.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (_iso(tx.now - KEEP),))

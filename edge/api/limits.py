@@ -20,11 +20,12 @@ from collections import deque
 from functools import wraps
 from typing import Callable
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from limits import RateLimitItem, parse_many
 
 from edge.api.errors import error_response
 from edge.api.access import bearer_token
+from edge.api.current import current_services
 from edge.security.auth import AuthError
 from edge.security.lockout import LoginKey, LoginLocked, login_keys
 
@@ -50,7 +51,7 @@ def _token_subject() -> str:
     if token is None:
         return "anonymous"
     try:
-        claims = current_app.extensions["edge"].tokens.verify(token)
+        claims = current_services().tokens.verify(token)
     except AuthError:
         return "bad-token"
     return f"{claims.get('kind', 'user')}:{claims['sub']}"

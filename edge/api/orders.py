@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
 from pydantic import BaseModel, Field
 
 from edge.api.errors import ApiError
-from edge.api.routing import ANY_STAFF, api_route
+from edge.api.routing import api_route
 from edge.api.schemas import EventList, EventsQuery, ExpoOut, KdsOut, OrdersQuery
+from edge.api.current import current_services
 from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import Order, OrderRequest, VoidRequest
 from edge.domain.strict import Strict
@@ -20,9 +21,6 @@ bp = Blueprint("orders", __name__, url_prefix="/api/v1")
 WITH_CUSTOMERS = ("admin", "staff", "customer")
 
 
-def _services():
-    return current_app.extensions["edge"]
-
 
 class OrderList(BaseModel):
     orders: list[Order]
@@ -32,7 +30,7 @@ class OrderList(BaseModel):
            roles=WITH_CUSTOMERS, errors=(400, 409, 413, 415, 422),
            summary="Take an order (idempotent on client_order_id; a repeat answers 200)")
 def create_order(body: OrderRequest):
-    services = _services()
+    services = current_services()
     if g.actor.role == "customer" and body.source == "pos":
         body = body.model_copy(update={"source": "kiosk"})
     started = time.perf_counter()
@@ -50,7 +48,7 @@ def create_order(body: OrderRequest):
 def list_orders(query: OrdersQuery):
     statuses = [query.status] if isinstance(query.status, str) else query.status
     customer = g.actor if g.actor.role == "customer" else None
-    orders = queries.list_orders(_services().store.read(), status=statuses, station=query.station,
+    orders = queries.list_orders(current_services().store.read(), status=statuses, station=query.station,
                                  since=query.since, created_by=customer and customer.id,
                                  created_session=customer and customer.session, limit=query.limit)
     return OrderList(orders=orders)
@@ -59,7 +57,7 @@ def list_orders(query: OrdersQuery):
 @api_route(bp, "/orders/<order_id>", response=Order, roles=WITH_CUSTOMERS, errors=(404,),
            summary="One order")
 def get_order(order_id: str):
-    order = queries.get_order(_services().store.read(), order_id)
+    order = queries.get_order(current_services().store.read(), order_id)
     if order is None or _hidden_from(g.actor, order):
         raise ApiError(404, "order_not_found", f"order {order_id} not found")
     return order
@@ -68,19 +66,19 @@ def get_order(order_id: str):
 @api_route(bp, "/orders/<order_id>/fire", methods=["POST"], response=Order, errors=(404, 409),
            summary="Send an open order to the kitchen")
 def fire_order(order_id: str):
-    return commands.fire_order(_services().store, order_id, g.actor)
+    return commands.fire_order(current_services().store, order_id, g.actor)
 
 
 @api_route(bp, "/orders/<order_id>/complete", methods=["POST"], response=Order, errors=(404, 409),
            summary="Expo hands over an order that every station has bumped")
 def complete_order(order_id: str):
-    return commands.complete_order(_services().store, order_id, g.actor)
+    return commands.complete_order(current_services().store, order_id, g.actor)
 
 
 @api_route(bp, "/orders/<order_id>/void", methods=["POST"], body=VoidRequest, response=Order,
            errors=(400, 404, 409, 415, 422), summary="Void or cancel an order, with a reason")
 def void_order(order_id: str, body: VoidRequest):
-    return commands.void_order(_services().store, order_id, body.reason, g.actor)
+    return commands.void_order(current_services().store, order_id, body.reason, g.actor)
 
 
 @api_route(bp, "/orders/<order_id>/items", methods=["POST"], body=AddItemsRequest, response=Order,
@@ -88,7 +86,7 @@ def void_order(order_id: str, body: VoidRequest):
            summary="Add items to a sent order: fired as new ADDED tickets (idempotent on "
                    "amendment_id; a repeat answers 200)")
 def add_items(order_id: str, body: AddItemsRequest):
-    order, created = commands.add_items(_services().store, order_id, body, g.actor)
+    order, created = commands.add_items(current_services().store, order_id, body, g.actor)
     return order, 201 if created else 200
 
 
@@ -97,32 +95,32 @@ def add_items(order_id: str, body: AddItemsRequest):
            summary="Void some items of an order, with a reason (idempotent on amendment_id; a "
                    "repeat answers 200)")
 def void_items(order_id: str, body: VoidItemsRequest):
-    order, created = commands.void_items(_services().store, order_id, body, g.actor)
+    order, created = commands.void_items(current_services().store, order_id, body, g.actor)
     return order, 201 if created else 200
 
 
 @api_route(bp, "/tickets/<ticket_id>/bump", methods=["POST"], response=Order, errors=(404, 409),
            summary="A station bumps its ticket (ready)")
 def bump_ticket(ticket_id: str):
-    return commands.bump_ticket(_services().store, ticket_id, g.actor)
+    return commands.bump_ticket(current_services().store, ticket_id, g.actor)
 
 
 @api_route(bp, "/tickets/<ticket_id>/recall", methods=["POST"], response=Order, errors=(404, 409),
            summary="Bring a bumped ticket back to the station")
 def recall_ticket(ticket_id: str):
-    return commands.recall_ticket(_services().store, ticket_id, g.actor)
+    return commands.recall_ticket(current_services().store, ticket_id, g.actor)
 
 
 @api_route(bp, "/tickets/<ticket_id>/items/<item_id>/done", methods=["POST"], response=Order,
            errors=(404, 409), summary="Mark one item of a ticket done")
 def mark_item_done(ticket_id: str, item_id: str):
-    return commands.mark_item_done(_services().store, ticket_id, item_id, g.actor)
+    return commands.mark_item_done(current_services().store, ticket_id, item_id, g.actor)
 
 
 @api_route(bp, "/kds/<station>", response=KdsOut, errors=(404,),
            summary="A station's open tickets (oldest first), recently bumped ones, all-day counts")
 def kds(station: str):
-    store = _services().store
+    store = current_services().store
     _kitchen_station(store, station)
     return queries.kds_view(store.read(), station, store.now())
 
@@ -141,7 +139,7 @@ class SelectionOut(BaseModel):
            errors=(404, 409, 415, 422),
            summary="Select a ticket on a station (a kds.selected event: the bump bar and every screen follow)")
 def select_ticket(station: str, body: SelectionIn):
-    store = _services().store
+    store = current_services().store
     _kitchen_station(store, station)
     seq = commands.select_ticket(store, station, body.ticket_id, g.actor)
     return SelectionOut(station=station, ticket_id=body.ticket_id, seq=seq)
@@ -158,13 +156,13 @@ def _kitchen_station(store, station: str) -> None:
 
 @api_route(bp, "/expo", response=ExpoOut, summary="Every order in the kitchen with each station's progress")
 def expo():
-    return queries.expo_view(_services().store.read())
+    return queries.expo_view(current_services().store.read())
 
 
 @api_route(bp, "/events", query=EventsQuery, response=EventList,
            summary="The event log after a seq (for catch-up and integrations)")
 def events(query: EventsQuery):
-    store = _services().store
+    store = current_services().store
     found = store.events_after(query.after, limit=query.limit, station=query.station)
     admin = g.actor.role == "admin"  # audit details are for admins (and the cloud) only; others
     return {"events": [e.public() if admin or not e.type.startswith("audit.")  # see the seq, no data

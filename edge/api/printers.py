@@ -3,7 +3,7 @@ itself is built and started in edge/services.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Response, g
 from pydantic import BaseModel, Field
 
 from devices.printer import jobs
@@ -13,6 +13,7 @@ from devices.printer.service import PrintService
 from devices.printer.status import Online, Paper
 from edge.api.errors import ApiError
 from edge.api.routing import api_route
+from edge.api.current import current_services
 from edge.store import queries
 from edge.store.orders_repo import order_id_of_ticket
 
@@ -56,7 +57,7 @@ class QueuedJobs(BaseModel):
 
 
 def _printing() -> PrintService:
-    return current_app.extensions["edge"].printing
+    return current_services().printing
 
 
 def _job_or_404(job_id: str) -> jobs.PrintJob:

@@ -11,7 +11,7 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Response, g
 from pydantic import Field
 
 from edge.security import audit, auth, refresh
@@ -19,6 +19,7 @@ from edge.api.limits import current_login_keys, device_label
 from edge.api.routing import PUBLIC, api_route
 from edge.api.schemas import LoginRequest, LoginResponse, UserOut
 from edge.api.access import authenticate_request
+from edge.api.current import current_services
 from edge.security.auth import AuthError, User
 from edge.security.lockout import LoginLocked
 from edge.domain.ids import uuid7
@@ -45,15 +46,12 @@ class LogoutRequest(Strict):
     refresh_token: str | None = Field(None, min_length=8, max_length=200)
 
 
-def _services():
-    return current_app.extensions["edge"]
-
 
 @api_route(bp, "/auth/login", methods=["POST"], body=LoginRequest, response=LoginResponse,
            roles=PUBLIC, errors=(400, 401, 415, 422, 429),
            summary="Log in with a PIN; returns a short-lived JWT and a refresh token")
 def login(body: LoginRequest) -> LoginResponse:
-    services = _services()
+    services = current_services()
     conn = services.store.read()
     named = _find_named_user(conn, body.user) if body.user else None
     user_key = named["id"] if named else (f"name:{body.user.casefold()}" if body.user else None)
@@ -126,7 +124,7 @@ def _session(services, user: User, action: str, refresh_token: str | None = None
            roles=PUBLIC, errors=(400, 401, 415, 422),
            summary="Trade a refresh token for a new access token and a new refresh token")
 def refresh_session(body: RefreshRequest):
-    services = _services()
+    services = current_services()
     device, ttl = device_label(), timedelta(hours=services.settings.auth.refresh_ttl_hours)
     renewed = _unless_storage_fails(services, lambda: refresh.redeem(services.store, body.refresh_token, device, ttl),
                                     "a refresh")
@@ -159,7 +157,7 @@ def _unless_storage_fails(services, write, what: str):
                    "Send the access token, the refresh token, or both (an expired access token is fine "
                    "with the refresh token)")
 def logout(body: LogoutRequest):
-    services = _services()
+    services = current_services()
     claims = _claims_if_any(required=body.refresh_token is None)
     caller = g.actor if claims is not None else None  # the job may run in another request's thread
 

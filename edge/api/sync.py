@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, get_type_hints
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from pydantic import BaseModel, Field, create_model
 
 from edge.api.routing import api_route
+from edge.api.current import current_services
 from edge.domain.strict import Strict
 from sync import state
 from sync.status import SyncStatus, health
@@ -46,26 +47,23 @@ class RetryOut(BaseModel):
     marked: int
 
 
-def _services():
-    return current_app.extensions["edge"]
-
 
 @api_route(bp, "/status", response=SyncStatusOut, summary="Cloud sync: backlog, last push/pull, problems")
 def sync_status_view():
-    status = _services().sync_status()
+    status = current_services().sync_status()
     level, detail = health(status)
     return SyncStatusOut(health=level, detail=detail, **status)
 
 
 @api_route(bp, "/dead-letters", response=DeadLetterList, summary="Events the cloud refused, with reasons")
 def dead_letters_view():
-    return DeadLetterList(dead_letters=state.dead_letters(_services().store))
+    return DeadLetterList(dead_letters=state.dead_letters(current_services().store))
 
 
 @api_route(bp, "/retry", methods=["POST"], body=RetryIn, response=RetryOut, roles=("admin",),
            errors=(400, 415, 422), summary="Send dead letters again and lift a credential stop")
 def retry_view(body: RetryIn):
-    services = _services()
+    services = current_services()
     marked = services.store.write(lambda tx: state.request_retry(tx, body.seqs))
     if services.sync_worker is not None:
         services.sync_worker.retry_now()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import generate_latest
@@ -12,13 +11,14 @@ from edge import __version__
 from edge.api.openapi import build_openapi
 from edge.api.routing import PUBLIC, api_route
 from edge.api.schemas import HealthOut
+from edge.api.current import current_services
 
 bp = Blueprint("system", __name__, url_prefix="/api/v1")
 root = Blueprint("root", __name__)
 
 
 def health_response():
-    services = current_app.extensions["edge"]
+    services = current_services()
     status, checks = services.health.run()
     body = {"status": status, "demo": services.settings.demo, "version": __version__,
             "box_id": services.settings.box_id, "checks": checks}
@@ -41,7 +41,7 @@ def root_health():
 @api_route(bp, "/metrics", roles=("admin", "staff"), response_content_type="text/plain",
            summary="Prometheus metrics (text format)")
 def metrics():
-    services = current_app.extensions["edge"]
+    services = current_services()
     services.refresh_gauges()
     return Response(generate_latest(services.metrics.registry), content_type=CONTENT_TYPE_LATEST)
 

@@ -3,11 +3,12 @@ logging out are sessions (edge/api/sessions.py)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
 
 from edge.security import audit, auth, refresh
 from edge.api.routing import api_route
 from edge.api.schemas import UserCreate, UserList, UserOut
+from edge.api.current import current_services
 
 bp = Blueprint("users", __name__, url_prefix="/api/v1")
 EVERYONE = ("admin", "staff", "customer")
@@ -20,14 +21,14 @@ def me():
 
 @api_route(bp, "/users", response=UserList, roles=("admin",), summary="Staff users")
 def list_users():
-    users = auth.list_users(current_app.extensions["edge"].store.read())
+    users = auth.list_users(current_services().store.read())
     return UserList(users=[UserOut(**u.as_dict()) for u in users])
 
 
 @api_route(bp, "/users", methods=["POST"], body=UserCreate, response=UserOut, status=201,
            roles=("admin",), errors=(400, 409, 415, 422), summary="Add a user with a PIN")
 def create_user(body: UserCreate):
-    services, actor = current_app.extensions["edge"], g.actor  # the job may run in another request's thread
+    services, actor = current_services(), g.actor  # the job may run in another request's thread
 
     def job(tx):
         user = auth.add_user(tx.conn, services.secret, body.name, body.role, body.pin)
@@ -39,7 +40,7 @@ def create_user(body: UserCreate):
 @api_route(bp, "/users/<user_id>/disable", methods=["POST"], response=UserOut, roles=("admin",),
            errors=(404,), summary="Disable a user; their tokens stop working at once")
 def disable_user(user_id: str):
-    services, actor = current_app.extensions["edge"], g.actor
+    services, actor = current_services(), g.actor
 
     def job(tx):
         user = auth.disable_user(tx.conn, user_id)

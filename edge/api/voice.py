@@ -11,11 +11,12 @@ import io
 import wave
 from array import array
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 from pydantic import BaseModel
 
 from edge.api.errors import ApiError
 from edge.api.routing import api_route
+from edge.api.current import current_services
 from voice.service import VoiceOff
 
 bp = Blueprint("voice", __name__, url_prefix="/api/v1")
@@ -49,7 +50,7 @@ class TranscriptionOut(BaseModel):
            roles=("admin", "staff", "device"), content_type="audio/wav", errors=(400, 413, 415, 422, 503),
            summary="Recognise a spoken order (WAV, 16-bit PCM, 8-48 kHz, 0.1-30 s) and propose a draft order")
 def transcribe():
-    services = current_app.extensions["edge"]
+    services = current_services()
     limit = services.settings.voice.max_wav_bytes
     if request.mimetype not in WAV_TYPES:
         raise ApiError(415, "unsupported_media_type", "send the audio as Content-Type: audio/wav")
@@ -85,7 +86,7 @@ class VoiceStatusOut(BaseModel):
 @api_route(bp, "/voice/status", response=VoiceStatusOut, roles=("admin",),
            summary="Voice state and the menu items the model cannot hear (for Manage: add a spoken alias)")
 def voice_status():
-    services = current_app.extensions["edge"]
+    services = current_services()
     health = services.health.check("voice")
     coverage = None
     if services.voice.enabled:

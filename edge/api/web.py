@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request, send_from_directory
+from flask import Blueprint, Response, request, send_from_directory
 from pydantic import BaseModel
 
 from edge.api.routing import api_route
+from edge.api.current import current_services
 from edge.domain.menu import Station
 from edge.settings import StationTiming
 from edge.store.menu_repo import load_stations
@@ -45,7 +46,7 @@ class WebConfig(BaseModel):
 @api_route(api, "/web/config", response=WebConfig, roles=EVERYONE,
            summary="What the tablets need: stations, ageing thresholds, the box's clock and last seq")
 def web_config():
-    services = current_app.extensions["edge"]
+    services = current_services()
     settings = services.settings
     return WebConfig(
         restaurant=RestaurantOut(name=settings.restaurant.name, currency=settings.restaurant.currency),
@@ -77,7 +78,7 @@ def asset(filename: str):
 
 
 def _static(filename: str) -> Response:
-    web_dir = current_app.extensions["edge"].settings.web_dir or DEFAULT_WEB_DIR
+    web_dir = current_services().settings.web_dir or DEFAULT_WEB_DIR
     response = send_from_directory(web_dir, filename, max_age=0)
     response.headers["Cache-Control"] = "no-cache"  # revalidate (ETag); the service worker covers offline
     return response

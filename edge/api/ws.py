@@ -13,12 +13,13 @@ import json
 import logging
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 from pydantic import Field
 
 from edge.api.errors import ApiError
 from edge.api.routing import ANY_STAFF, ROUTES, RouteSpec, parse_query
 from edge.api.access import require_roles
+from edge.api.current import current_services
 from edge.domain.strict import Strict
 from edge.serving.hub import RESYNC, Subscription
 from edge.serving.feeds import HandshakeError
@@ -64,7 +65,7 @@ def _station_filter(station: str | None) -> str | None:
     """The station whose events to send; None (everything) for no station or for the expo."""
     if station is None:
         return None
-    stations = {s.id: s for s in load_stations(current_app.extensions["edge"].store.read())}
+    stations = {s.id: s for s in load_stations(current_services().store.read())}
     if station not in stations:
         raise ApiError(404, "station_not_found", f"station {station!r} not found",
                        [{"known": sorted(stations)}])
@@ -78,7 +79,7 @@ def live():
     handover = request.environ.get("edge.feed")
     if handover is None:
         raise ApiError(400, "websocket_required", "the live feed is a WebSocket: open it with an upgrade")
-    services = current_app.extensions["edge"]
+    services = current_services()
     realtime = services.realtime
     subscription = realtime.subscribe(g.ws_station, g.claims["sub"], g.claims.get("sid"), types=g.ws_types,
                                       guest=g.actor.role == "customer")

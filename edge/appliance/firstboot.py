@@ -9,7 +9,6 @@ no printer takes the ticket it also goes to ``first-boot-ticket.txt`` (0600) in 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
