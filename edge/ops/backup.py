@@ -34,6 +34,11 @@ IN_USE_FILE = ".in-use.lock"
 log = logging.getLogger(__name__)
 
 
+def file_stamp(now: datetime | None = None) -> str:
+    """The moment in a file name (UTC, sortable): every backup and set-aside file uses it."""
+    return (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+
+
 def record_restaurant(store) -> None:
     """Label the database with its restaurant, so a backup cannot be restored into another one."""
     def job(tx) -> None:
@@ -157,7 +162,7 @@ def restore_backup(backup_path: Path, db_path: Path, *, restaurant_id: str,
         _never_reuse_seqs(incoming, _last_seq_or_zero(db_path))
         _restore_pin_key(incoming, db_path.parent / PIN_KEY_FILE, now)
         _fsync(incoming)
-        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+        stamp = file_stamp(now)
         aside = db_path.with_name(f"{db_path.name}.replaced-{stamp}")
         for suffix in ("", "-wal", "-shm"):  # a WAL may hold committed pages: keep it with its db
             current = db_path.with_name(db_path.name + suffix)
@@ -194,7 +199,7 @@ def _restore_pin_key(incoming: Path, key_file: Path, now: datetime | None) -> No
     if key_file.exists() and key_file.read_bytes().strip() == key:
         return
     if key_file.exists():
-        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+        stamp = file_stamp(now)
         os.replace(key_file, key_file.with_name(f"{key_file.name}.replaced-{stamp}"))
     write_private(key_file, key)
 

@@ -23,7 +23,7 @@ def backup_dir(settings) -> Path:
 
 
 def nightly_name(now: datetime) -> str:
-    return f"{NIGHTLY_PREFIX}{now.strftime('%Y%m%dT%H%M%SZ')}.sqlite"
+    return f"{NIGHTLY_PREFIX}{backup.file_stamp(now)}.sqlite"
 
 
 def prune(folder: Path, keep: int) -> list[Path]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -38,7 +38,7 @@ def backup_command(context: CommandContext, destination: Path | None) -> None:
     settings = context.settings
     if not settings.database_path.exists():
         raise click.ClickException(f"no database at {settings.database_path}")
-    name = f"edge-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.sqlite"
+    name = f"edge-{backup.file_stamp()}.sqlite"
     target = destination or backup_schedule.backup_dir(settings)
     if target.is_dir() or destination is None:
         target = target / name
