@@ -143,17 +143,24 @@ def box_item_lists(box) -> dict[str, list[tuple[str, str]]]:
             tally[line["name"]][0] += line["quantity"]
             tally[line["name"]][1] += line["line_total_cents"]
 
-    def listed(tally, rank):
-        return [(name, f"{quantity} · {dollars(cents)}") for name, (quantity, cents) in sorted(tally.items(), key=rank)[:5]]
-    return {"top-items": listed(sold, lambda kv: (-kv[1][0], -kv[1][1], kv[0])),  # most sold first
-            "voided-items": listed(voided, lambda kv: (-kv[1][1], -kv[1][0], kv[0]))}  # costliest first
+    def ranked(tally, rank):
+        return [(name, f"{quantity} · {dollars(cents)}") for name, (quantity, cents) in sorted(tally.items(), key=rank)]
+    by_amount = sorted(voided.values(), key=lambda qc: (-qc[1], -qc[0]))
+    more = by_amount[5:]
+    return {"top-items": ranked(sold, lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:5],  # most sold first
+            "voided-items": ranked(voided, lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:5],  # costliest first
+            "voided-more": [(f"{len(more)} more item{'s' if len(more) > 1 else ''}",
+                             f"{sum(q for q, _ in more)} · {dollars(sum(c for _, c in more))}")] if more else []}
 
 
 def shown_item_lists(page, restaurant_id: str) -> dict[str, list[tuple[str, str]]]:
     column = page.locator(f"[data-testid=restaurant-{restaurant_id}]")
-    return {key: [(li.locator("span").first.inner_text().split("\n")[0], li.locator("> span").last.inner_text())
-                  for li in column.locator(f"[data-testid={key}] li:not(.more)").all()]
-            for key in ("top-items", "voided-items")}
+    def listed(selector):
+        return [(li.locator("span").first.inner_text().split("\n")[0], li.locator("> span").last.inner_text())
+                for li in column.locator(selector).all()]
+    return {"top-items": listed("[data-testid=top-items] li"),
+            "voided-items": listed("[data-testid=voided-items] li:not(.more)"),
+            "voided-more": listed("[data-testid=voided-items] li.more")}
 
 
 def dollars(cents: int) -> str:
@@ -354,6 +361,7 @@ def bob_signs_in_with_a_link_on_his_phone(page, day: Day, gateway, artifacts) ->
     column = f"[data-testid=restaurant-{day.chez}]"
     page.wait_for_selector(f"{column} [data-testid=hourly-chart] canvas", timeout=15000)
     assert shown_figures(page, day.chez) == box_figures(day.bob_box)
+    assert shown_item_lists(page, day.chez) == box_item_lists(day.bob_box)
     assert page.locator(f"[data-testid=restaurant-{day.main}], [data-testid=restaurant-{day.port}]").count() == 0
     assert page.locator("[data-testid=stale-banner]").count() == 0
     business_day = page.inner_text(f"{column} p.muted").split()[2]

@@ -25,17 +25,23 @@ function items(title, list, testid) {
 // What was voided, item by item (the costliest first): lines voided from orders and the lines of
 // orders voided whole, with the reasons. A cloud without the voided-lines migration sends no `items`.
 const VOIDED_SHOWN = 5;
+const sum = (list, key) => list.reduce((total, item) => total + item[key], 0);
+
+const voidedLine = (item) => h('li', {}, h('span', {}, item.name, h('small', {}, item.reasons.join(', '))),
+  h('span', {}, `${item.quantity} · ${money(item.net_cents)}`));
+
+function moreLine(more) {
+  if (more.length === 0) return null;
+  return h('li', { class: 'more' }, h('span', {}, `${more.length} more item${more.length === 1 ? '' : 's'}`),
+    h('span', {}, `${sum(more, 'quantity')} · ${money(sum(more, 'net_cents'))}`));
+}
 
 function voidedItems(voids) {
   if (!voids.items) return null;
-  const more = voids.items.slice(VOIDED_SHOWN);
-  const rest = more.length > 0 && h('li', { class: 'more' }, h('span', {}, `${more.length} more item${more.length === 1 ? '' : 's'}`),
-    h('span', {}, `${more.reduce((n, item) => n + item.quantity, 0)} · ${money(more.reduce((n, item) => n + item.net_cents, 0))}`));
   return h('div', {}, h('h3', {}, 'What was voided'), voids.items.length
-    ? [h('p', { class: 'muted' }, 'Items voided from orders, and the items of voided orders; before tax.'),
-      h('ol', { class: 'items voided', 'data-testid': 'voided-items' }, voids.items.slice(0, VOIDED_SHOWN).map((item) => h('li', {},
-        h('span', {}, item.name, h('small', {}, item.reasons.join(', '))),
-        h('span', {}, `${item.quantity} · ${money(item.net_cents)}`))), rest)]
+    ? [h('p', { class: 'muted' }, 'Items voided from orders and the items of voided orders, before tax.'),
+      h('ol', { class: 'items voided', 'data-testid': 'voided-items' },
+        voids.items.slice(0, VOIDED_SHOWN).map(voidedLine), moreLine(voids.items.slice(VOIDED_SHOWN)))]
     : h('p', { class: 'muted' }, 'Nothing voided.'));
 }
 
