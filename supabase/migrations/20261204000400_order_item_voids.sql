@@ -195,8 +195,8 @@ begin
                                       order by net desc, quantity desc, name)
                        from (select menu_item_id, min(name) as name, sum(quantity) as quantity,
                                     sum(line_total_cents) as net,
-                                    coalesce(to_jsonb(array_agg(distinct reason order by reason) filter (where reason is not null)), '[]')
-                                        as reasons
+                                    coalesce(to_jsonb(array_agg(distinct reason order by reason)
+                                                      filter (where reason is not null)), '[]') as reasons
                                from voided_lines group by menu_item_id) what), '[]')),
         'per_hour', coalesce((select jsonb_agg(jsonb_build_object('hour', hour, 'orders', orders, 'total_cents', total)
                                                order by hour)

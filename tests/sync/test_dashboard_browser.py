@@ -144,7 +144,8 @@ def box_item_lists(box) -> dict[str, list[tuple[str, str]]]:
             tally[line["name"]][1] += line["line_total_cents"]
 
     def ranked(tally, rank):
-        return [(name, f"{quantity} · {dollars(cents)}") for name, (quantity, cents) in sorted(tally.items(), key=rank)]
+        return [(name, f"{quantity} · {dollars(cents)}")
+                for name, (quantity, cents) in sorted(tally.items(), key=rank)]
     by_amount = sorted(voided.values(), key=lambda qc: (-qc[1], -qc[0]))
     more = by_amount[5:]
     return {"top-items": ranked(sold, lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:5],  # most sold first
@@ -283,8 +284,8 @@ def ann_reads_her_figures(page, day: Day, weight: dict, problems: list, artifact
     assert shown_figures(page, day.main) == box_figures(day.main_box)
     assert box_figures(day.main_box)["voided-lines"] != "0"  # the service voided lines to compare
     assert shown_item_lists(page, day.main) == box_item_lists(day.main_box)
-    assert page.eval_on_selector(f"[data-testid=restaurant-{day.main}] [data-testid=voided-items]",
-                                 "list => [...list.childNodes].every((node) => node.nodeName === 'LI')")  # no stray text
+    assert page.eval_on_selector(f"[data-testid=restaurant-{day.main}] [data-testid=voided-items]",  # no stray text
+                                 "list => [...list.childNodes].every((node) => node.nodeName === 'LI')")
     assert shown_figures(page, day.port) == day.port_synced  # what reached the cloud, not the unsynced orders
     assert page.locator(f"[data-testid=restaurant-{day.chez}]").count() == 0
     banner = page.inner_text("[data-testid=stale-banner]")

@@ -18,6 +18,7 @@ from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import OrderItemRequest, OrderRequest
 from edge.store import commands
 from sync.outbox import next_batch
+from sync_timeline import BoxTimeline
 
 MIGRATION = Path(__file__).resolve().parents[2] / "supabase" / "migrations" / "20261204000400_order_item_voids.sql"
 
@@ -149,7 +150,8 @@ def test_replayed_and_stale_events_change_nothing(box, cloud, amended_day):
     # a second box of the restaurant forwards the snapshot from before the void, late
     stale = next(e for e in events if e["type"] == "order.items_added" and e["data"]["order"]["id"] == amended.id)
     second_box, _ = cloud.box(box.restaurant_id)
-    late = cloud.push(box.restaurant_id, second_box, [{**stale, "seq": 1, "id": str(uuid.uuid4()), "box_id": second_box}])
+    forwarded = {**stale, "seq": 1, "id": str(uuid.uuid4()), "box_id": second_box}
+    late = cloud.push(box.restaurant_id, second_box, [forwarded])
     assert late["accepted"] == 1 and late["rejected"] == []
     assert (owner_report(cloud, box.restaurant_id, amended.business_date),
             cloud_lines(cloud, box.restaurant_id)) == before
@@ -179,3 +181,23 @@ def test_the_migration_fills_in_lines_synced_before_it(box, cloud, amended_day):
                         "where restaurant_id = %s", (box.restaurant_id,))
     cloud.admin.execute(MIGRATION.read_text())
     assert cloud_lines(cloud, box.restaurant_id) == before
+
+
+def test_a_box_from_before_amendments_still_syncs(cloud):
+    """Snapshots made before items could be voided have no voided_at, void_reason or amendment_id
+    on their lines: accepted as they always were, every line live."""
+    restaurant = cloud.restaurant()
+    box_id, _ = cloud.box(restaurant)
+    timeline = BoxTimeline(box_id)
+    served = timeline.full_service(("burger", "fries"))
+    for event in timeline.events:
+        for line in event["data"]["order"]["items"]:
+            for key in ("voided_at", "void_reason", "amendment_id"):
+                line.pop(key)
+    result = cloud.push(restaurant, box_id, timeline.events)
+    assert result["rejected"] == [] and result["accepted"] == len(timeline.events)
+    assert set(cloud_lines(cloud, restaurant).values()) == {(None, None, None)}
+    report = owner_report(cloud, restaurant, served.business_date)
+    assert {item["menu_item_id"]: item["quantity"] for item in report["items"]} == {"burger": 1, "fries": 1}
+    assert report["voids"] == {"orders": 0, "total_cents": 0, "lines": 0, "lines_quantity": 0, "lines_net_cents": 0,
+                               "items": []}

@@ -50,7 +50,8 @@ function voidedItems(voids) {
 function voidTiles(voids) {
   const orders = tile('Voided orders', String(voids.orders), 'voids', money(voids.total_cents));
   if (voids.lines === undefined) return orders;
-  return [orders, tile('Voided items', String(voids.lines_quantity), 'voided-lines', `${money(voids.lines_net_cents)} before tax`)];
+  const lines = tile('Voided items', String(voids.lines_quantity), 'voided-lines', `${money(voids.lines_net_cents)} before tax`);
+  return [orders, lines];
 }
 
 export function boxLine(box) {
