@@ -3,9 +3,9 @@
     .venv/bin/python bench/owner_report.py [--orders-per-day 400] [--days 30]
 
 Real PostgreSQL with the Supabase migrations (as in the tests); one restaurant with a 60-item menu,
-`--days` business days of `--orders-per-day` orders (2 lines and 3 tickets each, 5 % voided),
-then the report for today, the last 7 and the last 30 days, run as an owner (row-level security
-on), median of 5. Figures go to bench/RESULTS.md by hand.
+`--days` business days of `--orders-per-day` orders (2 lines and 3 tickets each, 5 % voided, one
+line voided after Send on 10 %), then the report for today, the last 7 and the last 30 days, run
+as an owner (row-level security on), median of 5. Figures go to bench/RESULTS.md by hand.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ SEED = [
     "insert into order_items (restaurant_id, order_id, id, menu_item_id, name, station, quantity, unit_price_cents, "
     "line_total_cents) select 'r1', 'o' || n, 'l' || k, 'i' || ((n * k) %% 60 + 1), 'Item', 'grill', 1, 1000, 1000 "
     "from generate_series(1, %(total)s) n, generate_series(1, 2) k",
+    "update order_items set voided_at = now(), void_reason = 'wrong item' where id = 'l2' and order_id like '%7'",
     "insert into tickets (restaurant_id, order_id, id, station, status, fired_at, bumped_at) "
     "select 'r1', 'o' || n, 't' || k, (array['grill', 'fry', 'bar'])[k], 'completed', now(), "
     "now() + ((n * k) %% 600) * interval '1 second' from generate_series(1, %(total)s) n, generate_series(1, 3) k",

@@ -10,6 +10,7 @@ import io
 import json
 import random
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,7 +19,10 @@ import pytest
 
 from dashboard_server import DashboardServer, missing_vendor_files
 from edge.domain.actors import SYSTEM
+from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
+from edge.domain.orders import OrderItemRequest
 from edge.store import commands
+from sync_box import SIMPLE_ITEMS
 from sync_cloud import ANON_KEY
 
 pytestmark = pytest.mark.e2e
@@ -64,16 +68,30 @@ class ServiceClock:
 def service(box, clock: ServiceClock, orders: int, rng: random.Random) -> None:
     for _ in range(orders):
         clock.advance(rng.uniform(60, 360))
-        order = box.order(rng.randint(1, 3))
+        order = amend(box, box.order(rng.randint(1, 3)), rng)
         roll = rng.random()
         if roll < 0.1:
             commands.void_order(box.store, order.id, "customer left", SYSTEM)
         elif roll < 0.9:
-            for ticket in order.tickets:
+            for ticket in (t for t in order.tickets if t.status != "voided"):
                 clock.advance(rng.uniform(60, 480))
                 order = commands.bump_ticket(box.store, ticket.id, SYSTEM)
             commands.complete_order(box.store, order.id, SYSTEM)
         clock.advance(-rng.uniform(0, 300))  # the next order came in while these cooked
+
+
+def amend(box, order, rng: random.Random):
+    """Now and then the server adds an item after Send, or voids a line (never the last one)."""
+    roll = rng.random()
+    if roll < 0.2:
+        added = [OrderItemRequest(menu_item_id=rng.choice(SIMPLE_ITEMS), quantity=rng.randint(1, 2))]
+        order, _ = commands.add_items(box.store, order.id, AddItemsRequest(amendment_id=uuid.uuid4(), items=added),
+                                      SYSTEM)
+    elif roll < 0.4 and len(order.items) > 1:
+        voiding = VoidItemsRequest(amendment_id=uuid.uuid4(), item_ids=[rng.choice(order.items).id],
+                                   reason=rng.choice(["wrong item", "customer changed their mind"]))
+        order, _ = commands.void_items(box.store, order.id, voiding, SYSTEM)
+    return order
 
 
 def restaurant(cloud, name: str) -> str:
@@ -106,9 +124,44 @@ def box_figures(box) -> dict[str, str]:
     sold = [d for d in docs if d["status"] != "voided"]
     voided = [d for d in docs if d["status"] == "voided"]
     average = (Decimal(sum(d["total_cents"] for d in sold)) / len(sold)).quantize(Decimal(1), ROUND_HALF_UP)
+    lines = [line for d in docs for line in d["items"] if line["voided_at"]]
     return {"net-sales": dollars(sum(d["subtotal_cents"] for d in sold)), "orders": str(len(sold)),
             "average-ticket": dollars(int(average)), "tax": dollars(sum(d["tax_cents"] for d in sold)),
-            "voids": str(len(voided)), "voids-note": dollars(sum(d["total_cents"] for d in voided))}
+            "voids": str(len(voided)), "voids-note": dollars(sum(d["total_cents"] for d in voided)),
+            "voided-lines": str(sum(line["quantity"] for line in lines)),
+            "voided-lines-note": f"{dollars(sum(line['line_total_cents'] for line in lines))} before tax"}
+
+
+def box_item_lists(box) -> dict[str, list[tuple[str, str]]]:
+    """The box's own top items (live lines of live orders) and what it voided (voided lines and the
+    lines of voided orders), as the dashboard lists them: (name, "quantity · amount")."""
+    sold, voided = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    for row in box.store.read().execute("SELECT doc FROM orders"):
+        doc = json.loads(row[0])
+        for line in doc["items"]:
+            tally = voided if doc["status"] == "voided" or line["voided_at"] else sold
+            tally[line["name"]][0] += line["quantity"]
+            tally[line["name"]][1] += line["line_total_cents"]
+
+    def ranked(tally, rank):
+        return [(name, f"{quantity} · {dollars(cents)}")
+                for name, (quantity, cents) in sorted(tally.items(), key=rank)]
+    by_amount = sorted(voided.values(), key=lambda qc: (-qc[1], -qc[0]))
+    more = by_amount[5:]
+    return {"top-items": ranked(sold, lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:5],  # most sold first
+            "voided-items": ranked(voided, lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:5],  # costliest first
+            "voided-more": [(f"{len(more)} more item{'s' if len(more) > 1 else ''}",
+                             f"{sum(q for q, _ in more)} · {dollars(sum(c for _, c in more))}")] if more else []}
+
+
+def shown_item_lists(page, restaurant_id: str) -> dict[str, list[tuple[str, str]]]:
+    column = page.locator(f"[data-testid=restaurant-{restaurant_id}]")
+    def listed(selector):
+        return [(li.locator("span").first.inner_text().split("\n")[0], li.locator("> span").last.inner_text())
+                for li in column.locator(selector).all()]
+    return {"top-items": listed("[data-testid=top-items] li"),
+            "voided-items": listed("[data-testid=voided-items] li:not(.more)"),
+            "voided-more": listed("[data-testid=voided-items] li.more")}
 
 
 def dollars(cents: int) -> str:
@@ -118,7 +171,8 @@ def dollars(cents: int) -> str:
 def shown_figures(page, restaurant_id: str) -> dict[str, str]:
     column = page.locator(f"[data-testid=restaurant-{restaurant_id}]")
     return {key: column.locator(f"[data-testid={key}]").inner_text()
-            for key in ("net-sales", "orders", "average-ticket", "tax", "voids", "voids-note")}
+            for key in ("net-sales", "orders", "average-ticket", "tax", "voids", "voids-note", "voided-lines",
+                        "voided-lines-note")}
 
 
 def bar_pixels(page, chart_selector: str) -> int:
@@ -228,6 +282,10 @@ def ann_reads_her_figures(page, day: Day, weight: dict, problems: list, artifact
     page.wait_for_selector(f"[data-testid=restaurant-{day.port}] [data-testid=station-chart] canvas", timeout=15000)
     assert weight["bytes"] < PAGE_BUDGET_BYTES, weight
     assert shown_figures(page, day.main) == box_figures(day.main_box)
+    assert box_figures(day.main_box)["voided-lines"] != "0"  # the service voided lines to compare
+    assert shown_item_lists(page, day.main) == box_item_lists(day.main_box)
+    assert page.eval_on_selector(f"[data-testid=restaurant-{day.main}] [data-testid=voided-items]",  # no stray text
+                                 "list => [...list.childNodes].every((node) => node.nodeName === 'LI')")
     assert shown_figures(page, day.port) == day.port_synced  # what reached the cloud, not the unsynced orders
     assert page.locator(f"[data-testid=restaurant-{day.chez}]").count() == 0
     banner = page.inner_text("[data-testid=stale-banner]")
@@ -263,7 +321,9 @@ def ann_exports_orders(page, day: Day, cloud) -> None:
     cloud_lines = cloud.scalar("select count(*) from order_items where restaurant_id in (%s, %s)", day.main, day.port)
     assert len(lines) == cloud_lines and {row["order_id"] for row in lines} <= {row["id"] for row in orders}
     main_total = sum(int(row["line_total_cents"]) for row in lines
-                     if row["restaurant_id"] == day.main and row["order_status"] != "voided")
+                     if row["restaurant_id"] == day.main and row["order_status"] != "voided" and not row["voided_at"])
+    voided_lines = [row for row in lines if row["voided_at"]]
+    assert voided_lines and all(row["void_reason"] for row in voided_lines)
     assert dollars(main_total) == box_figures(day.main_box)["net-sales"]  # lines add up to the net sales
 
 
@@ -302,6 +362,7 @@ def bob_signs_in_with_a_link_on_his_phone(page, day: Day, gateway, artifacts) ->
     column = f"[data-testid=restaurant-{day.chez}]"
     page.wait_for_selector(f"{column} [data-testid=hourly-chart] canvas", timeout=15000)
     assert shown_figures(page, day.chez) == box_figures(day.bob_box)
+    assert shown_item_lists(page, day.chez) == box_item_lists(day.bob_box)
     assert page.locator(f"[data-testid=restaurant-{day.main}], [data-testid=restaurant-{day.port}]").count() == 0
     assert page.locator("[data-testid=stale-banner]").count() == 0
     business_day = page.inner_text(f"{column} p.muted").split()[2]

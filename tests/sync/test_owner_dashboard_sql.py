@@ -61,7 +61,10 @@ def test_owner_report_figures_for_each_of_my_restaurants(cloud, three_restaurant
         "tax_cents": served.tax_cents + kiosk.tax_cents,
         "gross_sales_cents": served.total_cents + kiosk.total_cents,
         "average_ticket_cents": round((served.total_cents + kiosk.total_cents) / 2)}
-    assert a["voids"] == {"orders": 1, "total_cents": voided.total_cents}
+    assert a["voids"] == {"orders": 1, "total_cents": voided.total_cents,  # no line voided from an order
+                          "lines": 0, "lines_quantity": 0, "lines_net_cents": 0,
+                          "items": [{"menu_item_id": "cola", "name": "Cola", "quantity": 1,
+                                     "net_cents": voided.subtotal_cents, "reasons": ["customer left"]}]}
     assert a["per_hour"] == [{"hour": 18, "orders": 2, "total_cents": served.total_cents + kiosk.total_cents}]
     quantities = [(item["menu_item_id"], item["quantity"]) for item in a["items"]]
     assert quantities == [("burger", 2), ("fries", 1), ("cola", 1), ("soup", 0)]  # ties by sales; soup never sold

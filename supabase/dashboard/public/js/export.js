@@ -6,7 +6,7 @@ import { csv } from './format.js';
 const ORDER_COLUMNS = ['restaurant_id', 'business_date', 'number', 'id', 'source', 'type', 'status', 'table_label',
   'created_at', 'completed_at', 'voided_at', 'void_reason', 'subtotal_cents', 'tax_cents', 'total_cents', 'box_id'];
 const LINE_COLUMNS = ['restaurant_id', 'business_date', 'order_number', 'order_id', 'order_status', 'source', 'item_id',
-  'menu_item_id', 'name', 'station', 'quantity', 'unit_price_cents', 'line_total_cents', 'tax_rate_bp'];
+  'menu_item_id', 'name', 'station', 'quantity', 'unit_price_cents', 'line_total_cents', 'tax_rate_bp', 'voided_at', 'void_reason'];
 
 function download(name, text) {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));

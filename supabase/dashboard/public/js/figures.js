@@ -22,6 +22,38 @@ function items(title, list, testid) {
     : h('p', { class: 'muted' }, 'Nothing yet.'));
 }
 
+// What was voided, item by item (the costliest first): lines voided from orders and the lines of
+// orders voided whole, with the reasons. A cloud without the voided-lines migration sends no `items`.
+const VOIDED_SHOWN = 5;
+const sum = (list, key) => list.reduce((total, item) => total + item[key], 0);
+
+const voidedLine = (item) => h('li', {}, h('span', {}, item.name, h('small', {}, item.reasons.join(', '))),
+  h('span', {}, `${item.quantity} · ${money(item.net_cents)}`));
+
+function moreLine(more) {
+  if (more.length === 0) return null;
+  return h('li', { class: 'more' }, h('span', {}, `${more.length} more item${more.length === 1 ? '' : 's'}`),
+    h('span', {}, `${sum(more, 'quantity')} · ${money(sum(more, 'net_cents'))}`));
+}
+
+function voidedItems(voids) {
+  if (!voids.items) return null;
+  return h('div', {}, h('h3', {}, 'What was voided'), voids.items.length
+    ? [h('p', { class: 'muted' }, 'Items voided from orders and the items of voided orders, before tax.'),
+      h('ol', { class: 'items voided', 'data-testid': 'voided-items' },
+        voids.items.slice(0, VOIDED_SHOWN).map(voidedLine), moreLine(voids.items.slice(VOIDED_SHOWN)))]
+    : h('p', { class: 'muted' }, 'Nothing voided.'));
+}
+
+// Orders voided whole (total with tax, as the cloud always reported), and items voided from orders
+// that went on (before tax, like net sales).
+function voidTiles(voids) {
+  const orders = tile('Voided orders', String(voids.orders), 'voids', money(voids.total_cents));
+  if (voids.lines === undefined) return orders;
+  const lines = tile('Voided items', String(voids.lines_quantity), 'voided-lines', `${money(voids.lines_net_cents)} before tax`);
+  return [orders, lines];
+}
+
 export function boxLine(box) {
   const facts = [`last synced ${ago(box.last_contact_age_s)}`];
   if (box.backlog_events) facts.push(`${box.backlog_events} events waiting${box.oldest_unsent_at ? `, oldest from ${new Date(box.oldest_unsent_at).toLocaleString()}` : ''}`);
@@ -53,7 +85,7 @@ export function restaurantColumn(report, boxes) {
     h('div', { class: 'tiles' },
       tile('Net sales', money(t.net_sales_cents), 'net-sales'), tile('Orders', String(t.orders), 'orders'),
       tile('Average ticket', money(t.average_ticket_cents), 'average-ticket'), tile('Tax', money(t.tax_cents), 'tax'),
-      tile('Voids', String(report.voids.orders), 'voids', money(report.voids.total_cents))),
+      voidTiles(report.voids)),
     h('h3', {}, 'Sales per hour'), hourChart,
     h('h3', {}, 'Ticket times per station, minutes ', legend('p50', 'p90')),
     report.stations.length ? [stationChart, h('table', { class: 'compact' },
@@ -63,6 +95,7 @@ export function restaurantColumn(report, boxes) {
       : h('p', { class: 'muted' }, 'No tickets bumped in this period.'),
     h('div', { class: 'pair' }, items('Top items', sold.slice(0, 5), 'top-items'),
       items('Least sold', report.items.slice(-5).reverse(), 'bottom-items')),
+    voidedItems(report.voids),
     h('h3', {}, 'Sources'),
     h('ul', { class: 'sources', 'data-testid': 'sources' }, report.sources.map((s) => h('li', {},
       h('span', {}, SOURCES[s.source] || s.source), h('span', {}, `${s.orders} orders · ${money(s.total_cents)}`)))),
