@@ -45,11 +45,12 @@ export function checkoutView(guest, currency, { rerender, back, place }) {
 
 // "Sending your order…" over the screen, with the name to call: the guest waits here.
 export function sendingOverlay(name) {
-  const status = h('p', { 'data-testid': 'k-sending-status' }, 'Please wait here a moment.');
+  const status = h('p', { 'data-testid': 'k-sending-status', 'aria-live': 'polite' }, 'Please wait here a moment.');
   const overlay = h('div', { class: 'overlay kiosk-overlay', 'data-testid': 'k-sending' },
-    h('div', { class: 'dialog k-dialog k-center', role: 'alertdialog', 'aria-modal': 'true', 'aria-label': 'Sending your order' },
+    h('div', { class: 'dialog k-dialog k-center k-sending', role: 'alertdialog', 'aria-modal': 'true', 'aria-label': 'Sending your order' },
+      h('div', { class: 'k-spinner', 'aria-hidden': 'true' }),
       h('h2', {}, 'Sending your order\u2026'),
-      name && h('p', {}, 'For ', h('strong', { 'data-testid': 'k-sending-name' }, name)), status));
+      name && h('p', {}, 'Order for ', h('strong', { 'data-testid': 'k-sending-name' }, name)), status));
   document.body.append(overlay);
   return { overlay, waiting: () => { status.textContent = 'Still sending \u2014 please wait here, your order is saved.'; } };
 }
@@ -59,11 +60,11 @@ export function sendingOverlay(name) {
 export function counterView(order, currency, finish) {
   return h('section', { class: 'k-thanks k-counter', 'data-testid': 'k-counter', role: 'alert' },
     h('h2', {}, 'Please see us at the counter'),
-    h('p', {}, 'We cannot reach the kitchen right now. Your order is under the name'),
+    h('p', {}, 'Your order has not reached the kitchen yet. It is under the name'),
     h('div', { class: 'k-counter-name', 'data-testid': 'k-counter-name' }, order.name || 'Guest'),
     order.lines.length > 0 && linesView(order.lines, currency),
     order.lines.length > 0 && h('p', { class: 'k-paid' }, 'Total ', h('strong', {}, money(totals(order.lines).total, currency))),
-    h('p', { class: 'k-muted' }, 'It is saved on this kiosk and goes to the kitchen by itself as soon as we are back online. '
+    h('p', { class: 'k-muted' }, 'It is saved on this kiosk and will be sent by itself as soon as the connection is back. '
       + 'Please do not order again.'),
     h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-counter-done', onclick: finish }, 'OK'));
 }

@@ -131,6 +131,7 @@ async function send() {
 
 function waitFor(key, name, lines) {
   screen = 'sending';
+  startOver.hidden = true;
   const sending = sendingOverlay(name);
   waiting = { key, name, lines, overlay: sending.overlay, timer: setTimeout(sendToCounter, WAIT_S * 1000),
     slow: setTimeout(sending.waiting, 3000) };
@@ -262,6 +263,7 @@ async function handOver() {
   feed.stop();
   if (pendingOf(login).length > 0) await keepForLater(login); // it stays in the outbox; a fresh cart
   endSession(login);
+  login = null; // nobody's until the next guest's login (a waiting order goes out with its own tokens)
   guest = freshGuest(); screen = 'menu'; category = null; say('');
   render();
   login = await guestLogin();
