@@ -12,7 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from .support import login_token
+from .support import CHROMIUM, CHROMIUM_ARGS, login_token
 from .test_kiosk_browser import PHONE, add, session_of
 from .test_tablets_browser import LANDSCAPE, PORTRAIT, api, errors, open_page  # noqa: F401 (fixture)
 
@@ -147,3 +147,39 @@ def test_the_idle_reset_keeps_a_waiting_order_which_goes_in_once_for_the_guest_w
     # once Mia's order was in, her session was ended on the box
     again = requests.post(f"{edge_server.url}/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}, timeout=5)
     assert again.status_code == 401
+
+
+def test_a_kiosk_browser_restarted_sends_the_waiting_order_once_before_staff_set_it_up_again(
+        browser, edge_server, errors, tmp_path):
+    profile = tmp_path / "kiosk-browser-profile"  # on disk, as a kiosk's browser keeps it
+
+    def start_the_kiosk_browser():
+        context = browser.browser_type.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=LANDSCAPE)
+        errors.contexts.append(context)
+        return context, errors.watch(context.pages[0] if context.pages else context.new_page())
+
+    context, page = start_the_kiosk_browser()
+    page.goto(f"{edge_server.url}/kiosk?wait_s=2")
+    for digit in "0000":
+        page.get_by_role("button", name=digit, exact=True).click()
+    page.get_by_role("button", name="Enter").click()
+    expect(page.get_by_test_id("k-items")).to_be_visible()
+    context.set_offline(True)
+    place(page, "Ezra")
+    expect(page.get_by_test_id("k-counter-name")).to_have_text("Ezra", timeout=5000)
+    context.close()  # the kiosk's browser quits (its tab's PIN is gone with it)
+    assert orders_on_box(edge_server) == []
+
+    context, page = start_the_kiosk_browser()
+    page.goto(f"{edge_server.url}/kiosk")
+    expect(page.get_by_role("button", name="Enter")).to_be_visible()  # staff have not set it up again yet...
+    deadline = time.monotonic() + ANSWER_MS / 1000
+    while not orders_on_box(edge_server) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [order] = orders_on_box(edge_server)  # ...and the order went in all the same, once
+    assert order["customer_name"] == "Ezra"
+    page.reload()
+    expect(page.get_by_role("button", name="Enter")).to_be_visible()
+    page.wait_for_timeout(500)
+    assert len(orders_on_box(edge_server)) == 1
