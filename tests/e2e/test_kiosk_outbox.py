@@ -33,6 +33,11 @@ def place(page, name, item="coffee", category="Drinks"):
     page.get_by_test_id("k-place").click()
 
 
+WAITING_IN_OUTBOX = """() => new Promise((resolve) => { const db = indexedDB.open('edge-kiosk-outbox');
+    db.onsuccess = () => { const n = db.result.transaction('pending').objectStore('pending').count();
+      n.onsuccess = () => resolve(n.result); }; })"""
+
+
 def wait_for_service_worker(page):
     page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10000)
 
@@ -183,3 +188,35 @@ def test_a_kiosk_browser_restarted_sends_the_waiting_order_once_before_staff_set
     expect(page.get_by_role("button", name="Enter")).to_be_visible()
     page.wait_for_timeout(500)
     assert len(orders_on_box(edge_server)) == 1
+
+
+def test_a_lost_answer_then_the_guests_session_ended_is_still_one_order_and_leaves_the_outbox(
+        browser, edge_server, errors):
+    page = open_page(browser, f"{edge_server.url}/kiosk?wait_s=2&idle_s=2&countdown_s=2", errors, LANDSCAPE, pin="0000")
+    expect(page.get_by_test_id("k-items")).to_be_visible()
+    lee = session_of(page)
+    tries, unreachable = [], [True]
+
+    def took_it_then_unreachable(route):
+        tries.append(route.request.headers.get("authorization"))
+        if len(tries) == 1:
+            route.fetch()  # the box takes Lee's order, the answer is lost...
+            route.abort("connectionreset")
+        elif unreachable[0]:
+            route.abort("connectionreset")  # ...and then the box cannot be reached
+        else:
+            route.continue_()
+    page.route(re.compile(r".*/api/v1/orders$"), took_it_then_unreachable)
+    place(page, "Lee")
+    expect(page.get_by_test_id("k-counter-name")).to_have_text("Lee", timeout=5000)
+    # Lee's session is over on the box (as when it expires) before the kiosk hears back
+    assert requests.post(f"{edge_server.url}/api/v1/auth/logout", json={"refresh_token": lee["refresh_token"]},
+                         timeout=5).status_code == 204
+    unreachable[0] = False
+    expect(page.get_by_test_id("k-counter")).to_have_count(0, timeout=6000)  # the idle reset: the next guest
+    page.wait_for_function(WAITING_IN_OUTBOX.replace("resolve(n.result)", "resolve(n.result === 0)"), timeout=ANSWER_MS)
+    [order] = orders_on_box(edge_server)
+    assert order["customer_name"] == "Lee"
+    assert len(set(tries)) >= 2  # resent in the next guest's session, which the box answered "already taken"
+    expect(page.get_by_test_id("k-order-number")).to_have_count(0)
+    expect(page.get_by_test_id("k-continue")).to_be_disabled()
