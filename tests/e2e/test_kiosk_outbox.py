@@ -170,10 +170,11 @@ def test_a_kiosk_browser_restarted_sends_the_waiting_order_once_before_staff_set
         page.get_by_role("button", name=digit, exact=True).click()
     page.get_by_role("button", name="Enter").click()
     expect(page.get_by_test_id("k-items")).to_be_visible()
-    context.set_offline(True)
+    edge_server.kill()  # the box goes down...
     place(page, "Ezra")
     expect(page.get_by_test_id("k-counter-name")).to_have_text("Ezra", timeout=5000)
-    context.close()  # the kiosk's browser quits (its tab's PIN is gone with it)
+    context.close()  # ...and the kiosk's browser quits (its tab's PIN is gone with it)
+    edge_server.start()
     assert orders_on_box(edge_server) == []
 
     context, page = start_the_kiosk_browser()
