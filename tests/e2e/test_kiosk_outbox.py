@@ -33,9 +33,10 @@ def place(page, name, item="coffee", category="Drinks"):
     page.get_by_test_id("k-place").click()
 
 
-WAITING_IN_OUTBOX = """() => new Promise((resolve) => { const db = indexedDB.open('edge-kiosk-outbox');
+# true once the kiosk's outbox holds that many entries (the kiosk made the database at start-up)
+WAITING_IN_OUTBOX = """(count) => new Promise((resolve) => { const db = indexedDB.open('edge-kiosk-outbox');
     db.onsuccess = () => { const n = db.result.transaction('pending').objectStore('pending').count();
-      n.onsuccess = () => resolve(n.result); }; })"""
+      n.onsuccess = () => resolve(n.result === count); }; })"""
 
 
 def wait_for_service_worker(page):
@@ -79,6 +80,7 @@ def test_a_kiosk_reloaded_offline_mid_queue_keeps_the_order_and_sends_it_once(br
     page.context.set_offline(True)
     place(page, "Sam", item="cheesecake", category="Desserts")
     expect(page.get_by_test_id("k-sending")).to_be_visible()
+    page.wait_for_function(WAITING_IN_OUTBOX, arg=1, timeout=5000)  # on disk before the reload
     page.reload()  # the shell from the service worker, the order from IndexedDB
     expect(page.get_by_test_id("k-sending-name")).to_have_text("Sam")
     assert orders_on_box(edge_server) == []
@@ -215,7 +217,7 @@ def test_a_lost_answer_then_the_guests_session_ended_is_still_one_order_and_leav
                          timeout=5).status_code == 204
     unreachable[0] = False
     expect(page.get_by_test_id("k-counter")).to_have_count(0, timeout=6000)  # the idle reset: the next guest
-    page.wait_for_function(WAITING_IN_OUTBOX.replace("resolve(n.result)", "resolve(n.result === 0)"), timeout=ANSWER_MS)
+    page.wait_for_function(WAITING_IN_OUTBOX, arg=0, timeout=ANSWER_MS)
     [order] = orders_on_box(edge_server)
     assert order["customer_name"] == "Lee"
     assert len(set(tries)) >= 2  # resent in the next guest's session, which the box answered "already taken"

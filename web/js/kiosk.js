@@ -126,7 +126,13 @@ async function send() {
   if (waiting || !login) return; // a second tap on Place is the same order
   const order = orderBody(guest);
   waitFor(order.client_order_id, guest.name.trim(), guest.lines);
-  await kioskOutbox.send(order, ownerOf(login));
+  try {
+    await kioskOutbox.send(order, ownerOf(login));
+  } catch { // the browser would not store it (IndexedDB refused): nothing was sent, say so
+    const { lines } = waiting;
+    stopWaiting();
+    refused({ code: 'not_stored' }, lines);
+  }
 }
 
 function waitFor(key, name, lines) {
