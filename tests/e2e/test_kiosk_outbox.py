@@ -55,16 +55,25 @@ def test_offline_the_guest_waits_then_is_sent_to_the_counter_and_the_order_goes_
     page = open_page(browser, f"{edge_server.url}/kiosk?wait_s=3", errors, LANDSCAPE, pin="0000")
     expect(page.get_by_test_id("k-items")).to_be_visible()
     page.context.set_offline(True)
-    place(page, "Robin")
+    page.get_by_role("button", name="Sides").click()
+    add(page, "onion-rings")
+    add(page, "fries", "Small")
+    page.get_by_role("button", name="Desserts").click()
+    add(page, "cheesecake")
+    place(page, "Robin")  # and a coffee
     expect(page.get_by_test_id("k-sending")).to_contain_text("Sending your order")
     expect(page.get_by_test_id("k-sending-name")).to_have_text("Robin")
     shoot(page, artifacts, "waiting")
     counter = page.get_by_test_id("k-counter")
     expect(counter).to_contain_text("Please see us at the counter", timeout=6000)
     expect(page.get_by_test_id("k-counter-name")).to_have_text("Robin")
-    expect(counter).to_contain_text("Coffee")
+    expect(counter.locator(".k-lines li")).to_have_count(4)
     expect(page.get_by_test_id("k-sending")).to_have_count(0)
     shoot(page, artifacts, "counter")
+    page.set_viewport_size(PHONE)  # a long order on a small screen: OK is still reachable
+    page.get_by_test_id("k-counter-done").scroll_into_view_if_needed()
+    expect(page.get_by_test_id("k-counter-done")).to_be_in_viewport()
+    page.set_viewport_size(LANDSCAPE)
     assert orders_on_box(edge_server) == []
     page.context.set_offline(False)
     expect(page.get_by_test_id("k-order-number")).to_have_text(NUMBER, timeout=ANSWER_MS)  # the guest still sees it

@@ -129,7 +129,7 @@ async function send() {
   try {
     await kioskOutbox.send(order, ownerOf(login));
   } catch { // the browser would not store it (IndexedDB refused): nothing was sent, say so
-    const { lines } = waiting;
+    const lines = waiting ? waiting.lines : guest.lines;
     stopWaiting();
     refused({ code: 'not_stored' }, lines);
   }
