@@ -218,7 +218,7 @@ def test_a_kiosk_reloaded_while_sending_finishes_that_order_once(browser, edge_s
     page.get_by_test_id("k-continue").click()
     page.get_by_test_id("k-name").fill("Kim")
     page.get_by_test_id("k-place").click()
-    expect(page.get_by_test_id("k-sending-status")).to_contain_text("your order is safe")
+    expect(page.get_by_test_id("k-sending-status")).to_contain_text("your order is saved")
     page.unroute(re.compile(r".*/api/v1/orders$"))
     page.reload()
     expect(page.get_by_test_id("k-order-number")).to_have_text(re.compile(r"^\d+$"), timeout=8000)

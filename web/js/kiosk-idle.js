@@ -5,8 +5,9 @@ import { h } from './dom.js';
 export class IdleTimer {
   // idleMs: quiet time before asking; countdownS: how long the question waits for a tap.
   // busy(): true while there is nothing to clear (an empty order) or it must not be cleared (sending).
-  constructor({ idleMs, countdownS, busy, onTimeout }) {
-    Object.assign(this, { idleMs, countdownS, busy, onTimeout });
+  // ending(): what the countdown ends, in the guest's words ("Your order will be cleared in").
+  constructor({ idleMs, countdownS, busy, onTimeout, ending = () => 'Your order will be cleared in' }) {
+    Object.assign(this, { idleMs, countdownS, busy, onTimeout, ending });
     this.timer = null; this.ticker = null; this.overlay = null;
     const activity = () => { if (!this.overlay) this.arm(); };
     for (const type of ['pointerdown', 'keydown', 'input']) document.addEventListener(type, activity, { capture: true });
@@ -30,7 +31,7 @@ export class IdleTimer {
     this.overlay = h('div', { class: 'overlay kiosk-overlay', 'data-testid': 'k-still-there', onclick: stay },
       h('div', { class: 'dialog k-dialog k-center', role: 'alertdialog', 'aria-modal': 'true', 'aria-label': 'Are you still there?' },
         h('h2', {}, 'Are you still there?'),
-        h('p', {}, 'Your order will be cleared in'), seconds, h('p', {}, 'seconds.'),
+        h('p', {}, this.ending()), seconds, h('p', {}, 'seconds.'),
         h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-stay', onclick: stay }, "I'm still here")));
     document.body.append(this.overlay);
     this.ticker = setInterval(() => {

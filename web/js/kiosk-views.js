@@ -43,22 +43,41 @@ export function checkoutView(guest, currency, { rerender, back, place }) {
       h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-place', onclick: tryPlace }, 'Place my order')));
 }
 
-export function sendingOverlay() {
-  const status = h('p', { 'data-testid': 'k-sending-status' }, 'One moment\u2026');
+// "Sending your order…" over the screen, with the name to call: the guest waits here.
+export function sendingOverlay(name) {
+  const status = h('p', { 'data-testid': 'k-sending-status', 'aria-live': 'polite' }, 'Please wait here a moment.');
   const overlay = h('div', { class: 'overlay kiosk-overlay', 'data-testid': 'k-sending' },
-    h('div', { class: 'dialog k-dialog k-center', role: 'alertdialog', 'aria-label': 'Sending your order' },
-      h('h2', {}, 'Sending your order'), status));
+    h('div', { class: 'dialog k-dialog k-center k-sending', role: 'alertdialog', 'aria-modal': 'true', 'aria-label': 'Sending your order' },
+      h('div', { class: 'k-spinner', 'aria-hidden': 'true' }),
+      h('h2', {}, 'Sending your order\u2026'),
+      name && h('p', {}, 'Order for ', h('strong', { 'data-testid': 'k-sending-name' }, name)), status));
   document.body.append(overlay);
-  return { overlay, waiting: () => { status.textContent = 'Still sending \u2014 please wait here, your order is safe.'; } };
+  return { overlay, waiting: () => { status.textContent = 'Still sending \u2014 please wait here, your order is saved.'; } };
 }
 
-// The order number, big, and the total the box charged (its own figures, not the kiosk's).
+// The box has not answered for a while: the guest goes to the counter with the name on the order,
+// which stays on this kiosk and is sent (once) when the box answers; the number shows up here then.
+export function counterView(order, currency, finish) {
+  return h('section', { class: 'k-thanks k-counter', 'data-testid': 'k-counter', role: 'alert' },
+    h('h2', {}, 'Please see us at the counter'),
+    h('p', {}, 'Your order has not reached the kitchen yet. It is under the name'),
+    h('div', { class: 'k-counter-name', 'data-testid': 'k-counter-name' }, order.name || 'Guest'),
+    order.lines.length > 0 && linesView(order.lines, currency),
+    order.lines.length > 0 && h('p', { class: 'k-paid' }, 'Total ', h('strong', {}, money(totals(order.lines).total, currency))),
+    h('p', { class: 'k-muted' }, 'It is saved on this kiosk and will be sent by itself as soon as the connection is back. '
+      + 'Please do not order again.'),
+    h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-counter-done', onclick: finish }, 'OK'));
+}
+
+// The order number, big, and the total the box charged (its own figures, not the kiosk's). An order
+// the box took in an earlier session of this kiosk has no number for us: it is in, and we call the name.
 export function doneView(order, currency, finish) {
+  const numbered = order.number !== undefined;
   return h('section', { class: 'k-thanks', 'data-testid': 'k-done' },
     h('h2', {}, order.customer_name ? `Thank you, ${order.customer_name}!` : 'Thank you!'),
-    h('p', {}, 'Your order number is'),
-    h('div', { class: 'k-number', 'data-testid': 'k-order-number' }, String(order.number)),
-    h('p', { class: 'k-paid' }, 'Total ', h('strong', { 'data-testid': 'k-done-total' }, money(order.total_cents, currency))),
+    h('p', {}, numbered ? 'Your order number is' : 'Your order has reached the kitchen.'),
+    numbered && h('div', { class: 'k-number', 'data-testid': 'k-order-number' }, String(order.number)),
+    numbered && h('p', { class: 'k-paid' }, 'Total ', h('strong', { 'data-testid': 'k-done-total' }, money(order.total_cents, currency))),
     h('p', {}, 'We will call your name when it is ready.'),
     h('button', { type: 'button', class: 'primary k-big', 'data-testid': 'k-new-order', onclick: finish }, 'Done'));
 }

@@ -8,8 +8,9 @@ import { h, money } from './dom.js';
 import { IdleTimer } from './kiosk-idle.js';
 import { chooseItem } from './kiosk-item.js';
 import { orderBody, sameChoice } from './kiosk-cart.js';
-import { guestMessage, refusedLine, sendUntilAnswered } from './kiosk-send.js';
-import { askGuest, checkoutView, doneView, linesView, sendingOverlay, totalsView } from './kiosk-views.js';
+import { alreadyTaken, guestMessage, kioskOutbox, nextOwner, ownerOf, pendingOf, refusedLine, sameGuest,
+  tokenFor } from './kiosk-send.js';
+import { askGuest, checkoutView, counterView, doneView, linesView, sendingOverlay, totalsView } from './kiosk-views.js';
 import { LiveFeed } from './live.js';
 import { ensureSession, KIOSK_PIN_KEY } from './login.js';
 import { registerServiceWorker } from './shell.js';
@@ -19,6 +20,7 @@ const seconds = (name, fallback) => Math.min(Math.max(Number(params.get(name)) |
 const IDLE_MS = seconds('idle_s', 90) * 1000;
 const COUNTDOWN_S = seconds('countdown_s', 20);
 const DONE_S = seconds('done_s', 20);
+const WAIT_S = seconds('wait_s', 45); // how long a guest waits for the box before being sent to the counter
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 let pin = null;
@@ -27,9 +29,10 @@ let menu = { categories: [], items: [] };
 let currency = 'USD';
 let category = null;
 let guest = freshGuest();
-let screen = 'menu'; // menu | checkout | sending | done
+let screen = 'menu'; // menu | checkout | sending | counter | done
 let itemDialog = null;
 let doneTimer = null;
+let waiting = null; // the order the guest at the kiosk waits for: { key, name, lines, overlay, timer }
 
 const title = h('h1', { 'data-testid': 'k-title' }, 'Welcome');
 const startOver = h('button', { type: 'button', class: 'k-secondary k-start-over', 'data-testid': 'k-start-over', hidden: true,
@@ -38,9 +41,10 @@ const startOver = h('button', { type: 'button', class: 'k-secondary k-start-over
 const notice = h('p', { class: 'k-notice', role: 'status', 'aria-live': 'polite', 'data-testid': 'k-notice', hidden: true });
 const body = h('main', { class: 'kiosk', 'data-testid': 'kiosk' });
 const feed = new LiveFeed({ token: () => login.token, onEvent: applyEvent, onResync: loadMenu,
-  onUnauthorized: () => { if (screen !== 'sending') newGuest(); } });
+  onUnauthorized: () => { if (!waiting) newGuest(); } });
 const idle = new IdleTimer({ idleMs: IDLE_MS, countdownS: COUNTDOWN_S, onTimeout: () => newGuest(),
-  busy: () => screen === 'sending' || screen === 'done' || (screen === 'menu' && guest.lines.length === 0 && !dialogOpen()) });
+  busy: () => screen === 'sending' || screen === 'done' || (screen === 'menu' && guest.lines.length === 0 && !dialogOpen()),
+  ending: () => (screen === 'counter' ? 'Your order stays saved. This screen closes in' : 'Your order will be cleared in') });
 
 const dialogOpen = () => Boolean(itemDialog && itemDialog.isConnected);
 
@@ -115,36 +119,75 @@ function showDone(order) {
   doneTimer = setTimeout(() => newGuest(), DONE_S * 1000);
 }
 
-// -- sending --------------------------------------------------------------------------------------
-// Kept for this tab until the box answers: a kiosk reloaded meanwhile finishes sending it, in the
-// same guest session, before anything else (the guest is still waiting for the number).
-const SENDING_KEY = 'edge.kiosk.sending';
-
-async function send(bodyToSend = orderBody(guest)) {
-  screen = 'sending';
-  sessionStorage.setItem(SENDING_KEY, JSON.stringify(bodyToSend));
-  const sending = sendingOverlay();
-  const lines = guest.lines;
+// -- sending: through the kiosk's outbox ------------------------------------------------------------
+// In IndexedDB before it goes out, then sent until the box answers: the guest waits for the number,
+// and after WAIT_S is sent to the counter with the name on the order while the kiosk keeps trying.
+async function send() {
+  if (waiting || !login) return; // a second tap on Place is the same order
+  const order = orderBody(guest);
+  waitFor(order.client_order_id, guest.name.trim(), guest.lines);
   try {
-    const order = await sendUntilAnswered(bodyToSend, { token: () => login.token, onWaiting: sending.waiting });
-    sending.overlay.remove();
-    showDone(order);
-  } catch (refusal) {
-    sending.overlay.remove();
-    // The box took nothing: this is a new order now (it will change), so a new client_order_id.
-    const refused = refusal.code === 'item_unavailable' && refusedLine(refusal, lines);
-    if (refused) lines.splice(lines.indexOf(refused), 1);
-    guest.clientOrderId = uuid4();
-    screen = 'menu';
-    say(guestMessage(refusal, [...lines, refused].filter(Boolean)));
-    render();
-  } finally {
-    sessionStorage.removeItem(SENDING_KEY);
+    await kioskOutbox.send(order, ownerOf(login));
+  } catch { // the browser would not store it (IndexedDB refused): nothing was sent, say so
+    const lines = waiting ? waiting.lines : guest.lines;
+    stopWaiting();
+    refused({ code: 'not_stored' }, lines);
   }
 }
 
-function unsentOrder() {
-  try { return JSON.parse(sessionStorage.getItem(SENDING_KEY) || 'null'); } catch { return null; }
+function waitFor(key, name, lines) {
+  screen = 'sending';
+  startOver.hidden = true;
+  const sending = sendingOverlay(name);
+  waiting = { key, name, lines, overlay: sending.overlay, timer: setTimeout(sendToCounter, WAIT_S * 1000),
+    slow: setTimeout(sending.waiting, 3000) };
+}
+
+function stopWaiting() {
+  if (!waiting) return;
+  clearTimeout(waiting.timer); clearTimeout(waiting.slow);
+  waiting.overlay.remove();
+  waiting = null;
+}
+
+function sendToCounter() {
+  waiting.overlay.remove();
+  screen = 'counter';
+  body.className = 'kiosk k-done';
+  startOver.hidden = true;
+  body.replaceChildren(counterView(waiting, currency, () => newGuest()));
+  idle.arm();
+}
+
+function onOutboxChange(state, change) {
+  if (!change) return;
+  const { entry } = change;
+  if (!sameGuest(entry.owner, login) && !state.pending.some((e) => sameGuest(e.owner, entry.owner))) endSession(entry.owner);
+  if (!waiting || entry.key !== waiting.key) return; // that guest has gone: it went in (or not) quietly
+  const { name, lines } = waiting;
+  stopWaiting();
+  if (change.type === 'answered') showDone(change.order);
+  else if (alreadyTaken(change.error)) showDone({ customer_name: name || null });
+  else refused(change.error, lines);
+}
+
+// The box took nothing: back to the order, which is a new one now (it will change): a new client_order_id.
+function refused(refusal, lines) {
+  const line = refusal.code === 'item_unavailable' && refusedLine(refusal, lines);
+  if (line) lines.splice(lines.indexOf(line), 1);
+  guest.clientOrderId = uuid4();
+  screen = 'menu';
+  say(guestMessage(refusal, [...lines, line].filter(Boolean)));
+  render();
+}
+
+// A guest who left before their order went in: it goes out in their session (renewed), or the next one's.
+async function entryUnauthorized(error, entry) {
+  if (error.status !== 401 || sameGuest(entry.owner, login)) return; // this guest's own: the next login sends it
+  const owner = await nextOwner(entry, login);
+  if (!owner) return;
+  await kioskOutbox.reown(entry.key, owner);
+  kioskOutbox.flush();
 }
 
 // -- the live menu: an item that runs out vanishes at once, from the menu and from the order ------
@@ -191,8 +234,8 @@ async function guestLogin() {
   for (let attempt = 0; ; attempt += 1) {
     try {
       const fresh = await api('/api/v1/auth/login', { method: 'POST', body: { pin } });
-      saveSession(fresh);
-      return fresh;
+      saveSession({ ...fresh, guest: uuid4() });
+      return session();
     } catch (error) {
       if (error.status === 401 || error.status === 403 || error.status === 422) {
         sessionStorage.removeItem(KIOSK_PIN_KEY); // the PIN changed: staff must set the kiosk up again
@@ -205,8 +248,9 @@ async function guestLogin() {
   }
 }
 
+// A guest whose order is still waiting keeps their session until it is sent (onOutboxChange ends it).
 function endSession(ended) {
-  if (!ended) return;
+  if (!ended || pendingOf(ended).length > 0) return;
   api('/api/v1/auth/logout', { method: 'POST', body: { refresh_token: ended.refresh_token }, token: ended.token }).catch(() => {});
 }
 
@@ -219,17 +263,25 @@ function newGuest() {
 }
 
 async function handOver() {
-  clearTimeout(doneTimer); idle.stop();
+  clearTimeout(doneTimer); idle.stop(); stopWaiting();
   if (itemDialog) { itemDialog.remove(); itemDialog = null; }
   document.querySelectorAll('.kiosk-overlay').forEach((o) => o.remove());
   feed.stop();
+  if (pendingOf(login).length > 0) await keepForLater(login); // it stays in the outbox; a fresh cart
   endSession(login);
+  login = null; // nobody's until the next guest's login (a waiting order goes out with its own tokens)
   guest = freshGuest(); screen = 'menu'; category = null; say('');
   render();
   login = await guestLogin();
+  kioskOutbox.flush(); // what earlier guests left waiting goes out as soon as there is a session
   say('');
   await loadMenu().catch(() => feed.start(feed.lastSeq));
   idle.arm();
+}
+
+// The leaving guest's latest tokens go with their waiting orders (the kiosk stops renewing them).
+async function keepForLater(leaving) {
+  await Promise.all(pendingOf(leaving).map((entry) => kioskOutbox.reown(entry.key, ownerOf(leaving))));
 }
 
 async function main() {
@@ -237,26 +289,32 @@ async function main() {
   document.body.classList.add('kiosk-page');
   document.head.append(h('link', { rel: 'stylesheet', href: '/web/css/kiosk.css' }));
   document.body.append(h('header', { class: 'k-bar' }, title, h('span', { class: 'spacer' }), startOver), notice, body);
+  // Orders left in the outbox (a reload, a browser restart) go out at once, each in its guest's session.
+  await kioskOutbox.refresh();
+  kioskOutbox.subscribe(onOutboxChange);
   pin = sessionStorage.getItem(KIOSK_PIN_KEY);
+  const leftover = session(); // a reload: the guest before may be gone, so start afresh...
+  login = pin && leftover && leftover.user.role === 'customer' && leftover.guest ? leftover : null;
+  const [mine] = pendingOf(login);
+  if (mine) { // ...unless their order is on its way: same session, the same entry, the guest waits
+    Object.assign(guest, { clientOrderId: mine.client_order_id, name: mine.body.customer_name || '' });
+    waitFor(mine.key, guest.name, []);
+  }
+  await kioskOutbox.configure({ token: (entry) => tokenFor(entry, login), onUnauthorized: entryUnauthorized });
   if (!pin) {
     clearSession(); // set-up: staff type the kiosk's PIN once; it is kept for this tab only
     login = await ensureSession(['customer'], 'Set up this kiosk: enter its PIN');
+    saveSession(Object.assign(login, { guest: uuid4() })); // the first guest's session
     pin = sessionStorage.getItem(KIOSK_PIN_KEY);
+    kioskOutbox.flush();
     await loadMenu().catch(() => feed.start(0));
     idle.arm();
     return;
   }
-  const leftover = session(); // a reload: the guest before may be gone, so start afresh...
-  login = leftover && leftover.user.role === 'customer' ? leftover : null;
-  const unsent = unsentOrder();
-  if (unsent && login) { // ...unless their order was on its way: same session, same client_order_id
-    Object.assign(guest, { clientOrderId: unsent.client_order_id, name: unsent.customer_name || '' });
+  if (mine) {
     loadMenu().catch(() => feed.start(feed.lastSeq));
-    await send(unsent);
-    idle.arm();
     return;
   }
-  sessionStorage.removeItem(SENDING_KEY); // that session is over: its retry would be refused
   await newGuest();
 }
 

@@ -2,17 +2,22 @@
 // BEFORE it is sent, and sent until the box answers, so no order is lost to a dropped Wi-Fi, a
 // lost answer, a box restart or a tablet reload. Each entry carries its idempotency key
 // (client_order_id for an order, amendment_id for a change), so sending it twice is one order.
-// Any page may use it (order entry, the voice panel, the kiosk):
+// Any page may use it (order entry, the voice panel); a screen that must not share its queue with
+// order entry on the same browser (the kiosk) makes its own: new OrderOutbox('edge-kiosk-outbox').
 //
 //   import { orderOutbox } from './outbox.js';
 //   orderOutbox.configure({ token: () => login.token, onUnauthorized });  // once, after login
 //   await orderOutbox.send(body);              // POST /api/v1/orders body, with client_order_id
+//   await outbox.send(body, owner);            // owner: kept with the entry (the kiosk: whose session)
+//   await outbox.reown(key, owner);            // a waiting entry now goes out as someone else
+//       token(entry) and onUnauthorized(error, entry) get the entry, so a screen can send each
+//       entry in the session that placed it (order entry ignores it: one login, one token)
 //   await orderOutbox.addItems(clientOrderId, { amendment_id, items });        // after Send
 //   await orderOutbox.voidItems(clientOrderId, { amendment_id, item_ids, reason });
 //   await orderOutbox.voidOrder(clientOrderId, key, { reason });   // the whole order
 //   const stop = orderOutbox.subscribe((state, change) => ...);
 //       state:  { pending: [entry], reachable: true | false | null }   (null: not tried yet)
-//       entry:  { key, kind: 'order' | 'add' | 'void' | 'void-order', client_order_id, body, queued_at, tries }
+//       entry:  { key, kind: 'order' | 'add' | 'void' | 'void-order', client_order_id, body, queued_at, tries, owner? }
 //       change: { type: 'answered', entry, order } | { type: 'rejected', entry, error } | undefined
 //   await orderOutbox.whenAnswered(key);       // -> { order } or { error } once the box decided
 //   await orderOutbox.knownOrder(clientOrderId);  // the box's last answer for that order, or null
@@ -37,8 +42,8 @@ function request(idbRequest) {
   });
 }
 
-function openDatabase() {
-  const opening = indexedDB.open(DB_NAME, 1);
+function openDatabase(name) {
+  const opening = indexedDB.open(name, 1);
   opening.onupgradeneeded = () => {
     opening.result.createObjectStore(PENDING, { keyPath: 'key' });
     opening.result.createObjectStore(ORDERS, { keyPath: 'client_order_id' });
@@ -49,8 +54,10 @@ function openDatabase() {
 const retryable = (error) => error.offline || error.status >= 500 || [408, 429].includes(error.status);
 const unauthorized = (error) => error.status === 401 || error.status === 403;
 
-class OrderOutbox {
-  constructor() {
+export class OrderOutbox {
+  constructor(name = DB_NAME) {
+    this.name = name;
+    this.configured = false;
     this.db = null;
     this.listeners = new Set();
     this.waiters = new Map();
@@ -62,16 +69,16 @@ class OrderOutbox {
     this.failures = 0;
     this.timer = null;
     this.counter = 0;
-    window.addEventListener('online', () => this.flush());
+    window.addEventListener('online', () => { if (this.configured) this.flush(); });
   }
 
   configure({ token, onUnauthorized = () => {} }) {
-    this.token = token; this.onUnauthorized = onUnauthorized;
+    this.token = token; this.onUnauthorized = onUnauthorized; this.configured = true;
     return this.refresh().then(() => { this.flush(); });
   }
 
   async database() {
-    this.db = this.db || await openDatabase();
+    this.db = this.db || await openDatabase(this.name);
     return this.db;
   }
 
@@ -80,24 +87,31 @@ class OrderOutbox {
   }
 
   // -- adding ---------------------------------------------------------------------------------
-  send(body) {
-    return this.enqueue('order', body.client_order_id, body.client_order_id, body);
+  send(body, owner) {
+    return this.enqueue('order', body.client_order_id, body.client_order_id, body, owner);
   }
   addItems(clientOrderId, body) { return this.enqueue('add', body.amendment_id, clientOrderId, body); }
   voidItems(clientOrderId, body) { return this.enqueue('void', body.amendment_id, clientOrderId, body); }
   // POST /orders/{id}/void has no key in its body: its Idempotency-Key header is the entry's key
   voidOrder(clientOrderId, key, body) { return this.enqueue('void-order', key, clientOrderId, body); }
 
-  async enqueue(kind, key, clientOrderId, body) {
+  async enqueue(kind, key, clientOrderId, body, owner) {
     if (!key) throw new Error(`an outbox ${kind} needs its idempotency key`);
     const entry = { key, kind, client_order_id: clientOrderId, body, queued_at: new Date().toISOString(),
-      order_in_queue: Date.now() * 1000 + (this.counter++ % 1000), tries: 0 };
+      order_in_queue: Date.now() * 1000 + (this.counter++ % 1000), tries: 0, ...(owner ? { owner } : {}) };
     const store = await this.store(PENDING, 'readwrite');
     const existing = await request(store.get(key));
     if (!existing) await request(store.put(entry)); // the same key twice is the same entry
     await this.refresh();
     this.flush();
     return existing || entry;
+  }
+
+  async reown(key, owner) {
+    const store = await this.store(PENDING, 'readwrite');
+    const entry = await request(store.get(key));
+    if (entry) await request(store.put({ ...entry, owner }));
+    await this.refresh();
   }
 
   // -- reading --------------------------------------------------------------------------------
@@ -150,21 +164,21 @@ class OrderOutbox {
   async drain() {
     for (;;) {
       const [next] = await this.pending();
-      if (!next || !this.token()) return;
+      if (!next || !this.token(next)) return;
       const path = await this.pathOf(next);
       if (path === null) {
         await this.finish(next, { error: { status: 404, code: 'order_not_found', message: 'its order was never taken by the box' } });
         continue;
       }
       try {
-        const order = await api(path, { method: 'POST', body: next.body, token: this.token(), timeoutMs: SEND_TIMEOUT_MS,
+        const order = await api(path, { method: 'POST', body: next.body, token: this.token(next), timeoutMs: SEND_TIMEOUT_MS,
           key: next.kind === 'void-order' ? next.key : undefined });
         this.failures = 0;
         this.setReachable(true);
         await this.finish(next, { order });
       } catch (error) {
         if (retryable(error)) { await this.retryLater(next, error); return; }
-        if (unauthorized(error)) { this.setReachable(true); this.onUnauthorized(error); return; }
+        if (unauthorized(error)) { this.setReachable(true); this.onUnauthorized(error, next); return; }
         this.setReachable(true);
         await this.finish(next, { error });
       }
