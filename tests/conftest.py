@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from edge.security import auth
 from edge.app import create_app
 from edge.demo import seed_demo
+from edge.security import auth
 from edge.settings import Settings
-from edge_testing import login, order_body  # noqa: F401  (shared with tests that import them)
+from tests.support.client import login
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +24,7 @@ def browser():
     one event loop per thread, so a second one beside it would fail); use fresh contexts."""
     from pathlib import Path
 
-    from e2e.support import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.e2e import CHROMIUM, CHROMIUM_ARGS
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt install chromium)")

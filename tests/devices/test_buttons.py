@@ -9,8 +9,8 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from devices.buttons import StationDevices
 from edge.settings import AlertSettings, ButtonSettings
-from tests.devices.conftest import place_order, wait_for
-
+from tests.support.printing import place_order
+from tests.support.waiting import wait_for
 
 
 def events(store, type_):
@@ -118,7 +118,7 @@ def test_the_app_wires_buttons_and_reports_them_in_health(tmp_path, monkeypatch)
     from edge.app import create_app
     from edge.demo import seed_demo
     from edge.settings import Settings
-    from edge_testing import login, order_body
+    from tests.support.client import login, order_body
 
     monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "mock")
     monkeypatch.delenv("EDGE_CONFIG", raising=False)

@@ -15,7 +15,7 @@ import uuid
 import pytest
 import requests
 
-from .edge_process import EdgeServer
+from tests.support.edge_process import EdgeServer
 
 pytestmark = pytest.mark.e2e
 ROUNDS = 4

@@ -15,7 +15,7 @@ import uuid
 import pytest
 import requests
 
-from .support import login_token
+from tests.support.e2e import login_token
 
 pytestmark = pytest.mark.e2e
 

@@ -12,16 +12,14 @@ from __future__ import annotations
 import random
 import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # beside boxserver, which imports edge_process
-from boxserver import BoxServer  # noqa: E402
-from powercut_fs import PowerCutDisk  # noqa: E402
-from test_crash_under_load import (Load, check_database, kitchen_printer, retry_in_flight,  # noqa: E402
-                                  run_until_crash)
+from tests.support.boxserver import BoxServer
+from tests.support.crash_load import Load, check_database, kitchen_printer, retry_in_flight, run_until_crash
+
+from .powercut_fs import PowerCutDisk
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path("/dev/fuse").exists(), reason="no /dev/fuse: FUSE is off in this kernel")]

@@ -15,9 +15,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.voice.speech import music, require_tools, speak
+from tests.support.e2e import login_token
+from tests.support.speech import music, require_tools, speak
 
-from .support import login_token
 from .test_tablets_browser import LANDSCAPE, errors, open_page  # noqa: F401  (errors is a fixture)
 
 pytestmark = pytest.mark.e2e
@@ -143,7 +143,7 @@ def test_hold_to_talk_records_on_the_tablet_and_the_draft_comes_back(edge_server
     held (http://127.0.0.1 is a secure context), posts a 16 kHz WAV and shows the draft."""
     require_tools()
     wait_for_voice(edge_server)
-    from .support import CHROMIUM, CHROMIUM_ARGS
+    from tests.support.e2e import CHROMIUM, CHROMIUM_ARGS
 
     spoken = speak("two beers table twelve", tmp_path / "mic.wav", voice="en-us", speed_wpm="150")
     microphone = tmp_path / "mic-padded.wav"  # silence either side: the fake device loops the file

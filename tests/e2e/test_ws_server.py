@@ -15,7 +15,7 @@ import pytest
 import requests
 import simple_websocket
 
-from .support import WsClient, login_token, stop
+from tests.support.e2e import WsClient, login_token, stop
 
 pytestmark = pytest.mark.e2e
 

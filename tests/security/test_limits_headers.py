@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from edge_testing import login
-from edge.app import create_app
 from edge.api.headers import CONTENT_SECURITY_POLICY
+from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import Settings
+from tests.support.client import login
 
 KITCHEN = {"REMOTE_ADDR": "10.0.0.21"}
 NOISY = {"REMOTE_ADDR": "10.0.0.66"}

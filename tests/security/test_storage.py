@@ -7,14 +7,13 @@ import os
 import shutil
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-from edge_testing import login, order_body
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import Settings
+from tests.support.client import login, order_body
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,10 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from click.testing import CliRunner
 
+from edge.cli import main as cli
 from edge.security import keyring
 from edge.security.auth import ALGORITHM, AuthError
-from edge.cli import main as cli
-from edge_testing import bearer, login_body
-
-
+from tests.support.client import bearer, login_body
 
 
 def test_people_get_a_short_access_token_and_a_refresh_token(client, services):

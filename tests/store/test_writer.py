@@ -13,8 +13,8 @@ from edge.demo import seed_demo
 from edge.domain.actors import SYSTEM
 from edge.domain.orders import OrderRequest
 from edge.store import Store, commands
-
-from edge_testing import order_body, wait_for
+from tests.support.client import order_body
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from sync_box import assert_cloud_equals_box
 from sync import state
 from sync.backoff import Backoff
 from sync.status import health, sync_status
+from tests.support.sync_box import assert_cloud_equals_box
 
 
 def test_pushes_the_whole_log_and_reports_status(box, cloud):

@@ -16,10 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from dashboard_server import DashboardServer, missing_vendor_files
 from edge.domain.actors import SYSTEM
 from edge.store import commands
-from sync_cloud import ANON_KEY
+from tests.support.sync_cloud import ANON_KEY
+
+from .dashboard_server import DashboardServer, missing_vendor_files
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +39,7 @@ def dashboard(gateway):
 
 @pytest.fixture
 def artifacts():
-    from e2e.support import ARTIFACTS
+    from tests.support.e2e import ARTIFACTS
 
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

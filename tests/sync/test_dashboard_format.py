@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from dashboard_server import PUBLIC
+from .dashboard_server import PUBLIC
 
 CASES = """
 import { parsePrice, csv, ago } from '%s';

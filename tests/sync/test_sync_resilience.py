@@ -13,11 +13,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sync_box import assert_cloud_equals_box
-from sync_cloud import ANON_KEY
 from edge.domain.actors import SYSTEM
 from edge.store import commands
 from sync import state
+from tests.support.sync_box import assert_cloud_equals_box
+from tests.support.sync_cloud import ANON_KEY
 
 EDGE = str(Path(sys.executable).with_name("edge"))
 

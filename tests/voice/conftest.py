@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.voice.menus import korean_menu
-from tests.voice.speech import require_tools
+from tests.support.speech import require_tools
+from tests.support.voice_menus import korean_menu
 from voice.models import packaged_model
 from voice.recognizer import Recognizer
 from voice.service import VoiceService

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from edge.services import open_store
-from edge.security.auth import load_or_create_secret
 from edge.cli import main
 from edge.demo import seed_demo
+from edge.security.auth import load_or_create_secret
+from edge.services import open_store
 from edge.settings import Settings
 from edge.store import commands
-from tests.voice.menus import item, korean_menu
+from tests.support.voice_menus import item, korean_menu
 
 
 def test_voice_check_reports_load_memory_and_what_cannot_be_heard(korean_model, tmp_path, monkeypatch):

@@ -19,9 +19,9 @@ import pytest
 from edge.app import create_app
 from edge.demo import seed_demo
 from edge.settings import Settings
-from tests.conftest import login, order_body
+from tests.support.client import login, order_body
+from tests.support.speech import music, speak, synth, with_noise
 from tests.voice.conftest import MODEL_LOAD_TIMEOUT_S
-from tests.voice.speech import music, speak, synth, with_noise
 
 pytest.importorskip("pocketsphinx")
 TRANSCRIBE = "/api/v1/voice/transcriptions"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.voice_menus import english_menu
 from tests.voice.conftest import MODEL_LOAD_TIMEOUT_S
-from tests.voice.menus import english_menu
 from voice.corpus import order_sentences
 from voice.drafts import Alternative, Word
 from voice.language import load_pack

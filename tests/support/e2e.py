@@ -1,5 +1,6 @@
-"""Helpers for the tablet end-to-end tests and benchmarks (the fixtures are in conftest.py; the
-server itself is tests/e2e/edge_process.py's EdgeServer)."""
+"""Helpers for the tablet end-to-end tests and benchmarks: Debian's Chromium, the screenshots'
+folder, stopping a server, a login token, a WebSocket client (the fixtures are in
+tests/e2e/conftest.py and tests/conftest.py; the server itself is edge_process.py's EdgeServer)."""
 
 from __future__ import annotations
 
