@@ -10,7 +10,6 @@ a tablet saw and one print job per ticket are there, and the box starts again on
 from __future__ import annotations
 
 import random
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 
 from tests.support.boxserver import BoxServer
 from tests.support.crash_load import Load, check_database, kitchen_printer, retry_in_flight, run_until_crash
+from tests.support.requirements import require_tool
 
 from .powercut_fs import PowerCutDisk
 
@@ -29,8 +29,7 @@ ROWS = 50
 
 @pytest.fixture
 def disk(tmp_path):
-    if shutil.which("fusermount3") is None:
-        pytest.fail("fusermount3 is missing: run `make system-deps` (apt install fuse3)")
+    require_tool("fusermount3", package="fuse3")
     disk = PowerCutDisk(tmp_path / "platter", tmp_path / "disk").mount()
     yield disk
     disk.cut()

@@ -16,13 +16,19 @@ import requests
 from playwright.sync_api import expect
 
 from tests.support.e2e import login_token
+from tests.support.requirements import require_module
 from tests.support.speech import music, require_tools, speak
 
 from .test_tablets_browser import LANDSCAPE, errors, open_page  # noqa: F401  (errors is a fixture)
 
 pytestmark = pytest.mark.e2e
-pytest.importorskip("pocketsphinx", reason="the demo's English voice needs the voice extra (make dev-deps)")
 PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def english_engine():
+    """The demo box hears English with pocketsphinx, from the voice extra `make dev-deps` installs."""
+    require_module("pocketsphinx")
 
 
 def tablet_token(page) -> str:

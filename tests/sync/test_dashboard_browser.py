@@ -18,6 +18,7 @@ import pytest
 
 from edge.domain.actors import SYSTEM
 from edge.store import commands
+from tests.support.requirements import missing
 from tests.support.sync_cloud import ANON_KEY
 
 from .dashboard_server import DashboardServer, missing_vendor_files
@@ -31,7 +32,7 @@ PASSWORD = "long enough password"
 @pytest.fixture
 def dashboard(gateway):
     if missing_vendor_files():
-        pytest.fail(f"supabase/dashboard/public/vendor lacks {missing_vendor_files()}: run `make dashboard`")
+        missing(f"supabase/dashboard/public/vendor/{missing_vendor_files()}", "run `make dashboard`")
     server = DashboardServer(gateway.url, ANON_KEY).start()
     yield server
     server.stop()
