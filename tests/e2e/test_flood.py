@@ -15,7 +15,7 @@ import uuid
 import pytest
 import requests
 
-from tests.support.e2e import login_token
+from tests.support.e2e import active_sockets, login_token
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -74,12 +74,6 @@ def order(token: str, server) -> tuple[float, requests.Response]:
     return time.monotonic() - started, response
 
 
-def open_feeds(server, token: str) -> float:
-    metrics = requests.get(f"{server.url}/api/v1/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    return next(float(line.split()[-1]) for line in metrics.text.splitlines()
-                if line.startswith("websocket_connections_active"))
-
-
 def test_feeds_and_slow_sockets_held_while_the_kitchen_works(start_edge_server):
     server = start_edge_server(EDGE_SECURITY__LOGIN_RATE_LIMIT="1000 per minute",
                                EDGE_SERVER__THREADS="8")  # fewer threads than sockets by far
@@ -113,14 +107,14 @@ def test_feeds_and_slow_sockets_held_while_the_kitchen_works(start_edge_server):
         assert max(timings) < 2.0, f"slowest request under the flood took {max(timings):.2f} s"
         last = response.json()["id"].encode()
         assert sum(receives(feed, last, timeout=10) for feed in feeds) == FEEDS, "a feed stopped receiving"
-        assert open_feeds(server, staff) == FEEDS
+        assert active_sockets(server, staff) == FEEDS
     finally:
         stop.set()
         dripper.join(timeout=5)
         for sock in feeds + slow:
             sock.close()
     # The box has seen every feed go (where a closed socket would be used again) before its log is read.
-    assert wait_for(lambda: open_feeds(server, staff) == 0), "the box still counts feeds that were closed"
+    assert wait_for(lambda: active_sockets(server, staff) == 0), "the box still counts feeds that were closed"
     log = server.log()
     assert "Bad file descriptor" not in log and "Traceback" not in log
 
