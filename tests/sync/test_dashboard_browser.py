@@ -32,7 +32,7 @@ PASSWORD = "long enough password"
 @pytest.fixture
 def dashboard(gateway):
     if missing_vendor_files():
-        missing(f"supabase/dashboard/public/vendor/{missing_vendor_files()}", "run `make dashboard`")
+        missing(f"supabase/dashboard/public/vendor/ ({', '.join(missing_vendor_files())})", "run `make dashboard`")
     server = DashboardServer(gateway.url, ANON_KEY).start()
     yield server
     server.stop()
