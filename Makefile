@@ -61,16 +61,16 @@ test: system-deps dev-deps dashboard
 	$(BIN)/python -m pytest
 
 bench: dev-deps
-	$(BIN)/python bench/api.py
-	taskset -c 0 $(BIN)/python bench/print_queue.py
-	taskset -c 0 $(BIN)/python bench/bump_press.py
-	$(BIN)/python bench/ws_fanout.py
-	taskset -c 0 $(BIN)/python bench/voice.py
-	taskset -c 0 $(BIN)/python bench/sync.py --cloud-cpus 1
-	$(BIN)/python bench/sync_backoff.py --batches 40 --loss 0.3
-	$(BIN)/python bench/flood.py
-	$(BIN)/python bench/kds_render.py
-	$(BIN)/python bench/owner_report.py
+	$(BIN)/python -m bench.api
+	taskset -c 0 $(BIN)/python -m bench.print_queue
+	taskset -c 0 $(BIN)/python -m bench.bump_press
+	$(BIN)/python -m bench.ws_fanout
+	taskset -c 0 $(BIN)/python -m bench.voice_engines
+	taskset -c 0 $(BIN)/python -m bench.sync_throughput --cloud-cpus 1
+	$(BIN)/python -m bench.sync_backoff --batches 40 --loss 0.3
+	$(BIN)/python -m bench.flood
+	$(BIN)/python -m bench.kds_render
+	$(BIN)/python -m bench.owner_report
 
 # The wheel a box installs (deploy/pi-image/edge-update); checked for the files a box needs.
 dist: $(BIN)/activate

@@ -1,6 +1,6 @@
 """API benchmark: the real `edge serve` pinned to core 0, 50 concurrent clients pinned to core 1.
 
-    python bench/api.py [--duration 20] [--clients 50] [--rate 150 | --rates 50,100,150,200] [--only-create]
+    python -m bench.api [--duration 20] [--clients 50] [--rate 150 | --rates 50,100,150,200] [--only-create]
 
 Closed loop (the default) finds the ceiling; with 50 clients and no think time, Little's law makes
 the latency about 50 / throughput, so latency targets are judged with --rate (open loop).
@@ -22,7 +22,6 @@ import os
 import random
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -30,8 +29,7 @@ from pathlib import Path
 
 import aiohttp
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.edge_process import EdgeServer  # noqa: E402
+from tests.support.edge_process import EdgeServer
 
 SERVER_CPU, CLIENT_CPU = 0, 1
 STATIONS = ["grill", "fry", "cold", "bar"]

@@ -1,6 +1,6 @@
 """A bump button press -> ``ticket.bumped`` committed in the event log (target: well under 100 ms).
 
-    taskset -c 0 .venv/bin/python bench/bump_press.py [--presses 200]
+    taskset -c 0 .venv/bin/python -m bench.bump_press [--presses 200]
 
 gpiozero's MockFactory plays the button; the press runs the real bump command on a real Store.
 From the log, tablets get the event over the realtime hub; that last hop is the web feature's.
@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gpiozero.pins.mock import MockFactory
 
-from gpiozero.pins.mock import MockFactory  # noqa: E402
-
-from devices.buttons import StationDevices  # noqa: E402
-from edge.appliance.demo import seed_demo  # noqa: E402
-from edge.settings import ButtonSettings  # noqa: E402
-from edge.store import Store  # noqa: E402
-from tests.devices.conftest import place_order  # noqa: E402
+from devices.buttons import StationDevices
+from edge.appliance.demo import seed_demo
+from edge.settings import ButtonSettings
+from edge.store import Store
+from tests.support.printing import place_order
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """The long crash run: many rounds of SIGKILL under load, checked after every restart.
 
-    .venv/bin/python bench/crash.py --rounds 50
-    .venv/bin/python bench/crash.py --rounds 50 --sync   # with cloud sync to a real PostgreSQL
+    .venv/bin/python -m bench.crash --rounds 50
+    .venv/bin/python -m bench.crash --rounds 50 --sync   # with cloud sync to a real PostgreSQL
 
 Same checks as tests/e2e/test_crash_under_load.py (acknowledged orders present, integrity ok, events a
 tablet saw neither lost nor changed, nothing created twice, in-flight retries land exactly once,
@@ -23,12 +23,9 @@ from pathlib import Path
 
 import psycopg
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[0] = str(REPO)  # not bench/: its voice.py would hide the package
-sys.path[1:1] = [str(REPO / "tests" / "e2e"), str(REPO / "tests" / "sync")]
-from boxserver import BoxServer  # noqa: E402
-from test_crash_under_load import (Load, check_database, check_paper, kitchen_printer, retry_in_flight,  # noqa: E402
-                            run_until_crash, wait_for_printer_to_drain)
+from tests.support.boxserver import BoxServer
+from tests.support.crash_load import (Load, check_database, check_paper, kitchen_printer, retry_in_flight,
+                                      run_until_crash, wait_for_printer_to_drain)
 
 
 def crashes(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, list[float]]:
@@ -55,10 +52,10 @@ def crashes(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, 
 
 
 def synced_crashes_with_a_cloud(folder: Path, rounds: int, rng: random.Random) -> tuple[Load, dict, list[float]]:
-    from gateway import Gateway
-    from pg_server import ThrowawayPostgres
-    from sync_cloud import ANON_KEY, JWT_SECRET, Cloud
-    from test_crash_sync import synced_env, synced_crashes
+    from tests.support.crash_sync import synced_crashes, synced_env
+    from tests.support.gateway import Gateway
+    from tests.support.pg_server import ThrowawayPostgres
+    from tests.support.sync_cloud import ANON_KEY, JWT_SECRET, Cloud
 
     postgres = ThrowawayPostgres().start()
     try:

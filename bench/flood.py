@@ -1,6 +1,6 @@
 """Connection flood: does the kitchen keep working while connections pile up? (issue 16 point 1)
 
-    python bench/flood.py [--feeds 500] [--slow 300] [--idle 300] [--tablets 30] [--duration 30]
+    python -m bench.flood [--feeds 500] [--slow 300] [--idle 300] [--tablets 30] [--duration 30]
 
 The real `edge serve --demo` pinned to CPU 0; this process on the other CPU. First the flood is
 put in place and HELD for the whole run (a socket the box closes is opened again at once):
@@ -34,9 +34,8 @@ from pathlib import Path
 
 import aiohttp
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.api import LINES, STATIONS, cpu_split, new_order, percentile  # noqa: E402
-from tests.e2e.edge_process import EdgeServer  # noqa: E402
+from bench.api import LINES, STATIONS, cpu_split, new_order, percentile
+from tests.support.edge_process import EdgeServer
 
 SERVER_CPU, CLIENT_CPU = 0, 1
 PER_ADDRESS = 40  # connections per source address, under the box's default cap (64)

@@ -1,6 +1,6 @@
 """The long API fuzz run: schemathesis against the in-process app, many random examples.
 
-    taskset -c 0 .venv/bin/python bench/fuzz.py --examples 200
+    taskset -c 0 .venv/bin/python -m bench.fuzz --examples 200
 
 Same checks as tests/security/test_fuzz.py (no 5xx, error shape, schema conformance, invalid
 data rejected), but randomised and much longer. Exits 1 and prints each failure when any.
@@ -13,16 +13,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(Path(__file__).resolve().parents[1])  # not bench/: its voice.py would hide the package
-sys.path.insert(0, str(ROOT / "tests" / "security"))
-sys.path.append(str(ROOT / "tests"))  # last: tests/sync must not hide the sync package
-
-from edge_testing import login  # noqa: E402
-from edge.app import create_app  # noqa: E402
-from edge.appliance.demo import seed_demo  # noqa: E402
-from edge.settings import Settings  # noqa: E402
-from fuzzing import FUZZ_SECURITY, fuzz  # noqa: E402
+from edge.app import create_app
+from edge.appliance.demo import seed_demo
+from edge.settings import Settings
+from tests.support.client import login
+from tests.support.fuzzing import FUZZ_SECURITY, fuzz
 
 
 def main() -> int:

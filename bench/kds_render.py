@@ -1,7 +1,7 @@
 """First render of a KDS holding 60 open tickets, in headless Chromium, and its page weight.
 
 Starts a real box (`edge serve --demo`, pinned to CPU 0 like the other benchmarks) with the
-rush of tests/e2e/kitchen_rush.py (60 tickets of 1-9 items), then opens /kds/grill at 1280x800
+rush of tests/support/kitchen_rush.py (60 tickets of 1-9 items), then opens /kds/grill at 1280x800
 ``--runs`` times, each in a fresh browser context (nothing cached: the first visit of a tablet)
 and once more reloaded (the app shell revalidated, the last state shown from localStorage first).
 Reports, per visit (ms from navigation start): `cards` the first tickets on screen (on a reload:
@@ -10,7 +10,7 @@ from the tablet's own cache, before any request), `fetched` the snapshot's two r
 (the screen's cards built, measured and packed into columns; the rest follows right after) and
 `longest` the longest render of the visit (the full layout of all 60 included). Page weight: every static file the KDS loads (HTML, CSS, JS), as sent.
 
-    python bench/kds_render.py [--runs 5]
+    python -m bench.kds_render [--runs 5]
 """
 
 from __future__ import annotations
@@ -21,15 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import sys
-
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.e2e
-
-from tests.e2e.edge_process import EdgeServer  # noqa: E402
-from tests.e2e.kitchen_rush import seed_rush, session_script  # noqa: E402
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, stop  # noqa: E402
+from tests.support.e2e import CHROMIUM, CHROMIUM_ARGS, stop
+from tests.support.edge_process import EdgeServer
+from tests.support.kitchen_rush import seed_rush, session_script
 
 TIMINGS = """() => {
   const mark = (name) => performance.getEntriesByName(name)[0].startTime;

@@ -1,11 +1,11 @@
 """Screenshots of the kitchen screens in a rush, for a reviewer to look at (not committed).
 
 Starts a real box (`edge serve --demo`) holding 60 open tickets of 1-9 items (long dish names,
-modifiers, "no ..." removals, allergy notes: tests/e2e/kitchen_rush.py), opens the grill KDS and
+modifiers, "no ..." removals, allergy notes: tests/support/kitchen_rush.py), opens the grill KDS and
 the expo in Debian's Chromium at 1280x800, 800x1280 and 390x844, and writes one PNG per screen
 and size (plus the KDS's second page and its screen menu) to test-artifacts/kitchen/.
 
-    python bench/kitchen_screens.py [--out DIR]
+    python -m bench.kitchen_screens [--out DIR]
 """
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import sys
-
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests.e2e
-
-from tests.e2e.kitchen_rush import session_script, start_rush_server  # noqa: E402
-from tests.e2e.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, stop  # noqa: E402
+from tests.support.e2e import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, stop
+from tests.support.kitchen_rush import session_script, start_rush_server
 
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280), "phone": (390, 844)}
 

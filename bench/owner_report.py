@@ -1,6 +1,6 @@
 """The owner dashboard's one read, `owner_report`, on a busy restaurant's month.
 
-    .venv/bin/python bench/owner_report.py [--orders-per-day 400] [--days 30]
+    .venv/bin/python -m bench.owner_report [--orders-per-day 400] [--days 30]
 
 Real PostgreSQL with the Supabase migrations (as in the tests); one restaurant with a 60-item menu,
 `--days` business days of `--orders-per-day` orders (2 lines and 3 tickets each, 5 % voided, one
@@ -13,15 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO / "tests" / "sync")]
+import psycopg
 
-import psycopg  # noqa: E402
-from pg_server import ThrowawayPostgres  # noqa: E402
+from tests.support.pg_server import ThrowawayPostgres
 
 SEED = [
     "insert into restaurants (id, name) values ('r1', 'Busy')",

@@ -1,6 +1,6 @@
 """Print queue speed: fire -> last ticket's bytes at 3 loopback printers, and drain after an outage.
 
-    taskset -c 0 .venv/bin/python bench/print_queue.py [--orders 300] [--outage-orders 400]
+    taskset -c 0 .venv/bin/python -m bench.print_queue [--orders 300] [--outage-orders 400]
 
 1. Latency: orders (a grill, a fry and a bar item each, so 3 tickets at 3 printers) are fired one
    at a time, 50 ms apart; for each, the time from calling the fire command to the moment the
@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from devices.printer import jobs  # noqa: E402
-from devices.printer.service import PrintService  # noqa: E402
-from edge.appliance.demo import seed_demo  # noqa: E402
-from edge.store import Store  # noqa: E402
-from tests.devices.conftest import network_printer, place_order  # noqa: E402
-from tests.devices.fake_printer import FakePrinter  # noqa: E402
+from devices.printer import jobs
+from devices.printer.service import PrintService
+from edge.appliance.demo import seed_demo
+from edge.store import Store
+from tests.support.fake_printer import FakePrinter
+from tests.support.printing import network_printer, place_order
 
 STATIONS = {"grill": "hamburger", "fry": "onion-rings", "bar": "coffee"}
 

@@ -1,6 +1,6 @@
 """The rate-limit check per request: our MovingWindow against `limits`' own moving window.
 
-    taskset -c 0 .venv/bin/python bench/rate_window.py [--requests 200000]
+    taskset -c 0 .venv/bin/python -m bench.rate_window [--requests 200000]
 
 Twenty clients share one window, each request counted against the box's default authenticated
 limits (6000 per minute; 500 per second), as edge.api.limits does in its before_request hook.
@@ -11,17 +11,13 @@ to override before it owned the window).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
-from limits import parse_many  # noqa: E402
-from limits.storage import MemoryStorage  # noqa: E402
-from limits.strategies import MovingWindowRateLimiter  # noqa: E402
-
-from edge.api.limits import MovingWindow  # noqa: E402
+from edge.api.limits import MovingWindow
 
 LIMITS = parse_many("6000 per minute;500 per second")
 CLIENTS = [f"10.0.0.{n}|user:{n}" for n in range(20)]

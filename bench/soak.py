@@ -1,6 +1,6 @@
 """Soak: 30 tablets on WebSockets against the real server for a long time; memory and p95 flat.
 
-    .venv/bin/python bench/soak.py --minutes 30 --tablets 30 --orders-per-minute 10
+    .venv/bin/python -m bench.soak --minutes 30 --tablets 30 --orders-per-minute 10
 
 The server runs pinned to core 0 (``taskset``), the tablets (bench/soak_tablet.py: login with a
 device id, one WebSocket each, orders over HTTP, cooks bumping, expo completing, tokens
@@ -31,10 +31,8 @@ from pathlib import Path
 
 import requests
 
-sys.path[0] = str(Path(__file__).resolve().parents[1])  # not bench/: its voice.py would hide the package
-sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-from boxserver import BoxServer  # noqa: E402
-from bench.soak_tablet import Ledger, Tablet  # noqa: E402
+from bench.soak_tablet import Ledger, Tablet
+from tests.support.boxserver import BoxServer
 
 DRAIN_S = 20.0  # after the last order: how long the last events may take to reach every tablet
 

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 import requests
 import simple_websocket
 
-from tests.e2e.support import WsClient
+from tests.support.e2e import WsClient
 
 PING_S, DEAD_S, RETRY_S = 10.0, 25.0, [0.25, 0.5, 1.0, 2.0]
 ITEMS = [("fries", ["small"]), ("cola", []), ("cheeseburger", ["medium"]), ("caesar-salad", []),

@@ -1,7 +1,7 @@
 """The appliance's footprint: wheel size, installed size, start-up time to the first healthy
 /health, and the idle memory of the server (target: under 80 MB without the voice model).
 
-    taskset -c 0 .venv/bin/python bench/startup.py [--runs 5] [--wheel dist/restaurant_edge-*.whl]
+    taskset -c 0 .venv/bin/python -m bench.startup [--runs 5] [--wheel dist/restaurant_edge-*.whl]
 
 Installs the wheel the way a box does (deploy/pi-image/edge-update --first-install, a clean venv)
 into a temporary directory, then starts that release's `edge serve --demo` on loopback.

@@ -5,8 +5,8 @@ A lost answer arrives after the cloud committed the batch, so the next run re-se
 deduplicates) and moves on. ``--rule old`` counts failures in a row until a whole run succeeds
 (what the worker did before issue 16); ``--rule new`` starts over at every acknowledged batch.
 
-    .venv/bin/python bench/sync_backoff.py --batches 40 --loss 0.3
-    .venv/bin/python bench/sync_backoff.py --batches 100 --loss 0.3   # 50,000 events of 500
+    .venv/bin/python -m bench.sync_backoff --batches 40 --loss 0.3
+    .venv/bin/python -m bench.sync_backoff --batches 100 --loss 0.3   # 50,000 events of 500
 """
 
 from __future__ import annotations
@@ -14,14 +14,8 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
-from pathlib import Path
 
-# bench/sync.py would shadow the sync package when this runs as a script from bench/
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edge.domain.backoff import Backoff  # noqa: E402
+from edge.domain.backoff import Backoff
 
 BATCH_S = 0.3  # one push round trip
 TICK_S = 2.0  # sync.interval_s: a run starts at the first tick after the backoff

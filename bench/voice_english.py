@@ -1,8 +1,8 @@
 """English voice accuracy per engine: exact drafts / wrong drafts / rejections on synthetic speech.
 
-Run pinned to one core, from the repository root (bench/voice.py runs it too):
+Run pinned to one core, from the repository root (bench/voice_engines.py runs it too):
 
-    taskset -c 0 .venv/bin/python bench/voice_english.py [--voices en-us,en-gb] [--quick]
+    taskset -c 0 .venv/bin/python -m bench.voice_english [--voices en-us,en-gb] [--quick]
 
 The demo menu (edge.appliance.demo), espeak-ng voices en-us, en-us+m3, en-us+f2 and en-gb resampled to
 16 kHz, clean and with pink noise (fans, hiss: kitchen-like) at 20 and 10 dB SNR. A WRONG draft
@@ -16,19 +16,16 @@ from __future__ import annotations
 import argparse
 import queue
 import resource
-import sys
 import tempfile
 import time
 import wave
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from edge.appliance.demo import DEMO_MENU  # noqa: E402
-from tests.voice.speech import speak, with_noise  # noqa: E402
-from voice.language import load_pack  # noqa: E402
-from voice.parser import OrderParser  # noqa: E402
-from voice.service import REJECT_BELOW, VoiceService  # noqa: E402
+from edge.appliance.demo import DEMO_MENU
+from tests.support.speech import speak, with_noise
+from voice.language import load_pack
+from voice.parser import OrderParser
+from voice.service import REJECT_BELOW, VoiceService
 
 # What a server says, on the demo menu; each parses (as text) to the order the bench expects.
 UTTERANCES = [

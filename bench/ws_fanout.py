@@ -1,6 +1,6 @@
 """Tablet figures: WebSocket fan-out latency, KDS page weight, KDS time to first render.
 
-    python bench/ws_fanout.py [--clients 30] [--orders 200]
+    python -m bench.ws_fanout [--clients 30] [--orders 200]
 
 Starts the real `edge serve --demo` pinned to CPU 0 (`taskset -c 0`) on a loopback port with a
 fresh data directory; this process (and the browser) run on the other CPUs when there are any.
@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -28,15 +27,13 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from e2e.edge_process import EdgeServer  # noqa: E402  (the same server and browser as the tests)
+from tests.support.e2e import CHROMIUM, CHROMIUM_ARGS, WsClient, stop  # the same server and browser as the tests
+from tests.support.edge_process import EdgeServer
 
 # This one process posts every order and logs every tablet in; lift the per-client rate limits
 # meant for a real tablet.
 SERVER_ENV = {"EDGE_SERVER__THREADS": "64", "EDGE_SECURITY__API_RATE_LIMIT": "10000000 per minute",
               "EDGE_SECURITY__LOGIN_RATE_LIMIT": "100000 per minute"}
-from e2e.support import CHROMIUM, CHROMIUM_ARGS, WsClient, stop  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from edge.security import auth
 from edge.app import create_app
 from edge.appliance.demo import seed_demo
+from edge.security import auth
 from edge.settings import Settings
-from edge_testing import login, order_body  # noqa: F401  (shared with tests that import them)
+from tests.support.client import login
+from tests.support.requirements import require_file
 
 
 @pytest.fixture(autouse=True)
@@ -23,13 +23,11 @@ def cheap_pin_hashing(monkeypatch):
 def browser():
     """Debian's chromium driven by Playwright: one for the whole run (Playwright's sync API runs
     one event loop per thread, so a second one beside it would fail); use fresh contexts."""
-    from pathlib import Path
-
-    from e2e.support import CHROMIUM, CHROMIUM_ARGS
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt install chromium)")
     from playwright.sync_api import sync_playwright
+
+    from tests.support.e2e import CHROMIUM, CHROMIUM_ARGS
+
+    require_file(CHROMIUM, package="chromium")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 
 def snapshot(services) -> dict:
-    """Row counts plus a digest of every row of every table: bad input must change nothing, not
-    even a print job, an audit entry or a stored idempotency answer."""
+    """Row counts plus a digest of every row of every table (sqlite_sequence too: an insert rolled
+    back by hand still moves it; not the planner's statistics): bad input must change nothing, not
+    even a print job, an audit entry or a stored idempotency answer (tests/api/test_snapshot.py)."""
     conn = services.store.read()
     tables = [row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_stat%' ORDER BY name")]
     state = {}
     for table in tables:
         rows = conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from edge_testing import order_body
+from tests.support.client import order_body
 
 from .helpers import assert_error, post_order, snapshot
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from edge_testing import login, order_body
 from edge.security.auth import User
 from edge.security.keyring import TokenService
+from tests.support.client import login, order_body
 
 from .helpers import assert_error, post_order, snapshot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from edge_testing import order_body
+from tests.support.client import order_body
 
 from .helpers import post_order
 

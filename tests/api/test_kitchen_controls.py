@@ -11,7 +11,7 @@ from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.domain.actors import Actor
 from edge.settings import Settings
-from edge_testing import login, order_body
+from tests.support.client import login, order_body
 
 COOK = Actor(kind="device", id="bumpbar:test", name="grill bump bar", role="device")
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from edge_testing import login, order_body
 from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.store import Store
+from tests.support.client import login, order_body
 
 from .helpers import assert_error, post_order
 

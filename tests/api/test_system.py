@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from edge_testing import order_body
 from edge.api.routing import openapi_path
 from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
+from tests.support.client import order_body
 
 from .helpers import assert_error, post_order
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_testing import login
+from tests.support.client import login
 
 from .helpers import assert_error, snapshot
 

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.requirements import missing
+
 REPO = Path(__file__).resolve().parents[2]
+
 PI_IMAGE = REPO / "deploy" / "pi-image"
 
 
@@ -40,7 +43,7 @@ def run(*args, check: bool = True, timeout: float = 120, **kwargs) -> subprocess
 def wheel() -> Path:
     """The wheel exactly as `make dist` builds it."""
     if shutil.which("make") is None:
-        pytest.skip("make is not installed")
+        missing("the program make", "run `apt-get install make` (the suite builds the wheel with `make dist`)")
     run("make", "-C", REPO, "dist", timeout=300)
     wheels = sorted((REPO / "dist").glob("restaurant_edge-*.whl"))
     assert len(wheels) == 1, wheels

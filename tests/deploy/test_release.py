@@ -82,6 +82,17 @@ class Box:
         self.printer.close()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def no_checkout_on_the_path():
+    """A box has no PYTHONPATH. Run from a checkout with one (as the team runs worktrees), the
+    release's clean venv would see that checkout: pip finds its restaurant_edge.egg-info and skips
+    the install, and `import edge` finds the source tree instead of the wheel."""
+    saved = os.environ.pop("PYTHONPATH", None)
+    yield
+    if saved is not None:
+        os.environ["PYTHONPATH"] = saved
+
+
 @pytest.fixture(scope="module")
 def box(tmp_path_factory, wheel):
     """The first release, installed as the image build installs it (a clean venv, from PyPI)."""

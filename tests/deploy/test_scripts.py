@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
 from tests.deploy.conftest import PI_IMAGE, run
+from tests.support.requirements import require_tool
 
 SHELL_FILES = sorted(
     path for path in PI_IMAGE.rglob("*")
@@ -24,8 +24,7 @@ def test_the_scripts_are_found():
 
 @pytest.mark.parametrize("script", SHELL_FILES, ids=lambda p: str(p.relative_to(PI_IMAGE)))
 def test_shellcheck(script):
-    if shutil.which("shellcheck") is None:
-        pytest.skip("shellcheck is not installed (make test installs it: TEST_DEBS)")
+    require_tool("shellcheck")
     run("shellcheck", "--shell=bash", "--severity=style", script)
 
 

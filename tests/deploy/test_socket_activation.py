@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.requirements import require_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -46,9 +47,7 @@ def wait_listening(port: int, timeout: float = 10) -> None:
 
 
 def test_the_server_serves_on_the_sockets_it_is_given(tmp_path):
-    activate = shutil.which("systemd-socket-activate")
-    if activate is None:
-        pytest.skip("systemd-socket-activate is not installed (make test installs systemd: TEST_DEBS)")
+    activate = require_tool("systemd-socket-activate", package="systemd")
     web, api, configured = free_ports(3)
     (tmp_path / "edge.toml").write_text("")
     env = {**os.environ, "EDGE_DATA_DIR": str(tmp_path / "data"), "EDGE_CONFIG": str(tmp_path / "edge.toml")}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.conftest import PI_IMAGE, run
+from tests.support.requirements import require_file, require_tool, unavailable_here
 
 UNITS_DIR = PI_IMAGE / "rootfs" / "etc" / "systemd" / "system"
 UNITS = sorted(UNITS_DIR.glob("*.service")) + sorted(UNITS_DIR.glob("*.socket"))
@@ -40,8 +41,8 @@ def values(path: Path, key: str) -> list[str]:
 @pytest.fixture(scope="module")
 def verify_root(tmp_path_factory) -> Path:
     """A root where `systemd-analyze verify --root` finds the stock targets and our ExecStart."""
-    if shutil.which("systemd-analyze") is None or not HOST_UNITS.is_dir():
-        pytest.skip("systemd-analyze is not installed (make test installs systemd: TEST_DEBS)")
+    require_tool("systemd-analyze", package="systemd")
+    require_file(HOST_UNITS, package="systemd")
     root = tmp_path_factory.mktemp("verify")
     shutil.copytree(HOST_UNITS, root / "usr/lib/systemd/system", symlinks=True)
     shutil.copytree(UNITS_DIR, root / "etc/systemd/system")
@@ -55,7 +56,7 @@ def verify_root(tmp_path_factory) -> Path:
     preflight = run("systemd-analyze", "verify", f"--root={root}", known_good, check=False, timeout=60)
     known_good.unlink()
     if preflight.returncode != 0 or preflight.stderr.strip():
-        pytest.skip(f"systemd-analyze cannot verify in this container: {preflight.stderr.strip()[:300]}")
+        unavailable_here(f"systemd-analyze cannot verify in this container: {preflight.stderr.strip()[:300]}")
     return root
 
 

@@ -3,19 +3,11 @@ loopback fake printers, and a print service over them that is always stopped."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from edge.appliance.demo import DEMO_MENU, seed_demo
-from edge.domain.actors import Actor
-from edge.domain.orders import OrderItemRequest, OrderRequest
-from edge.settings import PrinterSettings
-from edge.store import Store, commands
-from edge_testing import wait_for  # noqa: F401  (the device tests import it from here)
-from tests.devices.fake_printer import FakePrinter
-
-SERVER = Actor(kind="user", id="u-sam", name="Sam", role="staff")
+from edge.appliance.demo import seed_demo
+from edge.store import Store
+from tests.support.fake_printer import FakePrinter
 
 
 @pytest.fixture
@@ -40,11 +32,6 @@ def fakes():
         printer.stop()
 
 
-def network_printer(name: str, fake: FakePrinter, stations, **fields) -> PrinterSettings:
-    return PrinterSettings(name=name, backend="network", host="127.0.0.1", port=fake.port,
-                           stations=list(stations), timeout_s=fields.pop("timeout_s", 2.0), **fields)
-
-
 @pytest.fixture
 def print_service(store):
     from devices.printer.service import PrintService
@@ -61,17 +48,3 @@ def print_service(store):
     yield make
     for service in services:
         service.stop()
-
-
-def required_modifiers(item_id: str) -> list[str]:
-    """The first choice of every group an item must have a choice from (doneness, size...)."""
-    item = DEMO_MENU.item(item_id)
-    return [group.modifiers[0].id for group in item.modifier_groups if group.min > 0]
-
-
-def place_order(store, *items: str, fire: bool = True, **fields):
-    """Take (and fire) an order of demo menu items through the real command."""
-    lines = [OrderItemRequest(menu_item_id=item, modifier_ids=required_modifiers(item)) for item in items]
-    request = OrderRequest(client_order_id=uuid.uuid4(), items=lines, fire=fire, **fields)
-    order, _ = commands.create_order(store, request, SERVER)
-    return order

@@ -12,8 +12,8 @@ from evdev import InputEvent, ecodes
 from devices.bumpbar import BarState, BumpBar, build_keymap
 from devices.stations import Action, ActionRunner, StationControl
 from edge.settings import BumpBarSettings
-from tests.devices.conftest import place_order, wait_for
-
+from tests.support.printing import place_order
+from tests.support.waiting import wait_for
 
 
 def bumped(store) -> list[str]:

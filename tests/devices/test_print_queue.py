@@ -8,7 +8,8 @@ import pytest
 
 from devices.printer import jobs
 from edge.settings import PrinterSettings
-from tests.devices.conftest import network_printer, place_order, wait_for
+from tests.support.printing import network_printer, place_order
+from tests.support.waiting import wait_for
 
 
 def job_rows(store, **filters):
@@ -149,7 +150,7 @@ def test_a_job_left_printing_by_a_crash_is_printed_again_as_reprint(store, fakes
 def test_a_ticket_of_a_voided_order_cannot_be_claimed_even_if_left_printing(store):
     """A void cancels queued tickets only; one left 'printing' by a crash is refused by the claim."""
     from edge.store import commands
-    from tests.devices.conftest import SERVER
+    from tests.support.printing import SERVER
 
     order = place_order(store, "hamburger")
     job_id = store.write(lambda tx: jobs.insert_job(tx.conn, printer="grill", kind="ticket", order=order,
@@ -211,7 +212,7 @@ def test_paper_running_out_during_a_ticket_prints_it_again_marked_reprint(store,
 
 def test_tickets_of_an_order_voided_before_they_printed_are_cancelled(store, fakes, print_service):
     from edge.store import commands
-    from tests.devices.conftest import SERVER
+    from tests.support.printing import SERVER
 
     grill = fakes()
     grill.stop()
@@ -234,7 +235,7 @@ def test_a_void_landing_between_the_workers_check_and_its_claim_is_not_printed(s
     """The worker reads its batch, checks for voids, then claims the jobs in a write: a void
     committed in between cancels the job, and the claim must then leave it alone."""
     from edge.store import commands
-    from tests.devices.conftest import SERVER
+    from tests.support.printing import SERVER
 
     grill = fakes()
     real_check = jobs.voided_ticket_jobs
@@ -252,8 +253,11 @@ def test_a_void_landing_between_the_workers_check_and_its_claim_is_not_printed(s
     order = place_order(store, "hamburger")
     assert wait_for(lambda: [j.status for j in job_rows(store, order_id=order.id)] == ["cancelled"])
     assert voided and voided[0].id == order.id
-    assert not grill.wait_for(lambda f: f.printed_numbers(), timeout=0.5)
     assert [j.attempts for j in job_rows(store, order_id=order.id)] == [0]
+    # The queue prints in order: once a later ticket is on paper, the voided one would be too.
+    later = place_order(store, "hamburger")
+    assert grill.wait_for(lambda f: f.printed_numbers() == [later.number])
+    assert [(j.status, j.attempts) for j in job_rows(store, order_id=order.id)] == [("cancelled", 0)]
 
 
 def test_a_hung_printer_times_out_without_holding_up_orders_or_other_printers(store, fakes, print_service):

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 
 from devices.printer import jobs
-from tests.devices.conftest import network_printer, place_order
+from tests.support.printing import network_printer, place_order
 
 STATIONS = {"grill": "hamburger", "fry": "onion-rings", "bar": "coffee"}
 

@@ -19,8 +19,8 @@ from devices.printer.escpos_render import render
 from devices.printer.layout import Text, customer_receipt, kitchen_ticket
 from devices.printer.preview import preview_png
 from edge.domain.orders import OrderItemRequest
-from tests.devices.conftest import network_printer, place_order
 from tests.devices.orders import fired_order
+from tests.support.printing import network_printer, place_order
 
 C0 = [chr(code) for code in range(0x20)]
 C1 = [chr(code) for code in range(0x80, 0xA0)]

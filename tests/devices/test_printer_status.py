@@ -12,7 +12,7 @@ from escpos.printer import Dummy
 from devices.printer import status
 from devices.printer.backends import PrinterUnavailable, open_printer
 from edge.settings import PrinterSettings
-from tests.devices.conftest import network_printer
+from tests.support.printing import network_printer
 
 
 @pytest.mark.parametrize("online, paper", [("online", "ok"), ("online", "low"), ("online", "out"),

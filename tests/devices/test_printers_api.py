@@ -10,9 +10,9 @@ from PIL import Image
 from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.settings import PrinterSettings, Settings
-from edge_testing import login, order_body
-from tests.devices.conftest import network_printer, wait_for
-
+from tests.support.client import login, order_body
+from tests.support.printing import network_printer
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

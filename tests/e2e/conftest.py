@@ -1,11 +1,10 @@
-"""Reusable real-server and real-browser fixtures (tests/e2e is a package so that this conftest
-cannot shadow tests/conftest.py).
+"""Reusable real-server and real-browser fixtures.
 
 ``edge_server``: the real ``edge serve --demo`` (gunicorn) in a subprocess on a free loopback
 port with its own data directory; waits for /health (with a timeout), yields an ``EdgeServer``
-(edge_process.py: ``.url``, ``.port``, ``.start()``, ``.terminate()``, ``.log()``,
-``.login(pin)``), SIGTERMs it afterwards (support.stop). ``start_edge_server(name, **env)`` starts more, with extra ``EDGE_*``
-settings. ``browser`` (tests/conftest.py): Debian's chromium driven by Playwright (one per
+(tests/support/edge_process.py: ``.url``, ``.port``, ``.start()``, ``.terminate()``, ``.log()``,
+``.login(pin)``), SIGTERMs it afterwards (tests.support.e2e.stop). ``start_edge_server(name, **env)``
+starts more, with extra ``EDGE_*`` settings. ``browser`` (tests/conftest.py): Debian's chromium driven by Playwright (one per
 session; use fresh contexts). ``artifacts``: the gitignored folder for screenshots.
 """
 
@@ -15,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .edge_process import EdgeServer
-from .support import ARTIFACTS, stop
+from tests.support.e2e import ARTIFACTS, stop
+from tests.support.edge_process import EdgeServer
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from .support import CHROMIUM, CHROMIUM_ARGS, login_token
+from tests.support.e2e import CHROMIUM, CHROMIUM_ARGS, login_token
 from .test_kiosk_browser import PHONE, add, session_of
 from .test_tablets_browser import LANDSCAPE, PORTRAIT, api, errors, open_page  # noqa: F401 (fixture)
 

@@ -1,5 +1,5 @@
 """The kitchen screens in a rush, in real Chromium against the real `edge serve`: 60 open tickets of
-1-9 items (tests/e2e/kitchen_rush.py) at 1280x800, 800x1280 and 390x844. One box for the module:
+1-9 items (tests/support/kitchen_rush.py) at 1280x800, 800x1280 and 390x844. One box for the module:
 the tests that only look come first, the ones that bump, void and complete come after."""
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from edge_testing import wait_for
-
-from .kitchen_rush import session_script, start_rush_server
-from .support import login_token, stop
+from tests.support.e2e import login_token, stop
+from tests.support.kitchen_rush import session_script, start_rush_server
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 SIZES = {"landscape": {"width": 1280, "height": 800}, "portrait": {"width": 800, "height": 1280},

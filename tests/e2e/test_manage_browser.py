@@ -10,7 +10,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from .support import login_token
+from tests.support.e2e import login_token
+
 from .test_tablets_browser import LANDSCAPE, PORTRAIT, api, errors, open_page  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.e2e

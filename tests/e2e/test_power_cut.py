@@ -10,18 +10,16 @@ a tablet saw and one print job per ticket are there, and the box starts again on
 from __future__ import annotations
 
 import random
-import shutil
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # beside boxserver, which imports edge_process
-from boxserver import BoxServer  # noqa: E402
-from powercut_fs import PowerCutDisk  # noqa: E402
-from test_crash_under_load import (Load, check_database, kitchen_printer, retry_in_flight,  # noqa: E402
-                                  run_until_crash)
+from tests.support.boxserver import BoxServer
+from tests.support.crash_load import Load, check_database, kitchen_printer, retry_in_flight, run_until_crash
+from tests.support.requirements import require_tool
+
+from .powercut_fs import PowerCutDisk
 
 pytestmark = [pytest.mark.e2e,
               pytest.mark.skipif(not Path("/dev/fuse").exists(), reason="no /dev/fuse: FUSE is off in this kernel")]
@@ -31,8 +29,7 @@ ROWS = 50
 
 @pytest.fixture
 def disk(tmp_path):
-    if shutil.which("fusermount3") is None:
-        pytest.fail("fusermount3 is missing: run `make system-deps` (apt install fuse3)")
+    require_tool("fusermount3", package="fuse3")
     disk = PowerCutDisk(tmp_path / "platter", tmp_path / "disk").mount()
     yield disk
     disk.cut()

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import requests
 
-from .edge_process import EdgeServer
+from tests.support.edge_process import EdgeServer
 
 pytestmark = pytest.mark.e2e
 GRACEFUL_TIMEOUT_S = 10  # the default server.graceful_timeout_s

@@ -15,8 +15,7 @@ from edge.domain.actors import SYSTEM
 from edge.domain.orders import OrderRequest
 from edge.settings import Settings
 from edge.store import Store, commands
-
-from .support import login_token, stop
+from tests.support.e2e import login_token, stop
 
 pytestmark = pytest.mark.e2e
 LANDSCAPE = {"width": 1280, "height": 800}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import socket
 import time
 import uuid
@@ -15,7 +14,8 @@ import pytest
 import requests
 import simple_websocket
 
-from .support import WsClient, login_token, stop
+from tests.support.e2e import WsClient, active_sockets, login_token, stop
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -23,21 +23,6 @@ pytestmark = pytest.mark.e2e
 def ws_url(server, token, **query):
     params = "&".join(f"{k}={v}" for k, v in {"token": token, **query}.items())
     return f"ws://127.0.0.1:{server.port}/api/v1/ws?{params}"
-
-
-def active_sockets(server, token) -> float:
-    text = requests.get(f"{server.url}/api/v1/metrics", headers={"Authorization": f"Bearer {token}"},
-                        timeout=5).text
-    return float(re.search(r"^websocket_connections_active (\S+)$", text, re.M).group(1))
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def receive_json(ws, timeout=5.0):
@@ -87,7 +72,7 @@ def test_a_station_replays_then_streams_only_what_concerns_it(edge_server):
     finally:
         grill.close()
         expo.close()
-    wait_for(lambda: active_sockets(edge_server, token) == 0, 3, "the gauge to fall back to 0")
+    wait_until(lambda: active_sockets(edge_server, token) == 0, 3, "the gauge to fall back to 0")
 
 
 def test_a_kiosk_hears_menu_changes_only_never_other_guests_orders(edge_server):
@@ -127,9 +112,9 @@ def test_a_client_that_vanishes_is_dropped_by_the_heartbeat(start_edge_server):
     token = login_token(server, "1111")
     ghost = _handshake_then_go_silent(server, token)  # never reads, never answers a ping
     try:
-        wait_for(lambda: active_sockets(server, token) == 1, 3, "the ghost to be counted")
+        wait_until(lambda: active_sockets(server, token) == 1, 3, "the ghost to be counted")
         started = time.monotonic()
-        wait_for(lambda: active_sockets(server, token) == 0, 5, "the ghost to be dropped")
+        wait_until(lambda: active_sockets(server, token) == 0, 5, "the ghost to be dropped")
         assert time.monotonic() - started < 2 * 0.5 + 1.5
     finally:
         ghost.close()

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from edge_testing import order_body
 from edge.ops import backup, backup_schedule
 from edge.app import create_app
 from edge.cli import main as cli
+from tests.support.client import order_body
 
 
 def orders_in(path) -> int:

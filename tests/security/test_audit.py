@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge_testing import order_body
+from tests.support.client import order_body
 
 TABLET = {"REMOTE_ADDR": "10.0.0.21"}
 

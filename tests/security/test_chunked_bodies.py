@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from tests.e2e.edge_process import EdgeServer
+from tests.support.edge_process import EdgeServer
 
 pytestmark = pytest.mark.e2e
 LOGIN = b'{"pin":"1111"}'  # 14 bytes: chunk size e

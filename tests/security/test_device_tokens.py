@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from edge.cli import main as cli
 from edge.security import keyring
 from edge.security.auth import ALGORITHM, AuthError
-from edge_testing import login
+from tests.support.client import login
 
 NEW_USER = {"name": "Mallory", "role": "admin", "pin": "9393"}
 

@@ -4,11 +4,11 @@ long run is bench/fuzz.py."""
 
 from __future__ import annotations
 
-from edge_testing import login
 from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
-from fuzzing import FUZZ_SECURITY, fuzz
+from tests.support.client import login
+from tests.support.fuzzing import FUZZ_SECURITY, fuzz
 
 MAX_EXAMPLES = 15
 

@@ -10,12 +10,12 @@ import pytest
 
 from limits import parse_many
 
-from edge_testing import FakeClock, app_on_clock, login
-from edge.app import create_app
 from edge.api.headers import CONTENT_SECURITY_POLICY
 from edge.api.limits import SWEEP_EVERY_S, MovingWindow
+from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
+from tests.support.client import login
 
 KITCHEN = {"REMOTE_ADDR": "10.0.0.21"}
 NOISY = {"REMOTE_ADDR": "10.0.0.66"}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from edge_testing import FakeClock, login
 from edge.app import create_app
 from edge.security.lockout import LoginGuard, LoginLocked, login_keys
 from edge.settings import SecuritySettings
+from tests.support.client import FakeClock, login
 
 TABLET = {"REMOTE_ADDR": "10.0.0.21"}
 ATTACKER = {"REMOTE_ADDR": "10.0.0.66"}

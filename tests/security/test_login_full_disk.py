@@ -3,8 +3,9 @@ must come back after a reboot or a token expiry even while the box refuses new w
 
 from __future__ import annotations
 
-from edge_testing import login
-from test_storage import (fill_until_refused, probe_every_time, small_disk, small_disk_app,  # noqa: F401
+from tests.support.client import login
+
+from .test_storage import (fill_until_refused, probe_every_time, small_disk, small_disk_app,  # noqa: F401
                           writer_pragma, writer_pragma_off)
 
 

@@ -12,11 +12,9 @@ import requests
 import simple_websocket
 
 from edge.security.auth import User
-from edge_testing import bearer, login_body
-from tests.e2e.edge_process import EdgeServer
-from tests.e2e.support import WsClient
-
-
+from tests.support.client import bearer, login_body
+from tests.support.e2e import WsClient
+from tests.support.edge_process import EdgeServer
 
 
 def refresh(client, token: str):

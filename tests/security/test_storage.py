@@ -7,14 +7,14 @@ import os
 import shutil
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-from edge_testing import login, order_body
 from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
+from tests.support.client import login, order_body
+from tests.support.requirements import unavailable_here
 
 
 @pytest.fixture(autouse=True)
@@ -90,11 +90,11 @@ def small_disk(tmp_path):
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
     if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a small tmpfs needs root")
+        unavailable_here("mounting a small tmpfs needs root")
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
                              capture_output=True, timeout=10)
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+        unavailable_here(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
     yield mount_point
     subprocess.run(["umount", "-l", str(mount_point)], timeout=10)
 

@@ -9,10 +9,10 @@ import jwt
 import pytest
 from click.testing import CliRunner
 
+from edge.cli import main as cli
 from edge.security import keyring
 from edge.security.auth import ALGORITHM, AuthError
-from edge.cli import main as cli
-from edge_testing import FakeClock, app_on_clock, bearer, login_body
+from tests.support.client import FakeClock, app_on_clock, bearer, login_body
 
 
 

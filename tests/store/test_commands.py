@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from edge_testing import order_body
 from edge.appliance.demo import DEMO_MENU, seed_demo
 from edge.domain.actors import SYSTEM
 from edge.domain.errors import Invalid, NotFound
 from edge.domain.orders import OrderRequest
 from edge.store import Store, commands, queries
+from tests.support.client import order_body
 
 
 class Clock:

@@ -13,8 +13,8 @@ from edge.appliance.demo import seed_demo
 from edge.domain.actors import SYSTEM
 from edge.domain.orders import OrderRequest
 from edge.store import Store, commands
-
-from edge_testing import order_body, wait_for
+from tests.support.client import order_body
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -24,25 +24,15 @@ def store(tmp_path):
     opened.close()
 
 
-def raw_count(path, sql: str) -> int:
-    """Counted through a fresh connection, so only what is durable on disk is seen."""
+def committed_count(path, sql: str) -> int:
+    """Counted through a connection of its own: sees what the writer committed, not what is still
+    in its transaction. (Whether a commit would survive a power cut is not visible from here:
+    tests/e2e/test_power_cut.py asks that.)"""
     conn = sqlite3.connect(path)
     try:
         return conn.execute(sql).fetchone()[0]
     finally:
         conn.close()
-
-
-def hold_writer_until_queued(store: Store, waiting: int, timeout: float = 10):
-    """A job that keeps the writer busy until `waiting` more jobs are queued behind it."""
-    def job(tx):
-        deadline = time.monotonic() + timeout
-        while store._writer.queued < waiting:
-            if time.monotonic() > deadline:
-                raise TimeoutError("jobs did not queue up in time")
-            time.sleep(0.005)
-        tx.append_event("test.holder", {})
-    return job
 
 
 class HeldJob:
@@ -57,7 +47,23 @@ class HeldJob:
         tx.append_event("test.slow", {})
 
 
-def test_concurrent_writes_are_grouped_and_all_durable(store):
+def hold_the_writer(pool, store: Store) -> tuple[HeldJob, object]:
+    """A HeldJob submitted and running: jobs written after this queue up behind it, in order."""
+    held = HeldJob()
+    future = pool.submit(store.write, held)
+    assert held.started.wait(10)
+    return held, future
+
+
+def queue_behind(pool, store: Store, job):
+    """Submit ``job`` and wait until it is queued, so the next one queues after it."""
+    queued = store._writer.queued
+    future = pool.submit(store.write, job)
+    assert wait_for(lambda: store._writer.queued == queued + 1)
+    return future
+
+
+def test_concurrent_writes_are_grouped_and_all_committed(store):
     jobs_before = store.writer_stats["jobs"]
     groups_before = store.writer_stats["groups"]
     threads, per_thread = 16, 25
@@ -75,16 +81,15 @@ def test_concurrent_writes_are_grouped_and_all_durable(store):
     assert len(set(seqs)) == len(seqs)
     path = store.path
     store.close()
-    assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.write'") == threads * per_thread
+    assert committed_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.write'") == threads * per_thread
 
 
 def test_queued_jobs_share_one_commit(store):
     groups_before = store.writer_stats["groups"]
     with ThreadPoolExecutor(11) as pool:
-        holder = pool.submit(store.write, hold_writer_until_queued(store, 10))
-        time.sleep(0.05)
-        rest = [pool.submit(store.write, lambda tx: tx.append_event("test.grouped", {}))
-                for _ in range(10)]
+        held, holder = hold_the_writer(pool, store)
+        rest = [queue_behind(pool, store, lambda tx: tx.append_event("test.grouped", {})) for _ in range(10)]
+        held.release.set()
         holder.result(timeout=15)
         [f.result(timeout=15) for f in rest]
     # the holder alone, then the ten queued jobs together (at most a couple of groups)
@@ -98,20 +103,20 @@ def test_a_failing_job_rolls_back_only_itself(store):
         raise ValueError("this job breaks")
 
     with ThreadPoolExecutor(4) as pool:
-        holder = pool.submit(store.write, hold_writer_until_queued(store, 3))
-        time.sleep(0.05)
-        before = pool.submit(store.write, lambda tx: tx.append_event("test.before", {}))
-        bad = pool.submit(store.write, failing)
-        after = pool.submit(store.write, lambda tx: tx.append_event("test.after", {}))
+        held, holder = hold_the_writer(pool, store)
+        before = queue_behind(pool, store, lambda tx: tx.append_event("test.before", {}))
+        bad = queue_behind(pool, store, failing)
+        after = queue_behind(pool, store, lambda tx: tx.append_event("test.after", {}))
+        held.release.set()
         holder.result(timeout=15)
         with pytest.raises(ValueError, match="this job breaks"):
             bad.result(timeout=15)
         good = [before.result(timeout=15), after.result(timeout=15)]
     path = store.path
     store.close()
-    assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type IN ('test.before', 'test.after')") == 2
-    assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.failing'") == 0
-    assert raw_count(path, "SELECT COUNT(*) FROM box_state WHERE key = 'bad'") == 0
+    assert committed_count(path, "SELECT COUNT(*) FROM events WHERE type IN ('test.before', 'test.after')") == 2
+    assert committed_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.failing'") == 0
+    assert committed_count(path, "SELECT COUNT(*) FROM box_state WHERE key = 'bad'") == 0
     assert good[1].seq > good[0].seq
 
 
@@ -211,15 +216,15 @@ def test_writes_after_close_are_refused(store):
 def test_close_finishes_jobs_already_queued(store):
     results = []
     with ThreadPoolExecutor(6) as pool:
-        holder = pool.submit(store.write, hold_writer_until_queued(store, 5))
-        time.sleep(0.05)
-        queued = [pool.submit(store.write, lambda tx: tx.append_event("test.queued", {}).seq) for _ in range(5)]
+        held, holder = hold_the_writer(pool, store)
+        queued = [queue_behind(pool, store, lambda tx: tx.append_event("test.queued", {}).seq) for _ in range(5)]
+        held.release.set()
         holder.result(timeout=15)
         results = [f.result(timeout=15) for f in queued]
     path = store.path
     store.close()
     assert len(results) == 5
-    assert raw_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.queued'") == 5
+    assert committed_count(path, "SELECT COUNT(*) FROM events WHERE type = 'test.queued'") == 5
 
 
 def test_reader_connections_keep_a_small_page_cache(tmp_path):
@@ -258,7 +263,7 @@ def test_a_write_that_times_out_still_commits_once_the_writer_is_free(store):
         held.result(timeout=10)
     # the caller gave up, so the thread that was committing took the job over on its way out
     assert store._writer.queued == 0
-    assert raw_count(store.path, "SELECT COUNT(*) FROM events WHERE type = 'test.late'") == 1
+    assert committed_count(store.path, "SELECT COUNT(*) FROM events WHERE type = 'test.late'") == 1
 
 
 def test_close_commits_what_is_queued_behind_a_running_group(store):
@@ -277,7 +282,7 @@ def test_close_commits_what_is_queued_behind_a_running_group(store):
         closing.result(timeout=10)
         held.result(timeout=10)
         assert all(f.result(timeout=10) for f in queued)
-    assert raw_count(store.path, "SELECT COUNT(*) FROM events WHERE type = 'test.queued'") == 3
+    assert committed_count(store.path, "SELECT COUNT(*) FROM events WHERE type = 'test.queued'") == 3
 
 
 def test_a_write_from_inside_a_write_is_refused_at_once(store):

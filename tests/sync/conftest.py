@@ -4,18 +4,13 @@ migrations applied, a PostgREST-compatible gateway per test, and registered rest
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import psycopg
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from gateway import Gateway  # noqa: E402
-from pg_server import ThrowawayPostgres  # noqa: E402
-from sync_box import Box  # noqa: E402
-from sync_cloud import ANON_KEY, JWT_SECRET, Cloud  # noqa: E402
+from tests.support.gateway import Gateway
+from tests.support.pg_server import ThrowawayPostgres
+from tests.support.sync_box import Box
+from tests.support.sync_cloud import ANON_KEY, JWT_SECRET, Cloud
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from sync_box import assert_cloud_equals_box
 from edge.domain.actors import SYSTEM
 from edge.domain.hlc import Stamp
 from edge.store import commands
 from sync.status import health, sync_status
+from tests.support.sync_box import assert_cloud_equals_box
 
 DAY = 86400.0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from edge import __version__
-from sync_cloud import Cloud
+from tests.support.sync_cloud import Cloud
 
 
 def owner_status(cloud: Cloud, restaurant_id: str) -> dict:

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from edge.domain.backoff import Backoff
-from sync_box import assert_cloud_equals_box
 from sync import state
 from sync.status import health, sync_status
+from tests.support.sync_box import assert_cloud_equals_box
 
 
 def test_pushes_the_whole_log_and_reports_status(box, cloud):

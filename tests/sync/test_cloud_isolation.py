@@ -9,9 +9,10 @@ import psycopg
 import pytest
 import requests
 
-from sync_cloud import ANON_KEY
 from edge.domain import lifecycle
-from sync_timeline import BoxTimeline
+from tests.support.sync_cloud import ANON_KEY
+
+from .sync_timeline import BoxTimeline
 
 TABLES = ["restaurants", "boxes", "stations", "menu_categories", "menu_items", "modifier_groups",
           "menu_item_modifier_groups", "modifiers", "item_availability", "orders", "order_items",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 
 from edge.domain import lifecycle
-from sync_timeline import BoxTimeline
+
+from .sync_timeline import BoxTimeline
 
 
 def order_row(cloud, restaurant_id, order_id):

@@ -17,13 +17,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from dashboard_server import DashboardServer, missing_vendor_files
 from edge.domain.actors import SYSTEM
 from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import OrderItemRequest
 from edge.store import commands
-from sync_box import SIMPLE_ITEMS
-from sync_cloud import ANON_KEY
+from tests.support.requirements import missing
+from tests.support.sync_box import SIMPLE_ITEMS
+from tests.support.sync_cloud import ANON_KEY
+
+from .dashboard_server import DashboardServer, missing_vendor_files
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +36,7 @@ PASSWORD = "long enough password"
 @pytest.fixture
 def dashboard(gateway):
     if missing_vendor_files():
-        pytest.fail(f"supabase/dashboard/public/vendor lacks {missing_vendor_files()}: run `make dashboard`")
+        missing(f"supabase/dashboard/public/vendor/ ({', '.join(missing_vendor_files())})", "run `make dashboard`")
     server = DashboardServer(gateway.url, ANON_KEY).start()
     yield server
     server.stop()
@@ -42,7 +44,7 @@ def dashboard(gateway):
 
 @pytest.fixture
 def artifacts():
-    from e2e.support import ARTIFACTS
+    from tests.support.e2e import ARTIFACTS
 
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

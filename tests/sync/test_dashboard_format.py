@@ -4,12 +4,13 @@ by the owner are checked as the cloud checks them, CSV cells are quoted and neve
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import pytest
 
-from dashboard_server import PUBLIC
+from tests.support.requirements import require_tool
+
+from .dashboard_server import PUBLIC
 
 CASES = """
 import { parsePrice, csv, ago } from '%s';
@@ -25,9 +26,7 @@ console.log(JSON.stringify({
 
 @pytest.fixture(scope="module")
 def results() -> dict:
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is missing: `make dashboard` installs nodejs")
+    node = require_tool("node", package="nodejs", installed_by="make dashboard")
     script = CASES % (PUBLIC / "js" / "format.js").as_uri()
     answer = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30,
                             check=True)

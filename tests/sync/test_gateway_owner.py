@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import requests
 
-from sync_cloud import ANON_KEY
+from tests.support.sync_cloud import ANON_KEY
 
 HEADERS = {"apikey": ANON_KEY}
 

@@ -18,7 +18,7 @@ from edge.domain.amendments import AddItemsRequest, VoidItemsRequest
 from edge.domain.orders import OrderItemRequest, OrderRequest
 from edge.store import commands
 from sync.outbox import next_batch
-from sync_timeline import BoxTimeline
+from .sync_timeline import BoxTimeline
 
 MIGRATION = Path(__file__).resolve().parents[2] / "supabase" / "migrations" / "20261204000400_order_item_voids.sql"
 

@@ -10,7 +10,8 @@ import psycopg
 import pytest
 
 from edge.domain import lifecycle
-from sync_timeline import BoxTimeline
+
+from .sync_timeline import BoxTimeline
 
 DAY = "2026-11-28"
 

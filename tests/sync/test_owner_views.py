@@ -6,7 +6,8 @@ import psycopg
 import pytest
 
 from edge.domain import lifecycle
-from sync_timeline import BoxTimeline
+
+from .sync_timeline import BoxTimeline
 
 
 def test_owner_views(cloud):

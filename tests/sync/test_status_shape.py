@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import get_type_hints
 
-from edge_testing import login
+from tests.support.client import login
 from sync.status import SyncStatus, sync_status
 
 

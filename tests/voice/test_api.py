@@ -1,6 +1,6 @@
 """POST /api/v1/voice/transcriptions on a real app with the real Korean model, and voice's health.
 
-Synthetic speech checks the pipeline, not accuracy on people (see tests/voice/speech.py).
+Synthetic speech checks the pipeline, not accuracy on people (see tests/support/speech.py).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 from edge.store import commands
-from tests.conftest import login
+from tests.support.client import login
+from tests.support.speech import speak
+from tests.support.voice_menus import korean_menu
 from tests.voice.conftest import MODEL_LOAD_TIMEOUT_S
-from tests.voice.menus import korean_menu
-from tests.voice.speech import speak
 
 TRANSCRIBE = "/api/v1/voice/transcriptions"
 
@@ -146,7 +146,7 @@ def test_the_endpoint_is_in_the_openapi_document(client):
 
 def test_manage_sees_which_items_cannot_be_heard(voice_app, voice_client):
     from edge.store import commands as store_commands
-    from tests.voice.menus import item
+    from tests.support.voice_menus import item
 
     menu = korean_menu()
     menu.items.append(item("mystery", "쿠쿠루삥뽕", "food", "grill", 100))

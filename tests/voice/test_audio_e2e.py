@@ -11,7 +11,7 @@ import wave
 
 import pytest
 
-from tests.voice.speech import speak
+from tests.support.speech import speak
 
 ORDERS = [
     ("김치찌개 하나", [("kimchi-stew", 1, [])]),

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from tests.support.speech import speak
 from tests.voice.conftest import MODEL_LOAD_TIMEOUT_S
-from tests.voice.speech import speak
 from voice.capture import PushToTalk
 from voice.filestream import CallbackFlags, WavFileStream
 

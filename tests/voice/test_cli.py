@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 
+from edge.appliance.demo import seed_demo
+from edge.cli import main
 from edge.ops.database import open_store
 from edge.security.auth import load_or_create_secret
-from edge.cli import main
-from edge.appliance.demo import seed_demo
 from edge.settings import Settings
 from edge.store import commands
-from tests.voice.menus import item, korean_menu
+from tests.support.requirements import require_module
+from tests.support.voice_menus import item, korean_menu
 
 
 def test_voice_check_reports_load_memory_and_what_cannot_be_heard(korean_model, tmp_path, monkeypatch):
@@ -39,7 +39,7 @@ def test_voice_check_with_voice_off_says_so(tmp_path, monkeypatch):
 
 
 def test_voice_check_without_a_model_checks_the_packaged_english_model(tmp_path, monkeypatch):
-    pytest.importorskip("pocketsphinx")
+    require_module("pocketsphinx")
     monkeypatch.delenv("EDGE_CONFIG", raising=False)
     monkeypatch.setenv("EDGE_DATA_DIR", str(tmp_path))
     store = open_store(Settings(data_dir=tmp_path))

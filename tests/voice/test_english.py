@@ -19,13 +19,19 @@ import pytest
 from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
-from tests.conftest import login, order_body
+from tests.support.client import login, order_body
+from tests.support.requirements import require_module
+from tests.support.speech import music, speak, synth, with_noise
 from tests.voice.conftest import MODEL_LOAD_TIMEOUT_S
-from tests.voice.speech import music, speak, synth, with_noise
 
-pytest.importorskip("pocketsphinx")
 TRANSCRIBE = "/api/v1/voice/transcriptions"
 EN_VOICE = "en-us"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def english_engine():
+    """pocketsphinx and its English model come with the voice extra that `make dev-deps` installs."""
+    require_module("pocketsphinx")
 
 
 @pytest.fixture(scope="module")

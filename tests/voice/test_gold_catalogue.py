@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.voice.menus import english_menu
+from tests.support.voice_menus import english_menu
 from voice.language import load_pack
 from voice.parser import Draft, OrderParser, Rejection
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.voice.menus import english_menu, item, korean_menu
+from tests.support.voice_menus import english_menu, item, korean_menu
 from voice.grammar import build_grammar, grammar_words
 from voice.language import load_pack
 from voice.lexicon import Lexicon

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.voice.menus import english_menu, korean_menu
+from tests.support.voice_menus import english_menu, korean_menu
 from voice.language import LanguagePackError, load_pack, parse_pack
 from voice.parser import Alternative, Draft, OrderParser, Rejection, Word
 
@@ -119,7 +119,7 @@ def test_spoken_confirm_auto_confirms_only_when_allowed_and_complete():
 
 def test_a_choice_named_like_a_keyword_is_a_choice():
     from edge.domain.menu import Menu
-    from tests.voice.menus import group, item
+    from tests.support.voice_menus import group, item
 
     shots = group("shots", "Shots", ["Single", "Double"])
     menu = Menu(items=[item("espresso", "Espresso", "drinks", "bar", 250, shots),

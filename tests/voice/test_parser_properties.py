@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from edge.domain.menu import orderable_item, resolve_modifiers
 from edge.domain.orders import OrderRequest
-from tests.voice.menus import english_menu
+from tests.support.voice_menus import english_menu
 from voice.drafts import Draft, Rejection
 from voice.language import load_pack
 from voice.parser import OrderParser

@@ -9,9 +9,9 @@ import wave
 
 import pytest
 
+from tests.support.speech import speak
+from tests.support.voice_menus import korean_menu
 from tests.voice.conftest import MODEL_LOAD_TIMEOUT_S
-from tests.voice.menus import korean_menu
-from tests.voice.speech import speak
 from voice.recognizer import Recognizer, RecognizerUnavailable, State
 from voice.service import VoiceService
 

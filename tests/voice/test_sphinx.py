@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.requirements import require_module
+from tests.support.voice_menus import english_menu
 from tests.voice.conftest import MODEL_LOAD_TIMEOUT_S
-from tests.voice.menus import english_menu
 from voice.corpus import order_sentences
 from voice.drafts import Alternative, Word
 from voice.language import load_pack
@@ -66,7 +67,7 @@ def test_which_engine_the_settings_mean(engine, model, language, chosen):
 
 
 def test_the_demo_speaks_english_unless_something_else_is_configured():
-    pytest.importorskip("pocketsphinx")
+    require_module("pocketsphinx")
     assert demo_engine("auto", None, "en") == "pocketsphinx"
     assert demo_engine("auto", Path("/vosk-en"), "en") == "auto"  # a configured vosk model wins
     assert demo_engine("auto", None, "ko") == "auto"  # pocketsphinx ships English only
@@ -81,7 +82,7 @@ def test_an_unsure_word_rejects_the_utterance_when_the_engine_asks_for_it():
 
 
 def test_the_sphinx_process_knows_plurals_and_not_made_up_words():
-    pytest.importorskip("pocketsphinx")
+    require_module("pocketsphinx")
     recognizer = Recognizer(None, engine="pocketsphinx").start(wait_s=MODEL_LOAD_TIMEOUT_S)
     try:
         known = recognizer.known_words(["milkshakes", "cheeseburgers", "zzqxv", "[unk]"])

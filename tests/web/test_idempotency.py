@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge_testing import login, order_body
+from tests.support.client import login, order_body
 
 
 def fired_ticket(client, staff):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from edge_testing import login
+from tests.support.client import login
 
 
 def pair(client, admin, station="grill", name="Grill tablet"):

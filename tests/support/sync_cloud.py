@@ -9,8 +9,9 @@ from contextlib import contextmanager
 
 import psycopg
 
-from pg_server import ThrowawayPostgres
 from sync.credentials import mint_box_token
+
+from .pg_server import ThrowawayPostgres
 
 JWT_SECRET = "test-jwt-secret-at-least-32-bytes-long!!"
 ANON_KEY = "test-anon-key"

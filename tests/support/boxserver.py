@@ -1,4 +1,4 @@
-"""The real server for the power-loss test and the soak: tests/e2e/edge_process.py's EdgeServer
+"""The real server for the crash and power-cut tests and the soak: edge_process.py's EdgeServer
 with rate limits opened up (one loopback address and one user stand for many tablets here), the
 nightly backup off, and the server's memory readable."""
 
@@ -8,7 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from edge_process import EdgeServer
+from .edge_process import EdgeServer
 
 LOAD_ENV = {"EDGE_SECURITY__API_RATE_LIMIT": "100000 per second", "EDGE_BACKUP__ENABLED": "false"}
 

@@ -1,6 +1,6 @@
 """Sync benchmark: a day of service queued offline, then connectivity; and online order-to-cloud.
 
-    taskset -c 0 .venv/bin/python bench/sync.py [--orders 10000] [--online-seconds 30] [--cloud-cpus 1]
+    taskset -c 0 .venv/bin/python -m bench.sync_throughput [--orders 10000] [--online-seconds 30] [--cloud-cpus 1]
 
 Everything is real: the box's Store (SQLite, synchronous=FULL) and commands, the sync worker,
 the PostgREST-compatible gateway over loopback HTTP, and PostgreSQL with the Supabase
@@ -13,7 +13,6 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -21,20 +20,15 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-# This script's own folder would shadow the `sync` package with this file: look elsewhere.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "sync")]
+import psycopg
 
-import psycopg  # noqa: E402
-
-from sync_box import SIMPLE_ITEMS, Box  # noqa: E402
-from sync_cloud import ANON_KEY, JWT_SECRET, Cloud  # noqa: E402
-from edge.domain.actors import SYSTEM  # noqa: E402
-from edge.domain.orders import OrderItemRequest, OrderRequest  # noqa: E402
-from edge.store import commands  # noqa: E402
-from gateway import Gateway  # noqa: E402
-from pg_server import ThrowawayPostgres  # noqa: E402
+from edge.domain.actors import SYSTEM
+from edge.domain.orders import OrderItemRequest, OrderRequest
+from edge.store import commands
+from tests.support.gateway import Gateway
+from tests.support.pg_server import ThrowawayPostgres
+from tests.support.sync_box import SIMPLE_ITEMS, Box
+from tests.support.sync_cloud import ANON_KEY, JWT_SECRET, Cloud
 
 
 def one_order(box: Box, rng: random.Random) -> None:

@@ -1,11 +1,14 @@
-"""Helpers for the tablet end-to-end tests and benchmarks (the fixtures are in conftest.py; the
-server itself is tests/e2e/edge_process.py's EdgeServer)."""
+"""Helpers for the tablet end-to-end tests and benchmarks: Debian's Chromium, the screenshots'
+folder, stopping a server, a login token, a WebSocket client (the fixtures are in
+tests/e2e/conftest.py and tests/conftest.py; the server itself is edge_process.py's EdgeServer)."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
+import requests
 import simple_websocket
 
 from .edge_process import EdgeServer
@@ -31,6 +34,13 @@ def stop(server: EdgeServer) -> float:
 
 def login_token(server: EdgeServer, pin: str) -> str:
     return server.login(pin)["Authorization"].split(" ", 1)[1]
+
+
+def active_sockets(server: EdgeServer, token: str) -> float:
+    """The box's own count of open WebSockets (its websocket_connections_active gauge)."""
+    text = requests.get(f"{server.url}/api/v1/metrics", headers={"Authorization": f"Bearer {token}"},
+                        timeout=5).text
+    return float(re.search(r"^websocket_connections_active (\S+)$", text, re.M).group(1))
 
 
 class WsClient(simple_websocket.Client):

@@ -1,9 +1,8 @@
-"""Helpers for API tests. A module of its own (not conftest) so that every test imports the same
-one: several folders have a conftest.py, and `from edge_testing import` would pick whichever came first."""
+"""Helpers for tests that drive the app through Flask's test client: log in, an order's body, a
+bearer header."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 
@@ -13,7 +12,6 @@ def login(client, pin: str) -> dict:
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
-
 def order_body(*items, **fields) -> dict:
     """An order request; items are (menu_item_id, quantity, [modifier ids]) tuples."""
     lines = [{"menu_item_id": item, "quantity": qty, "modifier_ids": list(mods)}
@@ -21,16 +19,6 @@ def order_body(*items, **fields) -> dict:
     return {"client_order_id": str(uuid.uuid4()), "type": "dine_in", "table": "12",
             "items": lines or [{"menu_item_id": "fries", "quantity": 1, "modifier_ids": ["small"]}],
             **fields}
-
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; every wait has a limit."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def login_body(client, pin="1111") -> dict:

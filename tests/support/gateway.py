@@ -30,8 +30,8 @@ import jwt
 import psycopg
 from psycopg.types.json import Jsonb
 
-from gotrue import Auth
-from postgrest_reads import QueryError, read_sql
+from .gotrue import Auth
+from .postgrest_reads import QueryError, read_sql
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 CAPTIVE_PORTAL = b"<html><head><title>Hotel Wi-Fi</title></head><body>Please log in</body></html>"

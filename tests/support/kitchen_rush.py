@@ -85,8 +85,8 @@ def seed_rush(data_dir: Path, count: int = 60) -> list[str]:
 def start_rush_server(data_dir: Path, count: int = 60, **env: str):
     """A real `edge serve --demo` whose kitchen holds the rush: started once (it seeds the demo
     restaurant), stopped, given the rush, started again. The caller stops it."""
+    from .e2e import stop
     from .edge_process import EdgeServer
-    from .support import stop
 
     server = EdgeServer(data_dir, extra_env=env).start()
     stop(server)

@@ -8,19 +8,18 @@ utterances used are ones this voice and the packaged model agree on.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from .requirements import require_tool
 
 VOICE, SPEED_WPM, WORD_GAP = "ko+f2", "190", "10"
 
 
 def require_tools() -> None:
-    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"needs Debian packages: {' '.join(missing)} (make system-deps)")
+    """espeak-ng and sox (TEST_DEBS): a test that speaks fails without them, it does not skip."""
+    for tool, package in (("espeak-ng", "espeak-ng"), ("sox", "sox"), ("soxi", "sox")):
+        require_tool(tool, package=package)
 
 
 def speak(text: str, path: Path, *, rate: int = 16000, voice: str = VOICE, speed_wpm: str = SPEED_WPM) -> Path:

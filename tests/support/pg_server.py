@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 
 REPO = Path(__file__).resolve().parents[2]
+
 MIGRATIONS = REPO / "supabase" / "migrations"
 SHIM = Path(__file__).with_name("supabase_shim.sql")
 
