@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from tests.support.edge_process import EdgeServer
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 LOGIN = b'{"pin":"1111"}'  # 14 bytes: chunk size e
@@ -92,6 +93,9 @@ def test_only_the_voice_route_takes_bodies_over_the_limit(server):
     import requests
 
     headers = server.login("1111")
+    # the recogniser starts beside the box; on a busy machine it may still be loading (a 503)
+    wait_until(lambda: requests.get(f"{server.url}/health", timeout=5).json()["checks"]["voice"]["detail"]
+               .split(" ")[1:3] == ["model", "loaded"], 60, "the recogniser to be ready")
     recording = io.BytesIO()
     with wave.open(recording, "wb") as wav:
         wav.setnchannels(1), wav.setsampwidth(2), wav.setframerate(16000)

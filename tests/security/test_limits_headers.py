@@ -15,7 +15,7 @@ from edge.api.limits import SWEEP_EVERY_S, MovingWindow
 from edge.app import create_app
 from edge.appliance.demo import seed_demo
 from edge.settings import Settings
-from tests.support.client import login
+from tests.support.client import FakeClock, app_on_clock, login
 
 KITCHEN = {"REMOTE_ADDR": "10.0.0.21"}
 NOISY = {"REMOTE_ADDR": "10.0.0.66"}

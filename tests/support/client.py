@@ -1,8 +1,9 @@
 """Helpers for tests that drive the app through Flask's test client: log in, an order's body, a
-bearer header."""
+bearer header, and an app on a clock the test moves."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
 
