@@ -126,16 +126,20 @@ def build_services(settings: Settings, store: Store | None = None, *, start: boo
     services = Services(settings, store)
     services.on_close(backup.hold_in_use(settings.data_dir))
     services.on_close(store.close)
-    _add_box_health(services)
-    _add_security(services)
-    _add_storage_monitor(services)
-    services.voice, services.microphone = _voice(services, start)
-    services.printing = _printing(services, start)
-    services.kitchen = _kitchen_devices(services) if start else None
-    services.sync_worker, services.sync_status = _sync(services, start)
-    if start:
-        backup_schedule.start_nightly(services)
-    _add_live_feeds(services)
+    try:
+        _add_box_health(services)
+        _add_security(services)
+        _add_storage_monitor(services)
+        services.voice, services.microphone = _voice(services, start)
+        services.printing = _printing(services, start)
+        services.kitchen = _kitchen_devices(services) if start else None
+        services.sync_worker, services.sync_status = _sync(services, start)
+        if start:
+            backup_schedule.start_nightly(services)
+        _add_live_feeds(services)
+    except BaseException:  # a settings mistake found late (a bad keymap): stop what already runs
+        services.close()
+        raise
     return services
 
 
